@@ -1,0 +1,96 @@
+// Provider-neutral types shared by the request builders, the streaming
+// decoders and the agent loop.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+
+namespace ci {
+
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;  // the raw argument string as streamed (JSON text)
+};
+
+// Where to send requests and how. The API key is NOT here: the core never
+// holds it. Requests carry an `auth` description and the JS glue adds the
+// key for that endpoint only (so no state, log or export of the core can
+// contain it).
+struct ProviderConfig {
+  std::string format = "openai";  // "openai" (Chat Completions) | "anthropic" (Messages)
+  std::string base_url;           // e.g. "https://api.openai.com/v1", "http://localhost:11434/v1"
+  std::string model;
+  std::optional<double> temperature;
+  std::optional<int> max_tokens;  // anthropic requires one: 4096 when unset
+  bool tools = true;              // false: the model cannot call tools; code comes as ```python blocks
+  bool include_usage = true;      // openai: stream_options.include_usage
+  std::string auth = "bearer";    // "bearer" | "x-api-key" | "none"
+  std::map<std::string, std::string> extra_headers;
+
+  Json ToJson() const;
+  // Throws std::invalid_argument with a clear message on a bad config.
+  static ProviderConfig FromJson(const Json& j);
+};
+
+struct HttpAuth {
+  std::string header;  // "authorization" | "x-api-key"
+  std::string prefix;  // "Bearer " | ""
+};
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
+  std::string body;
+  std::optional<HttpAuth> auth;  // the glue adds the key here, or nothing
+};
+
+struct ChatMessage {
+  enum class Role { kUser, kAssistant, kTool };
+  Role role = Role::kUser;
+  std::string text;                  // user / assistant text; tool: result content
+  std::vector<ToolCall> tool_calls;  // assistant only
+  std::string tool_call_id;          // tool only
+  bool is_error = false;             // tool only
+};
+
+struct ChatRequest {
+  std::string system;
+  std::vector<ChatMessage> messages;
+  bool offer_tools = true;  // offer the python tool (only when the provider supports tools)
+};
+
+// A streamed text piece, in arrival order, for the UI.
+struct StreamDelta {
+  enum class Kind { kText, kThinking, kToolCallBegin, kToolCallArguments };
+  Kind kind = Kind::kText;
+  std::string text;       // text / thinking / argument fragment; tool name for kToolCallBegin
+  size_t tool_index = 0;  // index into StreamResult::tool_calls
+};
+
+struct StreamError {
+  std::string type;     // provider's error type, or ours: "stream_error", "incomplete_stream", "http_error", ...
+  std::string message;  // human-readable
+};
+
+// What a whole streamed reply amounted to (choice 0 only for OpenAI).
+struct StreamResult {
+  std::optional<std::string> text;  // null when the reply had no text at all
+  std::string thinking;
+  std::vector<ToolCall> tool_calls;
+  std::optional<std::string> finish_reason;  // the provider's own value
+  Json usage;                                // the provider's object, null when none
+  std::string model;
+  std::string id;
+  std::optional<StreamError> error;
+  bool complete = false;  // the provider signalled a normal end
+
+  // {"text","tool_calls":[{"id","name","arguments"}],"finish_reason","usage","model","id","error"}
+  Json ToJson() const;
+};
+
+}  // namespace ci

@@ -1,0 +1,1060 @@
+// The agent loop. The rules are at the top of session.h; the wire is in
+// wasm/PROTOCOL.md. Handlers validate an event completely before they change
+// anything, so a protocol error leaves the session as it was.
+#include "core/session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "core/base64.h"
+#include "core/event_parse.h"
+#include "core/fenced_code.h"
+#include "core/request_builder.h"
+#include "core/sse.h"
+#include "core/retry_after.h"
+#include "core/truncate.h"
+
+namespace ci {
+
+// Collects the actions of one Handle call. `dirty` asks for a persist
+// action at the end.
+class Session::Out {
+ public:
+  void Action(Json a) { actions.push_back(std::move(a)); }
+  void Emit(Json event) { actions.push_back(Json{{"type", "emit"}, {"event", std::move(event)}}); }
+  std::vector<Json> actions;
+  bool dirty = false;
+};
+
+namespace {
+
+constexpr int64_t kMaxExecGraceMs = 10 * 60 * 1000;
+
+bool IsRetryableStatus(int status) {
+  return status == 408 || status == 409 || status == 429 || status >= 500;
+}
+
+bool IsRetryableStreamError(const std::string& type) {
+  return type == "overloaded_error" || type == "rate_limit_error" || type == "api_error" ||
+         type == "server_error" || type == "incomplete_stream";
+}
+
+std::string StateName(int s) {
+  static const char* names[] = {"idle", "waiting_model", "retry_wait", "running_code"};
+  return names[s];
+}
+
+const Json* Field(const Json& e, const char* key) {
+  auto it = e.find(key);
+  return it == e.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- config --
+
+Json SessionLimits::ToJson() const {
+  return Json{{"max_steps", max_steps},
+              {"request_timeout_ms", request_timeout_ms},
+              {"idle_timeout_ms", idle_timeout_ms},
+              {"max_retries", max_retries},
+              {"retry_base_ms", retry_base_ms},
+              {"max_retry_wait_ms", max_retry_wait_ms},
+              {"exec_grace_ms", exec_grace_ms},
+              {"max_tool_output_bytes", max_tool_output_bytes},
+              {"max_error_body_bytes", max_error_body_bytes}};
+}
+
+SessionLimits SessionLimits::FromJson(const Json& j, const SessionLimits& base) {
+  SessionLimits l = base;
+  if (!j.is_object()) throw std::invalid_argument("limits: expected an object");
+  auto get_int = [&](const char* key, auto* dst, int64_t lo, int64_t hi) {
+    const Json* v = Field(j, key);
+    if (!v) return;
+    if (!v->is_number_integer() || v->get<int64_t>() < lo || v->get<int64_t>() > hi)
+      throw std::invalid_argument(std::string("limits.") + key + ": expected an integer in [" + std::to_string(lo) +
+                                  ", " + std::to_string(hi) + "]");
+    *dst = static_cast<std::remove_pointer_t<decltype(dst)>>(v->get<int64_t>());
+  };
+  get_int("max_steps", &l.max_steps, 1, 1000);
+  get_int("request_timeout_ms", &l.request_timeout_ms, 1, 3600000);
+  get_int("idle_timeout_ms", &l.idle_timeout_ms, 1, 3600000);
+  get_int("max_retries", &l.max_retries, 0, 20);
+  get_int("retry_base_ms", &l.retry_base_ms, 0, 600000);
+  get_int("max_retry_wait_ms", &l.max_retry_wait_ms, 0, 3600000);
+  get_int("exec_grace_ms", &l.exec_grace_ms, 0, kMaxExecGraceMs);
+  get_int("max_tool_output_bytes", &l.max_tool_output_bytes, 200, 10000000);
+  get_int("max_error_body_bytes", &l.max_error_body_bytes, 256, 10000000);
+  return l;
+}
+
+Json SessionConfig::ToJson() const {
+  return Json{{"provider", provider.ToJson()},       {"limits", limits.ToJson()},
+              {"vfs_limits", vfs_limits.ToJson()},   {"sandbox", sandbox.ToJson()},
+              {"system_prompt_extra", system_prompt_extra}, {"conversation_id", conversation_id}};
+}
+
+SessionConfig SessionConfig::FromJson(const Json& j) {
+  if (!j.is_object()) throw std::invalid_argument("config: expected a JSON object");
+  SessionConfig c;
+  if (const Json* p = Field(j, "provider")) c.provider = ProviderConfig::FromJson(*p);
+  if (const Json* l = Field(j, "limits")) c.limits = SessionLimits::FromJson(*l, c.limits);
+  if (const Json* v = Field(j, "vfs_limits")) c.vfs_limits = VfsLimits::FromJson(*v);
+  if (const Json* s = Field(j, "sandbox")) c.sandbox = SandboxInfo::FromJson(*s);
+  if (const Json* x = Field(j, "system_prompt_extra")) {
+    if (!x->is_string()) throw std::invalid_argument("system_prompt_extra: expected a string");
+    c.system_prompt_extra = *x;
+  }
+  if (const Json* id = Field(j, "conversation_id")) {
+    if (!id->is_string()) throw std::invalid_argument("conversation_id: expected a string");
+    c.conversation_id = *id;
+  }
+  return c;
+}
+
+// --------------------------------------------------------------- session --
+
+Session::Session(SessionConfig config) : config_(std::move(config)), vfs_(config_.vfs_limits) {
+  conversation_.id = config_.conversation_id;
+}
+
+std::string Session::state_name() const { return StateName(static_cast<int>(state_)); }
+
+Json Session::Result::ToJson() const {
+  Json j{{"actions", actions}};
+  if (error) j["error"] = *error;
+  return j;
+}
+
+Session::Result Session::Handle(const Json& event, const std::vector<std::string>& blobs) {
+  Result result;
+  auto protocol_error = [&](const std::string& message) {
+    result.actions.clear();
+    result.error = Json{{"type", "protocol_error"}, {"message", message}};
+    return result;
+  };
+  if (!event.is_object()) return protocol_error("event: expected a JSON object");
+  const Json* type = Field(event, "type");
+  if (!type || !type->is_string()) return protocol_error("event.type: expected a string");
+  int64_t now = 0;
+  if (auto err = ReadNow(event, &now)) return protocol_error(*err);
+  const std::string t = *type;
+
+  Out out;
+  std::optional<std::string> err;
+  try {
+    if (t == "configure") err = OnConfigure(event, out);
+    else if (t == "user_message") err = OnUserMessage(event, now, out);
+    else if (t == "user_code") err = OnUserCode(event, now, out);
+    else if (t == "llm_headers") err = OnLlmHeaders(event, now, out);
+    else if (t == "llm_chunk") {
+      int64_t request_id = 0;
+      std::string bytes;
+      if (auto e = ReadInt(event, "request_id", &request_id)) err = e;
+      else if (auto e2 = ReadBytes(event, blobs, &bytes)) err = e2;
+      else err = OnLlmChunk(request_id, bytes, now, out);
+    } else if (t == "llm_done") err = OnLlmDone(event, now, out);
+    else if (t == "llm_failed") err = OnLlmFailed(event, now, out);
+    else if (t == "exec_result") err = OnExecResult(event, blobs, now, out);
+    else if (t == "file_upload") err = OnFileUpload(event, blobs, now, out);
+    else if (t == "file_delete") err = OnFileDelete(event, now, out);
+    else if (t == "sandbox_restarted") err = OnSandboxRestarted(event, now, out);
+    else if (t == "timer_fired") err = OnTimer(event, now, out);
+    else if (t == "cancel") err = OnCancel(now, out);
+    else err = "unknown event type \"" + t + "\"";
+  } catch (const std::exception& ex) {
+    // Handlers validate before they mutate, so this is a bug of ours; report
+    // it as a protocol error rather than letting it escape into JS.
+    err = std::string("internal error while handling ") + t + ": " + ex.what();
+  }
+  if (err) return protocol_error(*err);
+  if (out.dirty) {
+    out.Action(Json{{"type", "persist"}, {"files", {{"write", persist_write_}, {"delete", persist_delete_}}}});
+    persist_write_.clear();
+    persist_delete_.clear();
+  }
+  result.actions = std::move(out.actions);
+  return result;
+}
+
+Session::Result Session::FeedLlmBytes(int64_t request_id, std::string_view bytes, int64_t now_ms) {
+  Result result;
+  Out out;
+  std::optional<std::string> err;
+  if (now_ms < 0) err = "now_ms: expected a non-negative integer";
+  else {
+    try {
+      err = OnLlmChunk(request_id, bytes, now_ms, out);
+    } catch (const std::exception& ex) {
+      err = std::string("internal error while handling llm_chunk: ") + ex.what();
+    }
+  }
+  if (err) {
+    result.error = Json{{"type", "protocol_error"}, {"message", *err}};
+    return result;
+  }
+  if (out.dirty) {
+    out.Action(Json{{"type", "persist"}, {"files", {{"write", persist_write_}, {"delete", persist_delete_}}}});
+    persist_write_.clear();
+    persist_delete_.clear();
+  }
+  result.actions = std::move(out.actions);
+  return result;
+}
+
+// ------------------------------------------------------------ handlers --
+
+std::optional<std::string> Session::OnConfigure(const Json& e, Out& out) {
+  if (state_ != State::kIdle) return "configure: only allowed between turns (state is " + state_name() + ")";
+  // Build the whole new config first; apply only if every part is valid.
+  SessionConfig next = config_;
+  try {
+    if (const Json* p = Field(e, "provider")) next.provider = ProviderConfig::FromJson(*p);
+    if (const Json* l = Field(e, "limits")) next.limits = SessionLimits::FromJson(*l, next.limits);
+    if (const Json* v = Field(e, "vfs_limits")) next.vfs_limits = VfsLimits::FromJson(*v);
+    if (const Json* s = Field(e, "sandbox")) next.sandbox = SandboxInfo::FromJson(*s);
+    if (const Json* x = Field(e, "system_prompt_extra")) {
+      if (!x->is_string()) return "configure.system_prompt_extra: expected a string";
+      next.system_prompt_extra = *x;
+    }
+  } catch (const std::exception& ex) {
+    return std::string("configure: ") + ex.what();
+  }
+  config_ = std::move(next);
+  vfs_.set_limits(config_.vfs_limits);
+  out.dirty = true;
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnUserMessage(const Json& e, int64_t now, Out& out) {
+  const Json* text = Field(e, "text");
+  if (!text || !text->is_string()) return "user_message.text: expected a string";
+  if (state_ != State::kIdle) return "user_message: a turn is already running (state is " + state_name() + ")";
+  std::string t = SanitizeUtf8(text->get<std::string>());
+  if (t.find_first_not_of(" \t\r\n") == std::string::npos) return "user_message.text: empty message";
+  turn_from_user_code_ = false;
+  ++turn_;
+  Entry entry;
+  entry.kind = Entry::Kind::kUser;
+  entry.turn = turn_;
+  entry.text = t;
+  conversation_.entries.push_back(std::move(entry));
+  if (conversation_.title.empty()) {
+    // Title: the first line of the first message, cut at a character boundary.
+    std::string title = t.substr(0, t.find('\n'));
+    if (title.size() > 80) title = TruncateMiddle(title, 80).substr(0, 80);
+    conversation_.title = SanitizeUtf8(title);
+    out.Emit(Json{{"type", "title"}, {"title", conversation_.title}});
+  }
+  StartTurn(now, out);
+  SendModelRequest(now, out);
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnUserCode(const Json& e, int64_t now, Out& out) {
+  const Json* code = Field(e, "code");
+  if (!code || !code->is_string()) return "user_code.code: expected a string";
+  if (state_ != State::kIdle) return "user_code: a turn is already running (state is " + state_name() + ")";
+  turn_from_user_code_ = true;
+  ++turn_;
+  StartTurn(now, out);
+  pending_execs_.push_back(PendingExec{code->get<std::string>(), "", ""});
+  StartNextExec(now, out);
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnLlmHeaders(const Json& e, int64_t now, Out& out) {
+  int64_t request_id = 0, status = 0;
+  if (auto err = ReadInt(e, "request_id", &request_id)) return err;
+  if (auto err = ReadInt(e, "status", &status)) return err;
+  std::map<std::string, std::string> headers;
+  if (auto err = ReadHeaders(e, &headers)) return err;
+  if (request_id <= 0 || request_id >= next_request_id_) return "llm_headers: unknown request_id";
+  if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
+  http_status_ = static_cast<int>(status);
+  http_headers_ = std::move(headers);
+  last_activity_ms_ = now;
+  (void)out;
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnLlmChunk(int64_t request_id, std::string_view bytes, int64_t now, Out& out) {
+  if (request_id <= 0 || request_id >= next_request_id_) return "llm_chunk: unknown request_id";
+  if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
+  got_bytes_ = true;
+  last_activity_ms_ = now;
+  if (body_head_.size() < config_.limits.max_error_body_bytes) {
+    body_head_.append(bytes.substr(0, config_.limits.max_error_body_bytes - body_head_.size()));
+  }
+  if (http_status_ != 0 && (http_status_ < 200 || http_status_ > 299)) return std::nullopt;  // error body: keep only
+
+  std::vector<StreamDelta> deltas;
+  decoder_->Feed(bytes, &deltas);
+  // Coalesce consecutive deltas of one kind: one emit per kind run per chunk.
+  for (size_t i = 0; i < deltas.size();) {
+    const StreamDelta& d = deltas[i];
+    if (d.kind == StreamDelta::Kind::kToolCallBegin) {
+      const auto& calls = decoder_->result().tool_calls;
+      std::string id = d.tool_index < calls.size() ? calls[d.tool_index].id : "";
+      out.Emit(Json{{"type", "tool_call_started"}, {"index", d.tool_index}, {"id", id}, {"name", d.text}});
+      emitted_content_ = true;
+      ++i;
+      continue;
+    }
+    std::string joined = d.text;
+    size_t j = i + 1;
+    while (j < deltas.size() && deltas[j].kind == d.kind && deltas[j].tool_index == d.tool_index) {
+      joined += deltas[j].text;
+      ++j;
+    }
+    if (!joined.empty()) {
+      emitted_content_ = true;
+      if (d.kind == StreamDelta::Kind::kText) out.Emit(Json{{"type", "text_delta"}, {"text", joined}});
+      else if (d.kind == StreamDelta::Kind::kThinking) out.Emit(Json{{"type", "thinking_delta"}, {"text", joined}});
+      else out.Emit(Json{{"type", "tool_call_delta"}, {"index", d.tool_index}, {"arguments", joined}});
+    }
+    i = j;
+  }
+  if (const auto& err = decoder_->result().error) {
+    StreamError e = *err;
+    if (IsRetryableStreamError(e.type) && !emitted_content_ && retries_ < config_.limits.max_retries) {
+      AbortCurrentRequest(out);
+      ScheduleRetry(config_.limits.retry_base_ms << retries_, e.message, now, out);
+    } else {
+      AbortCurrentRequest(out);
+      RecordPartialReply(out);
+      FailTurn("stream", e, 200, now, out);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnLlmDone(const Json& e, int64_t now, Out& out) {
+  int64_t request_id = 0;
+  if (auto err = ReadInt(e, "request_id", &request_id)) return err;
+  std::optional<int64_t> status;
+  if (Field(e, "status")) {
+    int64_t s = 0;
+    if (auto err = ReadInt(e, "status", &s)) return err;
+    status = s;
+  }
+  std::map<std::string, std::string> headers;
+  if (auto err = ReadHeaders(e, &headers)) return err;
+  if (request_id <= 0 || request_id >= next_request_id_) return "llm_done: unknown request_id";
+  if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
+  if (status) http_status_ = static_cast<int>(*status);
+  for (auto& [k, v] : headers) http_headers_[k] = v;
+  if (http_status_ == 0) http_status_ = 200;  // glue that never told us: the body decides
+  last_activity_ms_ = now;
+
+  if (http_status_ < 200 || http_status_ > 299) {
+    HandleHttpError(http_status_, now, out);
+    return std::nullopt;
+  }
+  std::vector<StreamDelta> deltas;
+  decoder_->Finish(&deltas);
+  for (const auto& d : deltas) {
+    if (d.text.empty()) continue;
+    emitted_content_ = true;
+    if (d.kind == StreamDelta::Kind::kText) out.Emit(Json{{"type", "text_delta"}, {"text", d.text}});
+    else if (d.kind == StreamDelta::Kind::kThinking) out.Emit(Json{{"type", "thinking_delta"}, {"text", d.text}});
+    else if (d.kind == StreamDelta::Kind::kToolCallArguments)
+      out.Emit(Json{{"type", "tool_call_delta"}, {"index", d.tool_index}, {"arguments", d.text}});
+  }
+  if (const auto& err = decoder_->result().error) {
+    StreamError se = *err;
+    if (IsRetryableStreamError(se.type) && !emitted_content_ && retries_ < config_.limits.max_retries) {
+      request_id_ = 0;
+      ScheduleRetry(config_.limits.retry_base_ms << retries_, se.message, now, out);
+    } else {
+      request_id_ = 0;
+      RecordPartialReply(out);
+      FailTurn("stream", se, http_status_, now, out);
+    }
+    return std::nullopt;
+  }
+  FinishModelReply(now, out);
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnLlmFailed(const Json& e, int64_t now, Out& out) {
+  int64_t request_id = 0;
+  if (auto err = ReadInt(e, "request_id", &request_id)) return err;
+  std::string message = "network error", kind = "network";
+  if (const Json* m = Field(e, "message")) {
+    if (!m->is_string()) return "llm_failed.message: expected a string";
+    message = SanitizeUtf8(m->get<std::string>());
+  }
+  if (const Json* k = Field(e, "kind")) {
+    if (!k->is_string()) return "llm_failed.kind: expected a string";
+    kind = *k;
+  }
+  if (request_id <= 0 || request_id >= next_request_id_) return "llm_failed: unknown request_id";
+  if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
+  request_id_ = 0;
+  RecordPartialReply(out);
+  std::string text;
+  if (kind == "offline") {
+    text = "You are offline, so the model at " + config_.provider.base_url +
+           " cannot be reached. Python still runs; a local model server (Ollama, llama.cpp) works offline.";
+  } else if (got_bytes_) {
+    text = "The connection to the model broke mid-answer (" + message + "). What arrived is kept.";
+  } else {
+    text = "Could not reach the model at " + config_.provider.base_url + " (" + message +
+           "). Check the base URL and your connection. For a local server, make sure it is running and allows "
+           "this page's origin (Ollama: set OLLAMA_ORIGINS; llama.cpp: it allows all origins by default).";
+  }
+  FailTurn(kind == "offline" ? "offline" : "network", StreamError{kind, text}, 0, now, out);
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnExecResult(const Json& e, const std::vector<std::string>& blobs, int64_t now,
+                                                 Out& out) {
+  ExecReport report;
+  if (auto err = ParseExecReport(e, blobs, &report)) return err;
+  ExecRecord* rec = FindExec(report.exec_id);
+  if (!rec) return "exec_result: unknown exec_id \"" + report.exec_id + "\"";
+  bool current = state_ == State::kRunningCode && report.exec_id == running_exec_id_;
+  bool cancelled =
+      std::find(cancelled_exec_ids_.begin(), cancelled_exec_ids_.end(), report.exec_id) != cancelled_exec_ids_.end();
+  if (!current && !cancelled) return std::nullopt;  // a duplicate answer: drop
+
+  // Files first: whatever else happened, what the code wrote is kept.
+  std::vector<std::string> file_problems;
+  for (auto& f : report.written) {
+    bool existed = vfs_.Find(f.path) != nullptr;
+    if (auto verr = vfs_.ApplySandboxWrite(f.path, std::move(f.bytes), report.exec_id, now)) {
+      file_problems.push_back(verr->message);
+      continue;
+    }
+    std::string norm = vfs_.Find(f.path) ? vfs_.Find(f.path)->path : f.path;
+    (existed ? rec->files_modified : rec->files_created).push_back(norm);
+    persist_write_.push_back(norm);
+    EmitFileChange(norm, existed ? "modified" : "created", out);
+  }
+  for (const auto& path : report.deleted) {
+    std::string norm;
+    if (NormalizePath(path, vfs_.limits(), &norm) || !vfs_.Find(norm)) continue;  // nothing we know of
+    vfs_.ApplySandboxRemove(norm);
+    rec->files_deleted.push_back(norm);
+    persist_delete_.push_back(norm);
+    EmitFileChange(norm, "deleted", out);
+  }
+  if (report.restarted) vfs_.ForgetSandbox();
+
+  rec->stdout_text = report.stdout_text;
+  rec->stderr_text = report.stderr_text;
+  rec->result = report.result;
+  rec->error = report.error;
+  rec->outputs = std::move(report.outputs);
+  rec->restarted = rec->restarted || report.restarted;
+  rec->duration_ms = report.duration_ms >= 0 ? report.duration_ms : now - rec->started_ms;
+  if (!cancelled) rec->status = report.status;
+  for (const auto& p : file_problems) {
+    rec->stderr_text += (rec->stderr_text.empty() || rec->stderr_text.back() == '\n' ? "" : "\n");
+    rec->stderr_text += "[file not kept] " + p + "\n";
+  }
+  out.Emit(Json{{"type", "cell_finished"}, {"exec", ExecRecordToJson(*rec)}});
+  out.dirty = true;
+  if (cancelled) {
+    cancelled_exec_ids_.erase(std::find(cancelled_exec_ids_.begin(), cancelled_exec_ids_.end(), report.exec_id));
+    return std::nullopt;
+  }
+  running_exec_id_.clear();
+  ClearTimer(out);
+  StartNextExec(now, out);
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnFileUpload(const Json& e, const std::vector<std::string>& blobs, int64_t now,
+                                                 Out& out) {
+  const Json* path = Field(e, "path");
+  if (!path || !path->is_string()) return "file_upload.path: expected a string";
+  std::string media_type;
+  if (const Json* m = Field(e, "media_type")) {
+    if (!m->is_string()) return "file_upload.media_type: expected a string";
+    media_type = *m;
+  }
+  std::string bytes;
+  if (auto err = ReadBytes(e, blobs, &bytes)) return err;
+  std::string norm;
+  bool existed = false;
+  if (!NormalizePath(path->get<std::string>(), vfs_.limits(), &norm)) existed = vfs_.Find(norm) != nullptr;
+  // A refused upload is the user's problem, not the glue's: answer with an
+  // emitted error and change nothing.
+  if (auto verr = vfs_.Write(path->get<std::string>(), std::move(bytes), media_type, "upload", "", now)) {
+    out.Emit(Json{{"type", "error"},
+                  {"error", {{"kind", "file"}, {"type", verr->code}, {"message", verr->message}}}});
+    return std::nullopt;
+  }
+  persist_write_.push_back(norm);
+  EmitFileChange(norm, existed ? "modified" : "created", out);
+  out.dirty = true;
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnFileDelete(const Json& e, int64_t now, Out& out) {
+  (void)now;
+  const Json* path = Field(e, "path");
+  if (!path || !path->is_string()) return "file_delete.path: expected a string";
+  std::string norm;
+  if (auto verr = NormalizePath(path->get<std::string>(), vfs_.limits(), &norm)) {
+    out.Emit(Json{{"type", "error"}, {"error", {{"kind", "file"}, {"type", verr->code}, {"message", verr->message}}}});
+    return std::nullopt;
+  }
+  if (auto verr = vfs_.Remove(norm)) {
+    out.Emit(Json{{"type", "error"}, {"error", {{"kind", "file"}, {"type", verr->code}, {"message", verr->message}}}});
+    return std::nullopt;
+  }
+  persist_delete_.push_back(norm);
+  EmitFileChange(norm, "deleted", out);
+  out.dirty = true;
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnSandboxRestarted(const Json& e, int64_t now, Out& out) {
+  (void)e;
+  (void)now;
+  vfs_.ForgetSandbox();
+  AddNotice("warning", "The Python session was restarted: variables were reset. Files in /mnt/data are kept.", out);
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnTimer(const Json& e, int64_t now, Out& out) {
+  int64_t timer_id = 0;
+  if (auto err = ReadInt(e, "timer_id", &timer_id)) return err;
+  if (timer_id <= 0 || timer_id >= next_timer_id_) return "timer_fired: unknown timer_id";
+  if (timer_id != timer_id_) return std::nullopt;  // stale
+  timer_id_ = 0;
+  switch (timer_purpose_) {
+    case TimerPurpose::kRequest: {
+      if (state_ != State::kWaitingModel) return std::nullopt;
+      // One timer covers both deadlines; chunks only move last_activity_ms_,
+      // so a live stream costs no timer actions.
+      int64_t limit = got_bytes_ ? config_.limits.idle_timeout_ms : config_.limits.request_timeout_ms;
+      int64_t since = got_bytes_ ? last_activity_ms_ : request_sent_ms_;
+      int64_t elapsed = now - since;
+      if (elapsed < limit) {
+        SetTimer(TimerPurpose::kRequest, limit - elapsed, out);
+        return std::nullopt;
+      }
+      AbortCurrentRequest(out);
+      RecordPartialReply(out);
+      std::string secs = std::to_string(limit / 1000);
+      std::string msg = got_bytes_ ? "The model's stream stalled: no data for " + secs + " s. What arrived is kept."
+                                   : "The model did not start answering within " + secs + " s.";
+      FailTurn("timeout", StreamError{"timeout", msg}, 0, now, out);
+      return std::nullopt;
+    }
+    case TimerPurpose::kRetry:
+      if (state_ != State::kRetryWait) return std::nullopt;
+      SendModelRequest(now, out);
+      return std::nullopt;
+    case TimerPurpose::kExec: {
+      if (state_ != State::kRunningCode) return std::nullopt;
+      // The sandbox enforces the time limit itself; this fires only when it
+      // stayed silent well past it. Presume it dead: restart it.
+      ExecRecord* rec = FindExec(running_exec_id_);
+      out.Action(Json{{"type", "interrupt"}, {"exec_id", running_exec_id_}, {"restart", true}});
+      vfs_.ForgetSandbox();
+      if (rec) {
+        rec->status = "timeout";
+        rec->restarted = true;
+        rec->duration_ms = now - rec->started_ms;
+        rec->error = Json{{"type", "TimeoutError"},
+                          {"message", "The sandbox did not answer " +
+                                          std::to_string((now - rec->started_ms) / 1000) +
+                                          " s after the run started; it was restarted. Variables were reset; "
+                                          "files in /mnt/data are kept."},
+                          {"traceback", ""}};
+        out.Emit(Json{{"type", "cell_finished"}, {"exec", ExecRecordToJson(*rec)}});
+      }
+      cancelled_exec_ids_.push_back(running_exec_id_);
+      running_exec_id_.clear();
+      out.dirty = true;
+      StartNextExec(now, out);
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::OnCancel(int64_t now, Out& out) {
+  switch (state_) {
+    case State::kIdle:
+      return std::nullopt;  // nothing to stop: Esc on an idle page is fine
+    case State::kWaitingModel:
+      AbortCurrentRequest(out);
+      RecordPartialReply(out);
+      break;
+    case State::kRetryWait:
+      break;
+    case State::kRunningCode:
+      out.Action(Json{{"type", "interrupt"}, {"exec_id", running_exec_id_}, {"restart", false}});
+      if (ExecRecord* rec = FindExec(running_exec_id_)) rec->status = "cancelled";
+      cancelled_exec_ids_.push_back(running_exec_id_);
+      running_exec_id_.clear();
+      break;
+  }
+  pending_execs_.clear();
+  EndTurn("cancelled", now, out);
+  return std::nullopt;
+}
+
+// ------------------------------------------------------------ the loop --
+
+void Session::StartTurn(int64_t now, Out& out) {
+  (void)now;
+  steps_ = 0;
+  turn_usage_ = Json{{"input_tokens", 0}, {"output_tokens", 0}};
+  out.Emit(Json{{"type", "turn_started"}, {"turn", turn_}});
+  out.dirty = true;
+}
+
+void Session::SendModelRequest(int64_t now, Out& out) {
+  bool is_retry = state_ == State::kRetryWait;
+  if (!is_retry) {
+    if (steps_ >= config_.limits.max_steps) {
+      AddNotice("warning",
+                "Stopped after " + std::to_string(steps_) +
+                    " model steps in this turn (the limit set in Settings). Ask the model to continue if needed.",
+                out);
+      EndTurn("step_limit", now, out);
+      return;
+    }
+    ++steps_;
+    retries_ = 0;
+  }
+  HttpRequest req;
+  try {
+    req = BuildRequest(config_.provider, BuildChat());
+  } catch (const std::exception& ex) {
+    FailTurn("config", StreamError{"config_error", std::string("Cannot build the request: ") + ex.what()}, 0, now,
+             out);
+    return;
+  }
+  request_id_ = next_request_id_++;
+  decoder_ = MakeStreamDecoder(config_.provider.format);
+  http_status_ = 0;
+  http_headers_.clear();
+  body_head_.clear();
+  got_bytes_ = false;
+  emitted_content_ = false;
+  request_sent_ms_ = now;
+  last_activity_ms_ = now;
+  Json headers = Json::object();
+  for (const auto& [k, v] : req.headers) headers[k] = v;
+  Json auth = nullptr;
+  if (req.auth) auth = Json{{"header", req.auth->header}, {"prefix", req.auth->prefix}};
+  out.Action(Json{{"type", "http_request"},
+                  {"request_id", request_id_},
+                  {"method", req.method},
+                  {"url", req.url},
+                  {"headers", headers},
+                  {"body", req.body},
+                  {"auth", auth}});
+  state_ = State::kWaitingModel;
+  SetTimer(TimerPurpose::kRequest, config_.limits.request_timeout_ms, out);
+  out.Emit(Json{{"type", "model_request"}, {"request_id", request_id_}, {"step", steps_}, {"attempt", retries_ + 1}});
+}
+
+void Session::FinishModelReply(int64_t now, Out& out) {
+  ClearTimer(out);
+  request_id_ = 0;
+  const StreamResult& r = decoder_->result();
+  Entry entry;
+  entry.kind = Entry::Kind::kAssistant;
+  entry.turn = turn_;
+  entry.text = r.text.value_or("");
+  entry.thinking = r.thinking;
+  entry.usage = r.usage;
+  if (config_.provider.tools) entry.tool_calls = r.tool_calls;
+  AccumulateUsage(r.usage);
+  out.Emit(Json{{"type", "assistant_message"},
+                {"text", entry.text},
+                {"tool_calls", EntryToJson(entry)["tool_calls"]},
+                {"finish_reason", r.finish_reason ? Json(*r.finish_reason) : Json(nullptr)},
+                {"usage", r.usage}});
+  if (!r.usage.is_null()) out.Emit(Json{{"type", "usage"}, {"usage", r.usage}, {"turn_total", turn_usage_}});
+
+  pending_execs_.clear();
+  if (config_.provider.tools) {
+    for (const auto& call : entry.tool_calls) {
+      PendingExec p;
+      p.tool_call_id = call.id;
+      if (call.name != kPythonToolName) {
+        p.code = call.arguments;
+        p.problem = "Unknown tool \"" + call.name + "\": the only tool is \"python\".";
+      } else {
+        std::string why;
+        auto code = CodeFromToolArguments(call.arguments, &why);
+        if (code) p.code = *code;
+        else {
+          p.code = call.arguments;
+          p.problem = "Could not read the code from the tool call: " + why;
+          if (r.finish_reason == "length" || r.finish_reason == "max_tokens")
+            p.problem += " (the reply was cut off at the output token limit; write shorter code)";
+        }
+      }
+      pending_execs_.push_back(std::move(p));
+    }
+  } else {
+    for (auto& block : ExtractPythonBlocks(entry.text)) pending_execs_.push_back(PendingExec{block, "", ""});
+  }
+  bool has_content = !entry.text.empty() || !entry.tool_calls.empty() || !entry.thinking.empty();
+  if (has_content) conversation_.entries.push_back(std::move(entry));
+  out.dirty = true;
+  if (pending_execs_.empty()) {
+    if (r.finish_reason == "length" || r.finish_reason == "max_tokens")
+      AddNotice("warning", "The reply was cut off at the model's output token limit.", out);
+    EndTurn("completed", now, out);
+    return;
+  }
+  StartNextExec(now, out);
+}
+
+void Session::StartNextExec(int64_t now, Out& out) {
+  while (!pending_execs_.empty()) {
+    PendingExec p = std::move(pending_execs_.front());
+    pending_execs_.pop_front();
+    Entry entry;
+    entry.kind = Entry::Kind::kExec;
+    entry.turn = turn_;
+    ExecRecord& rec = entry.exec;
+    rec.exec_id = "x" + std::to_string(++exec_counter_);
+    rec.tool_call_id = p.tool_call_id;
+    rec.code = p.code;
+    rec.started_ms = now;
+    if (!p.problem.empty()) {
+      // Not runnable: recorded as a failed cell so the user sees what the
+      // model sent, and fed back to the model as an error.
+      rec.status = "error";
+      rec.error = Json{{"type", "InvalidToolCall"}, {"message", p.problem}, {"traceback", ""}};
+      out.Emit(Json{{"type", "cell_finished"}, {"exec", ExecRecordToJson(rec)}});
+      conversation_.entries.push_back(std::move(entry));
+      out.dirty = true;
+      continue;
+    }
+    rec.execution_count = ++execution_count_;
+    Vfs::SyncPlan plan = vfs_.PlanSync();
+    Json writes = Json::array();
+    for (const auto& path : plan.write) {
+      const FileEntry* f = vfs_.Find(path);
+      writes.push_back(Json{{"path", path}, {"version", f->version}, {"size", f->size}, {"media_type", f->media_type}});
+    }
+    out.Action(Json{{"type", "run_code"},
+                    {"exec_id", rec.exec_id},
+                    {"code", rec.code},
+                    {"timeout_ms", config_.sandbox.time_limit_ms},
+                    {"files", {{"write", writes}, {"delete", plan.remove}}}});
+    // The glue applies the plan before it runs the code; a sandbox that
+    // dies before that reports `restarted`, which makes us resend everything.
+    vfs_.MarkSynced();
+    out.Emit(Json{{"type", "cell_started"},
+                  {"exec_id", rec.exec_id},
+                  {"code", rec.code},
+                  {"execution_count", rec.execution_count},
+                  {"tool_call_id", rec.tool_call_id}});
+    running_exec_id_ = rec.exec_id;
+    conversation_.entries.push_back(std::move(entry));
+    state_ = State::kRunningCode;
+    SetTimer(TimerPurpose::kExec, config_.sandbox.time_limit_ms + config_.limits.exec_grace_ms, out);
+    out.dirty = true;
+    return;
+  }
+  AfterExecs(now, out);
+}
+
+void Session::AfterExecs(int64_t now, Out& out) {
+  if (turn_from_user_code_) {
+    EndTurn("completed", now, out);
+    return;
+  }
+  state_ = State::kIdle;  // between steps; SendModelRequest moves on
+  SendModelRequest(now, out);
+}
+
+void Session::HandleHttpError(int status, int64_t now, Out& out) {
+  StreamError err = ParseErrorBody(status, body_head_);
+  request_id_ = 0;
+  if (IsRetryableStatus(status) && retries_ < config_.limits.max_retries) {
+    std::optional<int64_t> wait = RetryAfterMs(http_headers_, now);
+    int64_t delay = wait ? *wait : (config_.limits.retry_base_ms << retries_);
+    if (delay <= config_.limits.max_retry_wait_ms) {
+      ScheduleRetry(delay, "HTTP " + std::to_string(status) + ": " + err.message, now, out);
+      return;
+    }
+    err.message += " (the provider asks to wait " + std::to_string((delay + 999) / 1000) + " s)";
+  }
+  std::string kind = "http";
+  std::string lead;
+  const std::string& model = config_.provider.model;
+  if (status == 401) {
+    kind = "auth";
+    lead = "The API key was refused (HTTP 401). Check the key in Settings. ";
+  } else if (status == 403) {
+    kind = "auth";
+    lead = "Access denied (HTTP 403): the key may lack access to \"" + model + "\". ";
+  } else if (status == 404) {
+    kind = "not_found";
+    lead = "Not found (HTTP 404): check the base URL and the model name \"" + model + "\". ";
+  } else if (status == 429) {
+    kind = "rate_limit";
+    lead = "Rate limited (HTTP 429). ";
+  } else if (status == 400 || status == 413 || status == 422) {
+    kind = "bad_request";
+    lead = "The provider rejected the request (HTTP " + std::to_string(status) + "). ";
+  } else if (status >= 500) {
+    kind = "server";
+    lead = "The provider had a server error (HTTP " + std::to_string(status) + "). ";
+  }
+  StreamError shown{err.type, lead + err.message};
+  FailTurn(kind, shown, status, now, out);
+}
+
+void Session::ScheduleRetry(int64_t delay_ms, const std::string& reason, int64_t now, Out& out) {
+  (void)now;
+  ++retries_;
+  state_ = State::kRetryWait;
+  out.Emit(Json{{"type", "retrying"},
+                {"attempt", retries_ + 1},
+                {"max_attempts", config_.limits.max_retries + 1},
+                {"delay_ms", delay_ms},
+                {"reason", reason}});
+  SetTimer(TimerPurpose::kRetry, delay_ms, out);
+}
+
+void Session::EndTurn(const std::string& reason, int64_t now, Out& out) {
+  (void)now;
+  ClearTimer(out);
+  state_ = State::kIdle;
+  request_id_ = 0;
+  decoder_.reset();
+  pending_execs_.clear();
+  out.Emit(Json{{"type", "turn_done"}, {"turn", turn_}, {"reason", reason}, {"usage", turn_usage_}});
+  out.dirty = true;
+}
+
+void Session::FailTurn(const std::string& kind, const StreamError& err, int status, int64_t now, Out& out) {
+  Json e{{"kind", kind}, {"type", err.type}, {"message", err.message}};
+  if (status) e["status"] = status;
+  out.Emit(Json{{"type", "error"}, {"error", e}});
+  Entry notice;
+  notice.kind = Entry::Kind::kNotice;
+  notice.turn = turn_;
+  notice.notice_level = "error";
+  notice.text = err.message;
+  conversation_.entries.push_back(std::move(notice));
+  EndTurn("error", now, out);
+}
+
+void Session::RecordPartialReply(Out& out) {
+  // Keep what the user already saw. Tool calls of an unfinished reply are
+  // dropped: they never ran.
+  if (!decoder_) return;
+  const StreamResult& r = decoder_->result();
+  if (r.text.value_or("").empty() && r.thinking.empty()) return;
+  Entry entry;
+  entry.kind = Entry::Kind::kAssistant;
+  entry.turn = turn_;
+  entry.text = r.text.value_or("");
+  entry.thinking = r.thinking;
+  entry.usage = r.usage;
+  conversation_.entries.push_back(std::move(entry));
+  out.dirty = true;
+}
+
+void Session::AbortCurrentRequest(Out& out) {
+  if (request_id_ != 0) out.Action(Json{{"type", "abort_request"}, {"request_id", request_id_}});
+  request_id_ = 0;
+}
+
+int64_t Session::SetTimer(TimerPurpose purpose, int64_t delay_ms, Out& out) {
+  ClearTimer(out);
+  timer_id_ = next_timer_id_++;
+  timer_purpose_ = purpose;
+  out.Action(Json{{"type", "set_timer"}, {"timer_id", timer_id_}, {"delay_ms", std::max<int64_t>(0, delay_ms)}});
+  return timer_id_;
+}
+
+void Session::ClearTimer(Out& out) {
+  if (timer_id_ != 0) out.Action(Json{{"type", "clear_timer"}, {"timer_id", timer_id_}});
+  timer_id_ = 0;
+}
+
+// ------------------------------------------------------------- history --
+
+ChatRequest Session::BuildChat() const {
+  ChatRequest chat;
+  chat.system = BuildSystemPrompt(config_.sandbox, vfs_, config_.provider.tools, config_.system_prompt_extra);
+  chat.offer_tools = config_.provider.tools;
+  const auto& entries = conversation_.entries;
+  // Execs that answer a tool call, by tool_call_id.
+  std::map<std::string, const ExecRecord*> by_call;
+  for (const auto& e : entries)
+    if (e.kind == Entry::Kind::kExec && !e.exec.tool_call_id.empty()) by_call[e.exec.tool_call_id] = &e.exec;
+
+  const Entry* last_said = nullptr;  // the last user or assistant entry seen
+  for (const auto& e : entries) {
+    if (e.kind == Entry::Kind::kUser || e.kind == Entry::Kind::kAssistant) last_said = &e;
+    switch (e.kind) {
+      case Entry::Kind::kUser:
+        chat.messages.push_back(ChatMessage{ChatMessage::Role::kUser, e.text, {}, "", false});
+        break;
+      case Entry::Kind::kAssistant: {
+        if (e.text.empty() && e.tool_calls.empty()) break;
+        chat.messages.push_back(ChatMessage{ChatMessage::Role::kAssistant, e.text, e.tool_calls, "", false});
+        // Every tool call gets exactly one result, right after the call, or
+        // the provider rejects the history.
+        for (const auto& call : e.tool_calls) {
+          ChatMessage result{ChatMessage::Role::kTool, "", {}, call.id, false};
+          auto it = by_call.find(call.id);
+          if (it == by_call.end()) {
+            result.text = "Not run: the user stopped the turn before this code ran.";
+            result.is_error = true;
+          } else {
+            result.text = ToolResultText(*it->second);
+            result.is_error = it->second->status != "ok";
+          }
+          chat.messages.push_back(std::move(result));
+        }
+        break;
+      }
+      case Entry::Kind::kExec: {
+        if (!e.exec.tool_call_id.empty()) break;  // sent with its call above
+        // Fenced-block runs and the user's own runs reach the model as user
+        // text. A fenced run follows an assistant reply of the same turn.
+        bool by_user = !(last_said && last_said->kind == Entry::Kind::kAssistant && last_said->turn == e.turn);
+        std::string text;
+        if (by_user)
+          text = "I ran this code myself:\n```python\n" + e.exec.code + "\n```\nOutput:\n" + ToolResultText(e.exec);
+        else
+          text = "Output of your code:\n" + ToolResultText(e.exec);
+        chat.messages.push_back(ChatMessage{ChatMessage::Role::kUser, text, {}, "", false});
+        break;
+      }
+      case Entry::Kind::kNotice:
+        break;
+    }
+  }
+  return chat;
+}
+
+std::string Session::ToolResultText(const ExecRecord& rec) const {
+  std::string t;
+  auto section = [&](const std::string& s) {
+    if (!t.empty() && t.back() != '\n') t += '\n';
+    t += s;
+  };
+  if (rec.restarted)
+    section("[The Python session was restarted: variables from earlier runs are gone; files in /mnt/data are kept.]\n");
+  if (!rec.stdout_text.empty()) section(rec.stdout_text);
+  if (!rec.stderr_text.empty()) section("[stderr]\n" + rec.stderr_text);
+  if (rec.result) section("Out: " + *rec.result);
+  if (!rec.outputs.empty()) {
+    std::map<std::string, int> counts;
+    for (const auto& o : rec.outputs) counts[o.mime]++;
+    std::string s = "[Shown to the user:";
+    for (const auto& [mime, n] : counts) s += " " + std::to_string(n) + " × " + mime;
+    section(s + "]");
+  }
+  auto list = [&](const char* what, const std::vector<std::string>& paths) {
+    if (paths.empty()) return;
+    std::string s = std::string("[Files ") + what + ":";
+    for (const auto& p : paths) {
+      s += " /mnt/data/" + p;
+      if (const FileEntry* f = vfs_.Find(p)) s += " (" + HumanSize(f->size) + ")";
+    }
+    section(s + "]");
+  };
+  list("created", rec.files_created);
+  list("modified", rec.files_modified);
+  list("deleted", rec.files_deleted);
+  if (rec.error.is_object()) {
+    std::string tb = rec.error.value("traceback", "");
+    if (!tb.empty()) section(tb);
+    else section(rec.error.value("type", "Error") + ": " + rec.error.value("message", ""));
+  }
+  if (rec.status == "cancelled") section("[Stopped by the user.]");
+  if (rec.status == "timeout" && !rec.error.is_object()) section("[Stopped: the run exceeded its time limit.]");
+  if (t.empty()) t = "(no output)";
+  return TruncateMiddle(t, config_.limits.max_tool_output_bytes);
+}
+
+ExecRecord* Session::FindExec(const std::string& exec_id) {
+  for (auto it = conversation_.entries.rbegin(); it != conversation_.entries.rend(); ++it)
+    if (it->kind == Entry::Kind::kExec && it->exec.exec_id == exec_id) return &it->exec;
+  return nullptr;
+}
+
+void Session::AddNotice(const std::string& level, const std::string& text, Out& out) {
+  Entry e;
+  e.kind = Entry::Kind::kNotice;
+  e.turn = turn_;
+  e.notice_level = level;
+  e.text = text;
+  conversation_.entries.push_back(std::move(e));
+  out.Emit(Json{{"type", "notice"}, {"level", level}, {"text", text}});
+  out.dirty = true;
+}
+
+void Session::EmitFileChange(const std::string& path, const std::string& change, Out& out) {
+  Json ev{{"type", "file_changed"}, {"path", path}, {"change", change}};
+  if (const FileEntry* f = vfs_.Find(path)) ev["file"] = f->IndexJson();
+  out.Emit(std::move(ev));
+}
+
+void Session::AccumulateUsage(const Json& usage) {
+  if (!usage.is_object()) return;
+  auto num = [&](const char* key) -> int64_t {
+    auto it = usage.find(key);
+    return it != usage.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+  };
+  // OpenAI names, else Anthropic's (whose cached input is counted apart).
+  int64_t in = usage.contains("prompt_tokens") ? num("prompt_tokens")
+                                               : num("input_tokens") + num("cache_creation_input_tokens") +
+                                                     num("cache_read_input_tokens");
+  int64_t outp = usage.contains("completion_tokens") ? num("completion_tokens") : num("output_tokens");
+  turn_usage_["input_tokens"] = turn_usage_.value("input_tokens", int64_t{0}) + in;
+  turn_usage_["output_tokens"] = turn_usage_.value("output_tokens", int64_t{0}) + outp;
+}
+
+// -------------------------------------------------------- persistence --
+
+Json Session::Serialize() const {
+  return Json{{"format", "ci-session"},
+              {"version", 1},
+              {"config", config_.ToJson()},
+              {"conversation", conversation_.ToJson()},
+              {"files", vfs_.IndexJson()},
+              {"counters",
+               {{"turn", turn_}, {"exec_counter", exec_counter_}, {"execution_count", execution_count_}}}};
+}
+
+std::unique_ptr<Session> Session::Restore(const Json& state, const std::map<std::string, std::string>& file_bytes,
+                                          std::vector<std::string>* problems) {
+  if (!state.is_object() || state.value("format", "") != "ci-session")
+    throw std::invalid_argument("not a saved session (format != \"ci-session\")");
+  if (state.value("version", 0) != 1)
+    throw std::invalid_argument("unsupported saved session version " + state.value("version", Json(0)).dump());
+  auto s = std::make_unique<Session>(SessionConfig::FromJson(state.value("config", Json::object())));
+  s->conversation_ = Conversation::FromJson(state.value("conversation", Json::object()));
+  std::vector<std::string> local;
+  s->vfs_ = Vfs::Restore(state.value("files", Json::object()), file_bytes, s->config_.vfs_limits,
+                         problems ? problems : &local);
+  const Json counters = state.value("counters", Json::object());
+  s->turn_ = counters.value("turn", 0);
+  s->exec_counter_ = counters.value("exec_counter", int64_t{0});
+  s->execution_count_ = counters.value("execution_count", 0);
+  // Work in flight when the tab closed did not finish; say so honestly.
+  for (auto& e : s->conversation_.entries) {
+    if (e.kind == Entry::Kind::kExec && e.exec.status == "running") {
+      e.exec.status = "cancelled";
+      e.exec.stderr_text += "[The page was closed while this ran.]\n";
+    }
+  }
+  return s;
+}
+
+}  // namespace ci

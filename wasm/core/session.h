@@ -1,0 +1,197 @@
+// The agent loop: one sans-I/O state machine per conversation.
+//
+// Rules of the machine (read these before the code):
+// - JS hands in EVENTS (JSON objects with a "type" and "now_ms"); the session
+//   answers with ACTIONS (JSON objects with a "type"). It never does I/O,
+//   never reads a clock, never blocks. Time arrives as now_ms.
+// - States: idle → waiting_model (a request in flight, maybe streaming)
+//   → running_code (one run_code in flight) → waiting_model ... → idle.
+//   retry_wait sits between two attempts of one model request.
+// - A turn: user_message → http_request → llm_* events (text deltas are
+//   emitted as they arrive) → the reply's python tool calls (or ```python
+//   blocks for models without tools) run one by one via run_code → their
+//   results go back to the model → next request ... until the model answers
+//   without code, the step limit is hit, an environment error happens, or
+//   cancel.
+// - Every request gets at most one answer: events for a request or an
+//   execution that is no longer current are dropped silently (late answers
+//   to cancelled work). The one exception: an exec_result of a cancelled run
+//   still applies its file changes (files are never lost).
+// - Three kinds of error: the model's (its code failed: fed back to the
+//   model, the loop goes on); the environment's (HTTP failure, stream cut,
+//   timeout, crashed sandbox: the turn ends with an "error" emit, nothing
+//   already received is lost); the glue's (an event that is malformed or
+//   illegal in this state: Handle() returns a protocol error and the session
+//   is unchanged).
+// - The API key never enters the session: http_request carries an "auth"
+//   description; the glue adds the key for that request only.
+//
+// The full list of events, actions and emitted UI events is in
+// wasm/PROTOCOL.md; js_glue/protocol.mjs mirrors it and a test keeps the two
+// in step.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/conversation.h"
+#include "core/json.h"
+#include "core/llm_types.h"
+#include "core/stream_decoder.h"
+#include "core/system_prompt.h"
+#include "core/vfs.h"
+
+namespace ci {
+
+struct SessionLimits {
+  int max_steps = 12;                    // model requests per turn
+  int64_t request_timeout_ms = 120000;   // request sent → first byte
+  int64_t idle_timeout_ms = 60000;       // longest silence inside a stream
+  int max_retries = 3;                   // on 408/409/429/5xx/529 and overloaded errors
+  int64_t retry_base_ms = 1000;          // backoff: base * 2^attempt
+  int64_t max_retry_wait_ms = 60000;     // a longer Retry-After ends the turn instead
+  int64_t exec_grace_ms = 15000;         // sandbox silent this long past its time limit: presumed dead
+  size_t max_tool_output_bytes = 12000;  // what the model sees of one run's output
+  size_t max_error_body_bytes = 65536;   // body kept to explain an HTTP error
+
+  Json ToJson() const;
+  static SessionLimits FromJson(const Json& j, const SessionLimits& base);  // missing keys keep base
+};
+
+struct SessionConfig {
+  ProviderConfig provider;
+  SessionLimits limits;
+  VfsLimits vfs_limits;
+  SandboxInfo sandbox;
+  std::string system_prompt_extra;
+  std::string conversation_id;
+
+  Json ToJson() const;
+  static SessionConfig FromJson(const Json& j);  // throws std::invalid_argument
+};
+
+class Session {
+ public:
+  struct Result {
+    std::vector<Json> actions;
+    std::optional<Json> error;  // {"type":"protocol_error","message"}; then actions is empty and nothing changed
+    Json ToJson() const;        // {"actions":[...]} or {"actions":[],"error":{...}}
+  };
+
+  explicit Session(SessionConfig config);
+
+  // Handles one event. Byte payloads (llm_chunk data, file contents) may be
+  // given inline ("data": UTF-8 text, or "data_base64") or by index into
+  // blobs ("blob": i). Never throws.
+  Result Handle(const Json& event, const std::vector<std::string>& blobs = {});
+
+  // Fast path for llm_chunk without JSON around the bytes.
+  Result FeedLlmBytes(int64_t request_id, std::string_view bytes, int64_t now_ms);
+
+  // Whole-session state for persistence: conversation, file index, counters,
+  // config (which holds no key). File bytes are persisted separately.
+  Json Serialize() const;
+  // Throws std::invalid_argument on bad input. Runs that were in flight when
+  // the state was saved are marked cancelled; the sandbox is presumed new.
+  static std::unique_ptr<Session> Restore(const Json& state, const std::map<std::string, std::string>& file_bytes,
+                                          std::vector<std::string>* problems);
+
+  const Vfs& vfs() const { return vfs_; }
+  const Conversation& conversation() const { return conversation_; }
+  const SessionConfig& config() const { return config_; }
+  std::string state_name() const;
+
+ private:
+  enum class State { kIdle, kWaitingModel, kRetryWait, kRunningCode };
+  enum class TimerPurpose { kRequest, kRetry, kExec };
+  struct PendingExec {
+    std::string code;
+    std::string tool_call_id;
+    std::string problem;  // non-empty: not runnable (bad arguments, unknown tool); fed back as an error
+  };
+
+  class Out;  // collects actions for one Handle call
+
+  // Event handlers. Each validates fully before changing anything and
+  // returns a protocol error message on bad input.
+  std::optional<std::string> OnConfigure(const Json& e, Out& out);
+  std::optional<std::string> OnUserMessage(const Json& e, int64_t now, Out& out);
+  std::optional<std::string> OnUserCode(const Json& e, int64_t now, Out& out);
+  std::optional<std::string> OnLlmHeaders(const Json& e, int64_t now, Out& out);
+  std::optional<std::string> OnLlmChunk(int64_t request_id, std::string_view bytes, int64_t now, Out& out);
+  std::optional<std::string> OnLlmDone(const Json& e, int64_t now, Out& out);
+  std::optional<std::string> OnLlmFailed(const Json& e, int64_t now, Out& out);
+  std::optional<std::string> OnExecResult(const Json& e, const std::vector<std::string>& blobs, int64_t now,
+                                          Out& out);
+  std::optional<std::string> OnFileUpload(const Json& e, const std::vector<std::string>& blobs, int64_t now,
+                                          Out& out);
+  std::optional<std::string> OnFileDelete(const Json& e, int64_t now, Out& out);
+  std::optional<std::string> OnSandboxRestarted(const Json& e, int64_t now, Out& out);
+  std::optional<std::string> OnTimer(const Json& e, int64_t now, Out& out);
+  std::optional<std::string> OnCancel(int64_t now, Out& out);
+
+  // Steps of the loop.
+  void StartTurn(int64_t now, Out& out);
+  void SendModelRequest(int64_t now, Out& out);
+  void FinishModelReply(int64_t now, Out& out);
+  void HandleHttpError(int status, int64_t now, Out& out);
+  void ScheduleRetry(int64_t delay_ms, const std::string& reason, int64_t now, Out& out);
+  void StartNextExec(int64_t now, Out& out);
+  void AfterExecs(int64_t now, Out& out);
+  void EndTurn(const std::string& reason, int64_t now, Out& out);
+  void FailTurn(const std::string& kind, const StreamError& err, int status, int64_t now, Out& out);
+  void RecordPartialReply(Out& out);
+  void AbortCurrentRequest(Out& out);
+  int64_t SetTimer(TimerPurpose purpose, int64_t delay_ms, Out& out);
+  void ClearTimer(Out& out);
+
+  ChatRequest BuildChat() const;
+  std::string ToolResultText(const ExecRecord& rec) const;
+  ExecRecord* FindExec(const std::string& exec_id);
+  void AddNotice(const std::string& level, const std::string& text, Out& out);
+  void EmitFileChange(const std::string& path, const std::string& change, Out& out);
+  void AccumulateUsage(const Json& usage);
+
+  SessionConfig config_;
+  Vfs vfs_;
+  Conversation conversation_;
+  State state_ = State::kIdle;
+  int turn_ = 0;
+  int steps_ = 0;
+  bool turn_from_user_code_ = false;
+
+  // Current model request.
+  int64_t request_id_ = 0;  // 0: none
+  int64_t next_request_id_ = 1;
+  int retries_ = 0;
+  int http_status_ = 0;  // 0 until known
+  std::map<std::string, std::string> http_headers_;
+  std::string body_head_;  // first bytes of the body, to explain errors
+  std::unique_ptr<StreamDecoder> decoder_;
+  int64_t request_sent_ms_ = 0;
+  int64_t last_activity_ms_ = 0;
+  bool got_bytes_ = false;
+  bool emitted_content_ = false;
+
+  // Executions.
+  std::deque<PendingExec> pending_execs_;
+  std::string running_exec_id_;
+  int64_t exec_counter_ = 0;
+  int execution_count_ = 0;
+  std::vector<std::string> cancelled_exec_ids_;  // still accept their file changes
+
+  // Timer: one at a time, identified by id; stale ids are ignored.
+  int64_t timer_id_ = 0;
+  int64_t next_timer_id_ = 1;
+  TimerPurpose timer_purpose_ = TimerPurpose::kRequest;
+
+  Json turn_usage_ = Json::object();  // {"input_tokens","output_tokens"} summed over the turn
+  std::vector<std::string> persist_write_, persist_delete_;
+};
+
+}  // namespace ci
