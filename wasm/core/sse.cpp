@@ -1,0 +1,225 @@
+// SSE framing (see sse.h for the contract).
+//
+// Why lines are split on raw bytes before UTF-8 decoding: CR, LF and ':' are
+// ASCII and never occur inside a valid multi-byte sequence, and the WHATWG
+// decoder ends an ill-formed sequence at the first byte that cannot continue
+// it, so decoding each field value separately gives the same text as decoding
+// the whole stream first. This lets a chunk end anywhere, even inside a
+// character, without holding more than the unfinished line.
+#include "core/sse.h"
+
+#include <cstring>
+#include <string>
+
+namespace ci {
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+bool IsAscii(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+// Returns the index of the first CR or LF at or after `from`, or npos.
+size_t FindLineEnd(std::string_view s, size_t from) {
+  for (size_t i = from; i < s.size(); ++i) {
+    if (s[i] == '\n' || s[i] == '\r') return i;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::string SanitizeUtf8(std::string_view bytes) {
+  if (IsAscii(bytes)) return std::string(bytes);
+  // The WHATWG "UTF-8 decoder": each maximal ill-formed subpart becomes one
+  // U+FFFD; a byte that cannot continue a sequence is reprocessed on its own.
+  std::string out;
+  out.reserve(bytes.size());
+  size_t i = 0;
+  const size_t n = bytes.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(bytes[i]);
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    int needed = 0;
+    unsigned char lower = 0x80, upper = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      needed = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      needed = 2;
+      if (c == 0xE0) lower = 0xA0;
+      if (c == 0xED) upper = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      needed = 3;
+      if (c == 0xF0) lower = 0x90;
+      if (c == 0xF4) upper = 0x8F;  // nothing above U+10FFFF
+    } else {
+      out.append(kReplacement);
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    bool ok = true;
+    for (int k = 0; k < needed; ++k, ++j) {
+      if (j >= n) {
+        ok = false;
+        break;
+      }
+      unsigned char d = static_cast<unsigned char>(bytes[j]);
+      if (d < lower || d > upper) {
+        ok = false;
+        break;
+      }
+      lower = 0x80;
+      upper = 0xBF;
+    }
+    if (ok) {
+      out.append(bytes.substr(i, j - i));
+    } else {
+      out.append(kReplacement);  // bytes[j] (if any) is decoded afresh
+    }
+    i = j;
+  }
+  return out;
+}
+
+SseDecoder::SseDecoder(size_t max_buffered_bytes) : max_buffered_bytes_(max_buffered_bytes) {}
+
+bool SseDecoder::Feed(std::string_view bytes, std::vector<SseEvent>* out) {
+  if (failed()) return false;
+  if (bytes.empty()) return true;
+
+  if (!saw_first_bytes_) {
+    // The BOM itself may be split over chunks: hold back a proper prefix of
+    // it until we know. pending_ holds only such a prefix here.
+    std::string head = pending_;
+    head.append(bytes);
+    if (head.size() < kBom.size() && kBom.substr(0, head.size()) == head) {
+      pending_ = std::move(head);
+      return true;
+    }
+    saw_first_bytes_ = true;
+    pending_.clear();
+    std::string_view rest = head;
+    if (rest.substr(0, kBom.size()) == kBom) rest.remove_prefix(kBom.size());
+    return Feed(rest, out);
+  }
+
+  size_t pos = 0;
+  if (last_was_cr_) {
+    // A CR ended the previous chunk: an LF here completes the same line end.
+    last_was_cr_ = false;
+    if (bytes[0] == '\n') pos = 1;
+  }
+  while (pos < bytes.size()) {
+    size_t end = FindLineEnd(bytes, pos);
+    if (end == std::string_view::npos) {
+      size_t rest = bytes.size() - pos;
+      if (pending_.size() + data_.size() + rest > max_buffered_bytes_) break;
+      pending_.append(bytes.substr(pos));
+      return true;
+    }
+    if (pending_.empty()) {
+      ProcessLine(bytes.substr(pos, end - pos), out);
+    } else {
+      pending_.append(bytes.substr(pos, end - pos));
+      std::string line;
+      line.swap(pending_);
+      ProcessLine(line, out);
+    }
+    if (bytes[end] == '\r') {
+      if (end + 1 < bytes.size()) {
+        if (bytes[end + 1] == '\n') ++end;
+      } else {
+        last_was_cr_ = true;
+      }
+    }
+    pos = end + 1;
+    if (data_.size() > max_buffered_bytes_) break;
+  }
+  if (pos >= bytes.size() && data_.size() <= max_buffered_bytes_) return true;
+
+  error_ = "SSE: more than " + std::to_string(max_buffered_bytes_) +
+           " bytes arrived without completing an event (an endless line or event); "
+           "the rest of the stream was ignored";
+  pending_.clear();
+  pending_.shrink_to_fit();
+  data_.clear();
+  data_.shrink_to_fit();
+  has_data_ = false;
+  return false;
+}
+
+bool SseDecoder::Finish(std::vector<SseEvent>* out) {
+  if (failed()) return false;
+  if (!saw_first_bytes_) {
+    // Only a partial BOM (or nothing) arrived: it is content, not a BOM.
+    saw_first_bytes_ = true;
+  }
+  if (!pending_.empty()) {
+    std::string line;
+    line.swap(pending_);
+    ProcessLine(line, out);
+  }
+  last_was_cr_ = false;
+  // Lenient on purpose (see sse.h): dispatch an event that lacked its blank line.
+  Dispatch(out);
+  return true;
+}
+
+void SseDecoder::ProcessLine(std::string_view line, std::vector<SseEvent>* out) {
+  if (line.empty()) {
+    Dispatch(out);
+    return;
+  }
+  if (line[0] == ':') return;  // comment (servers use these as keep-alives)
+  std::string_view field = line;
+  std::string_view value;
+  size_t colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    field = line.substr(0, colon);
+    value = line.substr(colon + 1);
+    if (!value.empty() && value[0] == ' ') value.remove_prefix(1);
+  }
+  if (field == "data") {
+    data_.append(value);
+    data_.push_back('\n');
+    has_data_ = true;
+  } else if (field == "event") {
+    event_type_ = SanitizeUtf8(value);
+  } else if (field == "id") {
+    if (value.find('\0') == std::string_view::npos) last_event_id_ = SanitizeUtf8(value);
+  } else if (field == "retry") {
+    bool digits = !value.empty() && value.size() <= 15;  // 15 digits fit int64
+    for (char c : value) digits = digits && c >= '0' && c <= '9';
+    if (digits) retry_ms_ = std::stoll(std::string(value));
+  }
+  // Any other field is ignored, as the spec says.
+}
+
+void SseDecoder::Dispatch(std::vector<SseEvent>* out) {
+  if (!has_data_) {
+    event_type_.clear();
+    data_.clear();
+    return;
+  }
+  if (!data_.empty() && data_.back() == '\n') data_.pop_back();
+  SseEvent event;
+  event.event.swap(event_type_);
+  event.data = SanitizeUtf8(data_);
+  event.id = last_event_id_;
+  out->push_back(std::move(event));
+  data_.clear();
+  event_type_.clear();
+  has_data_ = false;
+}
+
+}  // namespace ci
