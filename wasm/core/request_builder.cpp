@@ -1,0 +1,307 @@
+// Request builders for the two wire formats.
+//
+// Shapes follow the providers' API references (OpenAI Chat Completions,
+// Anthropic Messages). Choices made here, and why:
+// - The key never passes through the core: requests carry an HttpAuth that
+//   names the header, and the glue adds the key. Extra headers named
+//   "authorization" or "x-api-key" are dropped for the same reason (and so
+//   they cannot clash with the one the glue adds).
+// - Bodies are serialized with invalid UTF-8 replaced by U+FFFD: tool output
+//   truncated mid-character must not make the request unbuildable.
+// - Anthropic:
+//   * every message's content is an array of blocks (one shape, so merging
+//     adjacent messages of one role is a concatenation);
+//   * empty text blocks are left out (the API rejects them) and a message
+//     left with no blocks is dropped (the API rejects empty content);
+//   * adjacent messages of one role are merged; in a merged user message
+//     the tool_result blocks come first (the API wants them at the start of
+//     the message that follows the tool_use);
+//   * the conversation starts at the first user message that carries
+//     content: anything before it (an assistant turn, orphan tool results,
+//     e.g. after the history was trimmed at the front) is dropped, because
+//     the API requires the first message to be the user's and a tool_result
+//     without its tool_use is rejected;
+//   * when tools are not offered but the history holds tool_use/tool_result
+//     blocks, the tool is still declared with tool_choice {"type":"none"}:
+//     the API rejects tool blocks in a request that defines no tools.
+#include "core/request_builder.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+#include <utility>
+
+#include "core/fenced_code.h"
+
+namespace ci {
+
+const char* const kPythonToolDescription =
+    "Run Python code in a persistent, Jupyter-like session (Pyodide, in the user's browser). "
+    "Variables and imports persist between calls. The working directory is /mnt/data: the user's "
+    "files are there, and files you save there are shown to the user. The value of the last "
+    "expression is displayed; plt.show() and display() show charts and images. There is no "
+    "network access.";
+
+namespace {
+
+constexpr const char* kCodeArgDescription = "The Python code to run.";
+constexpr const char* kAnthropicVersion = "2023-06-01";
+constexpr int kAnthropicDefaultMaxTokens = 4096;
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string JoinUrl(const std::string& base, const char* suffix) {
+  std::string url = base;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url + suffix;
+}
+
+// Sets a header (lower-case name), replacing one of the same name.
+void SetHeader(HttpRequest* request, const std::string& name, const std::string& value) {
+  for (auto& header : request->headers) {
+    if (header.first == name) {
+      header.second = value;
+      return;
+    }
+  }
+  request->headers.emplace_back(name, value);
+}
+
+void AddExtraHeaders(const ProviderConfig& config, HttpRequest* request) {
+  for (const auto& [name, value] : config.extra_headers) {
+    std::string lower = Lower(name);
+    if (lower.empty() || lower == "authorization" || lower == "x-api-key") continue;
+    SetHeader(request, lower, value);
+  }
+}
+
+// Throws std::invalid_argument on an unknown auth kind (a config that
+// ProviderConfig::FromJson would have refused).
+std::optional<HttpAuth> AuthFor(const std::string& auth) {
+  if (auth == "bearer") return HttpAuth{"authorization", "Bearer "};
+  if (auth == "x-api-key") return HttpAuth{"x-api-key", ""};
+  if (auth == "none") return std::nullopt;
+  throw std::invalid_argument("unknown auth \"" + auth + "\" (expected bearer, x-api-key or none)");
+}
+
+Json CodeInputSchema() {
+  return Json{{"type", "object"},
+              {"properties", {{kPythonToolArg, {{"type", "string"}, {"description", kCodeArgDescription}}}}},
+              {"required", Json::array({kPythonToolArg})}};
+}
+
+std::string Serialize(const Json& body) { return body.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// ---------------------------------------------------------------- OpenAI
+
+Json OpenAiMessage(const ChatMessage& message) {
+  switch (message.role) {
+    case ChatMessage::Role::kUser:
+      return Json{{"role", "user"}, {"content", message.text}};
+    case ChatMessage::Role::kTool:
+      // No error flag in this format: the content says what happened.
+      return Json{{"role", "tool"}, {"tool_call_id", message.tool_call_id}, {"content", message.text}};
+    case ChatMessage::Role::kAssistant: {
+      Json out{{"role", "assistant"}};
+      if (message.text.empty() && !message.tool_calls.empty()) {
+        out["content"] = nullptr;
+      } else {
+        out["content"] = message.text;
+      }
+      if (!message.tool_calls.empty()) {
+        Json calls = Json::array();
+        for (const ToolCall& call : message.tool_calls) {
+          calls.push_back({{"id", call.id},
+                           {"type", "function"},
+                           {"function", {{"name", call.name}, {"arguments", call.arguments}}}});
+        }
+        out["tool_calls"] = std::move(calls);
+      }
+      return out;
+    }
+  }
+  return Json{};
+}
+
+// ------------------------------------------------------------- Anthropic
+
+Json ToolUseInput(const std::string& arguments) {
+  Json parsed = Json::parse(arguments, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_object()) return parsed;
+  return Json{{kPythonToolArg, arguments}};
+}
+
+struct AnthropicTurn {
+  std::string role;  // "user" | "assistant"
+  Json content;      // array of blocks, never empty once built
+};
+
+Json AnthropicBlocks(const ChatMessage& message) {
+  Json blocks = Json::array();
+  switch (message.role) {
+    case ChatMessage::Role::kUser:
+      if (!message.text.empty()) blocks.push_back({{"type", "text"}, {"text", message.text}});
+      break;
+    case ChatMessage::Role::kAssistant:
+      if (!message.text.empty()) blocks.push_back({{"type", "text"}, {"text", message.text}});
+      for (const ToolCall& call : message.tool_calls) {
+        blocks.push_back(
+            {{"type", "tool_use"}, {"id", call.id}, {"name", call.name}, {"input", ToolUseInput(call.arguments)}});
+      }
+      break;
+    case ChatMessage::Role::kTool: {
+      Json block{{"type", "tool_result"}, {"tool_use_id", message.tool_call_id}, {"content", message.text}};
+      if (message.is_error) block["is_error"] = true;
+      blocks.push_back(std::move(block));
+      break;
+    }
+  }
+  return blocks;
+}
+
+bool IsToolResult(const Json& block) { return block.value("type", "") == "tool_result"; }
+
+// Tool results first, the rest after, each group in its original order.
+void ToolResultsFirst(Json* content) {
+  Json ordered = Json::array();
+  for (const Json& block : *content) {
+    if (IsToolResult(block)) ordered.push_back(block);
+  }
+  for (const Json& block : *content) {
+    if (!IsToolResult(block)) ordered.push_back(block);
+  }
+  *content = std::move(ordered);
+}
+
+// Returns the merged messages and whether any tool block remains.
+Json AnthropicMessages(const std::vector<ChatMessage>& messages, bool* has_tool_blocks) {
+  std::vector<AnthropicTurn> turns;
+  for (const ChatMessage& message : messages) {
+    Json blocks = AnthropicBlocks(message);
+    if (blocks.empty()) continue;
+    std::string role = message.role == ChatMessage::Role::kAssistant ? "assistant" : "user";
+    // Start at the first plain user message with content (see the top).
+    if (turns.empty() && message.role != ChatMessage::Role::kUser) continue;
+    if (!turns.empty() && turns.back().role == role) {
+      for (Json& block : blocks) turns.back().content.push_back(std::move(block));
+    } else {
+      turns.push_back({role, std::move(blocks)});
+    }
+  }
+  *has_tool_blocks = false;
+  Json out = Json::array();
+  for (AnthropicTurn& turn : turns) {
+    if (turn.role == "user") ToolResultsFirst(&turn.content);
+    for (const Json& block : turn.content) {
+      const std::string type = block.value("type", "");
+      if (type == "tool_use" || type == "tool_result") *has_tool_blocks = true;
+    }
+    out.push_back({{"role", turn.role}, {"content", std::move(turn.content)}});
+  }
+  return out;
+}
+
+}  // namespace
+
+HttpRequest BuildOpenAiRequest(const ProviderConfig& config, const ChatRequest& chat) {
+  HttpRequest request;
+  request.url = JoinUrl(config.base_url, "/chat/completions");
+  SetHeader(&request, "content-type", "application/json");
+  AddExtraHeaders(config, &request);
+  request.auth = AuthFor(config.auth);
+
+  Json messages = Json::array();
+  if (!chat.system.empty()) messages.push_back({{"role", "system"}, {"content", chat.system}});
+  for (const ChatMessage& message : chat.messages) messages.push_back(OpenAiMessage(message));
+
+  Json body{{"model", config.model}, {"messages", std::move(messages)}, {"stream", true}};
+  if (config.include_usage) body["stream_options"] = {{"include_usage", true}};
+  if (config.temperature) body["temperature"] = *config.temperature;
+  if (config.max_tokens) body["max_tokens"] = *config.max_tokens;
+  if (chat.offer_tools && config.tools) {
+    body["tools"] = Json::array(
+        {{{"type", "function"},
+          {"function",
+           {{"name", kPythonToolName}, {"description", kPythonToolDescription}, {"parameters", CodeInputSchema()}}}}});
+  }
+  request.body = Serialize(body);
+  return request;
+}
+
+HttpRequest BuildAnthropicRequest(const ProviderConfig& config, const ChatRequest& chat) {
+  HttpRequest request;
+  request.url = JoinUrl(config.base_url, "/messages");
+  SetHeader(&request, "content-type", "application/json");
+  SetHeader(&request, "anthropic-version", kAnthropicVersion);
+  SetHeader(&request, "anthropic-dangerous-direct-browser-access", "true");
+  AddExtraHeaders(config, &request);
+  request.auth = AuthFor(config.auth);
+
+  bool has_tool_blocks = false;
+  Json messages = AnthropicMessages(chat.messages, &has_tool_blocks);
+
+  Json body{{"model", config.model}, {"max_tokens", config.max_tokens.value_or(kAnthropicDefaultMaxTokens)}};
+  if (!chat.system.empty()) body["system"] = chat.system;
+  body["messages"] = std::move(messages);
+  body["stream"] = true;
+  if (config.temperature) body["temperature"] = *config.temperature;
+  const bool offer = chat.offer_tools && config.tools;
+  if (offer || has_tool_blocks) {
+    body["tools"] = Json::array(
+        {{{"name", kPythonToolName}, {"description", kPythonToolDescription}, {"input_schema", CodeInputSchema()}}});
+    if (!offer) body["tool_choice"] = {{"type", "none"}};
+  }
+  request.body = Serialize(body);
+  return request;
+}
+
+HttpRequest BuildRequest(const ProviderConfig& config, const ChatRequest& chat) {
+  if (config.format == "openai") return BuildOpenAiRequest(config, chat);
+  if (config.format == "anthropic") return BuildAnthropicRequest(config, chat);
+  throw std::invalid_argument("unknown format \"" + config.format + "\" (expected openai or anthropic)");
+}
+
+std::optional<std::string> CodeFromToolArguments(const std::string& arguments, std::string* error) {
+  auto fail = [error](std::string message) -> std::optional<std::string> {
+    if (error) *error = std::move(message);
+    return std::nullopt;
+  };
+  const bool blank = std::all_of(arguments.begin(), arguments.end(),
+                                 [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
+  if (blank) return fail("the python tool call has no arguments: expected {\"code\": \"...\"}");
+
+  Json parsed = Json::parse(arguments, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    // Weak local models sometimes send the code itself instead of JSON,
+    // now and then inside a ```python fence.
+    std::vector<std::string> blocks = ExtractPythonBlocks(arguments);
+    if (blocks.empty()) return arguments;
+    std::string code;
+    for (const std::string& block : blocks) code += (code.empty() ? "" : "\n\n") + block;
+    return code;
+  }
+  if (parsed.is_string()) {
+    std::string code = parsed.get<std::string>();
+    if (code.empty()) return fail("the python tool call's code is empty");
+    return code;
+  }
+  if (parsed.is_object()) {
+    for (const char* key : {kPythonToolArg, "source", "python", "script"}) {
+      auto it = parsed.find(key);
+      if (it == parsed.end()) continue;
+      if (!it->is_string()) {
+        return fail(std::string("the python tool call's \"") + key + "\" is not a string");
+      }
+      std::string code = it->get<std::string>();
+      if (code.empty()) return fail("the python tool call's code is empty");
+      return code;
+    }
+    return fail("the python tool call has no \"code\" argument: expected {\"code\": \"...\"}");
+  }
+  return fail("the python tool call's arguments are not an object: expected {\"code\": \"...\"}");
+}
+
+}  // namespace ci
