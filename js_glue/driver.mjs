@@ -1,0 +1,226 @@
+// The driver: performs the core's actions (fetch, timers, sandbox runs,
+// persistence) and feeds the results back as events. It holds no state of
+// the conversation; the core does.
+//
+// The API key never reaches the core: the driver adds it to an
+// http_request only when the request goes to the origin of the base URL the
+// key was entered for.
+
+export class Driver {
+  /**
+   * @param {import('./core.mjs').CoreSession} session
+   * @param {object} options
+   * @param {string} [options.apiKey]       key for options.apiBaseUrl's origin only
+   * @param {string} [options.apiBaseUrl]
+   * @param {object} [options.sandbox]      { run(request) → Promise<result>, interrupt(execId, restart) }
+   * @param {(event) => void} [options.onEmit]
+   * @param {(snapshot) => Promise<void>|void} [options.onPersist]  { state, files: { write: [{path, bytes}], delete: [path] } }
+   * @param {(error) => void} [options.onProtocolError]
+   * @param {typeof fetch} [options.fetch]
+   */
+  constructor(session, options = {}) {
+    this.session = session;
+    this.options = options;
+    this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.requests = new Map(); // request_id → AbortController
+    this.timers = new Map(); // timer_id → timeout handle
+    this.listeners = new Set();
+    this.closed = false;
+  }
+
+  /** Sends an event; returns the core's result ({actions, error?}). */
+  send(event, blobs = []) {
+    if (this.closed) return { actions: [] };
+    const result = this.session.handle({ now_ms: Date.now(), ...event }, blobs);
+    if (result.error) this.options.onProtocolError?.(result.error, event);
+    this.perform(result.actions);
+    return result;
+  }
+
+  userMessage(text) {
+    return this.send({ type: 'user_message', text });
+  }
+
+  runCode(code) {
+    return this.send({ type: 'user_code', code });
+  }
+
+  cancel() {
+    return this.send({ type: 'cancel' });
+  }
+
+  upload(path, bytes, mediaType = '') {
+    return this.send({ type: 'file_upload', path, media_type: mediaType, blob: 0 }, [bytes]);
+  }
+
+  /** Subscribes to emitted UI events; returns an unsubscribe function. */
+  on(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves with the turn_done event of the running turn. */
+  turnDone() {
+    return new Promise((resolve) => {
+      const off = this.on((event) => {
+        if (event.type === 'turn_done') {
+          off();
+          resolve(event);
+        }
+      });
+    });
+  }
+
+  close() {
+    this.closed = true;
+    for (const c of this.requests.values()) c.abort();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.requests.clear();
+    this.timers.clear();
+  }
+
+  perform(actions) {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'http_request': this.startRequest(action); break;
+        case 'abort_request': this.abortRequest(action.request_id); break;
+        case 'run_code': this.runInSandbox(action); break;
+        case 'interrupt': this.options.sandbox?.interrupt?.(action.exec_id, action.restart); break;
+        case 'set_timer': this.setTimer(action); break;
+        case 'clear_timer': this.clearTimer(action.timer_id); break;
+        case 'emit': this.emit(action.event); break;
+        case 'persist': this.persist(action); break;
+        default: this.options.onProtocolError?.({ type: 'unknown_action', message: action.type }, action);
+      }
+    }
+  }
+
+  emit(event) {
+    this.options.onEmit?.(event);
+    for (const l of [...this.listeners]) l(event);
+  }
+
+  headersFor(action) {
+    const headers = { ...action.headers };
+    if (action.auth && this.options.apiKey && this.options.apiBaseUrl) {
+      // The key goes only where it was entered for.
+      if (new URL(action.url).origin === new URL(this.options.apiBaseUrl).origin) {
+        headers[action.auth.header] = action.auth.prefix + this.options.apiKey;
+      }
+    }
+    return headers;
+  }
+
+  async startRequest(action) {
+    const id = action.request_id;
+    const controller = new AbortController();
+    this.requests.set(id, controller);
+    const live = () => this.requests.get(id) === controller && !this.closed;
+    try {
+      const response = await this.fetch(action.url, {
+        method: action.method,
+        headers: this.headersFor(action),
+        body: action.body,
+        signal: controller.signal,
+      });
+      if (!live()) return;
+      this.send({
+        type: 'llm_headers',
+        request_id: id,
+        status: response.status,
+        headers: Object.fromEntries(response.headers.entries()),
+      });
+      if (response.body) {
+        const reader = response.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done || !live()) break;
+          const result = this.session.feedLlmBytes(id, value, Date.now());
+          if (result.error) this.options.onProtocolError?.(result.error, { type: 'llm_chunk' });
+          this.perform(result.actions);
+        }
+      }
+      if (!live()) return;
+      this.requests.delete(id);
+      this.send({ type: 'llm_done', request_id: id, status: response.status });
+    } catch (error) {
+      if (!live()) return; // aborted by us: the core already moved on
+      this.requests.delete(id);
+      const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
+      this.send({
+        type: 'llm_failed',
+        request_id: id,
+        message: String(error?.message ?? error),
+        kind: offline ? 'offline' : 'network',
+      });
+    }
+  }
+
+  abortRequest(id) {
+    const controller = this.requests.get(id);
+    this.requests.delete(id);
+    controller?.abort();
+  }
+
+  setTimer({ timer_id, delay_ms }) {
+    this.clearTimer(timer_id);
+    this.timers.set(timer_id, setTimeout(() => {
+      this.timers.delete(timer_id);
+      this.send({ type: 'timer_fired', timer_id });
+    }, delay_ms));
+  }
+
+  clearTimer(id) {
+    const t = this.timers.get(id);
+    if (t !== undefined) clearTimeout(t);
+    this.timers.delete(id);
+  }
+
+  async runInSandbox(action) {
+    const sandbox = this.options.sandbox;
+    const files = {
+      write: action.files.write.map((f) => ({ ...f, bytes: this.session.readFile(f.path) })),
+      delete: action.files.delete,
+    };
+    let result;
+    try {
+      if (!sandbox) throw Object.assign(new Error('No Python sandbox is attached to this page.'), { name: 'SandboxUnavailable' });
+      result = await sandbox.run({ exec_id: action.exec_id, code: action.code, timeout_ms: action.timeout_ms, files });
+    } catch (error) {
+      result = {
+        ok: false,
+        status: 'crashed',
+        error: { type: error?.name ?? 'Error', message: String(error?.message ?? error), traceback: '' },
+      };
+    }
+    // File bytes travel as blobs beside the JSON, never inside it.
+    const blobs = [];
+    const toRefs = (list = []) => list.map((f) => {
+      blobs.push(f.bytes);
+      return { path: f.path, blob: blobs.length - 1 };
+    });
+    const event = {
+      type: 'exec_result',
+      exec_id: action.exec_id,
+      ...result,
+      files: {
+        created: toRefs(result.files?.created),
+        modified: toRefs(result.files?.modified),
+        deleted: result.files?.deleted ?? [],
+      },
+    };
+    this.send(event, blobs);
+  }
+
+  async persist(action) {
+    if (!this.options.onPersist) return;
+    const snapshot = {
+      state: this.session.serialize(),
+      files: {
+        write: action.files.write.map((path) => ({ path, bytes: this.session.readFile(path) })).filter((f) => f.bytes),
+        delete: action.files.delete,
+      },
+    };
+    await this.options.onPersist(snapshot);
+  }
+}

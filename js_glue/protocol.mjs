@@ -1,0 +1,21 @@
+// The JS mirror of wasm/core/protocol.h: the names on the wire between the
+// glue and the core. tests/js/protocol.test.mjs checks these lists against
+// the built module's protocolInfo(), so the two cannot drift apart.
+// Field-level documentation: wasm/PROTOCOL.md.
+
+export const PROTOCOL_VERSION = 1;
+
+export const EVENT_TYPES = Object.freeze([
+  'configure', 'user_message', 'user_code', 'llm_headers', 'llm_chunk', 'llm_done', 'llm_failed',
+  'exec_result', 'file_upload', 'file_delete', 'timer_fired', 'sandbox_restarted', 'cancel',
+]);
+
+export const ACTION_TYPES = Object.freeze([
+  'http_request', 'abort_request', 'run_code', 'interrupt', 'set_timer', 'clear_timer', 'emit', 'persist',
+]);
+
+export const EMIT_TYPES = Object.freeze([
+  'turn_started', 'title', 'model_request', 'text_delta', 'thinking_delta', 'tool_call_started',
+  'tool_call_delta', 'assistant_message', 'usage', 'retrying', 'cell_started', 'cell_finished',
+  'file_changed', 'notice', 'error', 'turn_done',
+]);

@@ -1,0 +1,58 @@
+// Sums the results of every suite that scripts/test.sh ran and prints the
+// closing line "N passed, N failed". A suite that should have run but left
+// no results (its build failed, it crashed) counts as one failure.
+import fs from 'node:fs';
+import path from 'node:path';
+
+let passed = 0;
+let failed = 0;
+const lines = [];
+
+function gtest(label, file) {
+  if (!fs.existsSync(file)) {
+    lines.push(`${label}: no results (${file} missing)`);
+    failed += 1;
+    return;
+  }
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  let p = 0;
+  let f = 0;
+  for (const suite of report.testsuites ?? []) {
+    for (const t of suite.testsuite ?? []) {
+      if (t.status !== 'RUN' || t.result === 'SKIPPED') continue;
+      if (t.failures?.length) f += 1;
+      else p += 1;
+    }
+  }
+  lines.push(`${label}: ${p} passed, ${f} failed`);
+  passed += p;
+  failed += f;
+}
+
+function tap(label, file) {
+  if (!fs.existsSync(file)) {
+    lines.push(`${label}: no results (${file} missing)`);
+    failed += 1;
+    return;
+  }
+  const text = fs.readFileSync(file, 'utf8');
+  const num = (name) => Number((text.match(new RegExp(`^# ${name} (\\d+)$`, 'm')) ?? [])[1] ?? NaN);
+  const p = num('pass');
+  const f = num('fail') + (num('cancelled') || 0);
+  if (Number.isNaN(p) || Number.isNaN(f)) {
+    lines.push(`${label}: unreadable TAP summary`);
+    failed += 1;
+    return;
+  }
+  lines.push(`${label}: ${p} passed, ${f} failed`);
+  passed += p;
+  failed += f;
+}
+
+gtest('native GoogleTest', path.join('build/native/test-results/core_tests.json'));
+gtest('wasm GoogleTest (Node)', path.join('build/wasm/test-results/core_tests.json'));
+tap('node tests', 'test-results/js.tap');
+
+for (const l of lines) console.log(l);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test: the native GoogleTest suite, the same suite built with
+# Emscripten under Node, and the Node tests over the glue and the built
+# .wasm. Ends with one line "N passed, N failed"; exits non-zero on any
+# failure, including a build that did not finish.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+
+rm -rf test-results build/native/test-results build/wasm/test-results
+mkdir -p test-results
+status=0
+step() { echo; echo "=== $*"; }
+
+step "native build"
+if cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build/native -j"$(nproc)"; then
+  step "native tests (ctest)"
+  ctest --test-dir build/native --output-on-failure || status=1
+else
+  echo "native build failed" | tee test-results/native-build-failed; status=1
+fi
+
+step "wasm build"
+if bash scripts/build-wasm.sh; then
+  step "wasm tests (ctest, under Node)"
+  ctest --test-dir build/wasm --output-on-failure || status=1
+else
+  echo "wasm build failed" | tee test-results/wasm-build-failed; status=1
+fi
+
+step "node tests"
+node --test --test-reporter=tap --test-reporter-destination=test-results/js.tap \
+  --test-reporter=spec --test-reporter-destination=stdout tests/js/ || status=1
+
+echo
+node scripts/summarize.mjs || status=1
+exit $status

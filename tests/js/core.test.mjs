@@ -1,0 +1,94 @@
+// The built .wasm through its Embind API: sessions, bytes, files,
+// persistence and export, as the browser will use them.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { loadBuiltCore } from './load-core.mjs';
+
+const config = { provider: { format: 'openai', base_url: 'http://127.0.0.1:9/v1', model: 'm' } };
+const enc = new TextEncoder();
+
+const emitted = (actions, type) => actions.filter((a) => a.type === 'emit' && a.event.type === type).map((a) => a.event);
+const ofType = (actions, type) => actions.filter((a) => a.type === type);
+
+test('a bad config is refused with a message naming the problem', async () => {
+  const core = await loadBuiltCore();
+  assert.throws(() => core.createSession({ provider: { format: 'carrier-pigeon' } }), /format/);
+});
+
+test('protocol errors come back as values, never as exceptions, and change nothing', async () => {
+  const core = await loadBuiltCore();
+  const s = core.createSession(config);
+  const before = JSON.stringify(s.serialize());
+  const r = s.handle({ type: 'exec_result', exec_id: 'nope', now_ms: 1 });
+  assert.equal(r.error.type, 'protocol_error');
+  assert.deepEqual(r.actions, []);
+  const bad = JSON.parse(core.module.handleEvent(s.id, '{not json', []));
+  assert.equal(bad.error.type, 'protocol_error');
+  assert.equal(JSON.stringify(s.serialize()), before);
+  assert.equal(JSON.parse(core.module.handleEvent(999, '{}', [])).error.type, 'bad_handle');
+  s.destroy();
+});
+
+test('a text turn streams deltas from raw bytes split inside a UTF-8 character', async () => {
+  const core = await loadBuiltCore();
+  const s = core.createSession(config);
+  const a = s.handle({ type: 'user_message', text: 'Say café', now_ms: 1 });
+  const req = ofType(a.actions, 'http_request')[0];
+  assert.equal(req.url, 'http://127.0.0.1:9/v1/chat/completions');
+  assert.equal(req.auth.header, 'authorization');
+  assert.ok(!JSON.stringify(req).includes('sk-'), 'no key in the request the core builds');
+  const body = enc.encode(
+    'data: {"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"café ☕"},"finish_reason":null}]}\n\n' +
+      'data: {"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+  );
+  let text = '';
+  const cut = body.indexOf(0xc3) + 1; // in the middle of "é"
+  for (const part of [body.subarray(0, cut), body.subarray(cut)]) {
+    const r = s.feedLlmBytes(req.request_id, part, 2);
+    for (const e of emitted(r.actions, 'text_delta')) text += e.text;
+  }
+  const done = s.handle({ type: 'llm_done', request_id: req.request_id, status: 200, now_ms: 3 });
+  assert.equal(text, 'café ☕');
+  assert.equal(emitted(done.actions, 'turn_done')[0].reason, 'completed');
+  s.destroy();
+});
+
+test('files go in as blobs and come back out byte for byte', async () => {
+  const core = await loadBuiltCore();
+  const s = core.createSession(config);
+  const bytes = new Uint8Array(256 * 1024);
+  for (let i = 0; i < bytes.length; i += 1) bytes[i] = (i * 31) & 0xff;
+  const r = s.handle({ type: 'file_upload', path: 'data/日本語.bin', blob: 0, now_ms: 1 }, [bytes]);
+  assert.equal(emitted(r.actions, 'file_changed')[0].path, 'data/日本語.bin');
+  assert.deepEqual(ofType(r.actions, 'persist')[0].files.write, ['data/日本語.bin']);
+  assert.deepEqual(s.readFile('data/日本語.bin'), bytes);
+  assert.equal(s.readFile('missing.txt'), null);
+  assert.equal(s.listFiles()[0].size, bytes.length);
+  const hostile = s.handle({ type: 'file_upload', path: '../../etc/passwd', data: 'x', now_ms: 2 });
+  assert.equal(emitted(hostile.actions, 'error')[0].error.type, 'invalid_path');
+  s.destroy();
+});
+
+test('serialize + restore keeps conversation and files; the key is nowhere', async () => {
+  const core = await loadBuiltCore();
+  const s = core.createSession(config);
+  s.handle({ type: 'file_upload', path: 'a.csv', data: 'x,y\n1,2\n', now_ms: 1 });
+  const run = s.handle({ type: 'user_code', code: 'print(1)', now_ms: 2 });
+  const exec = ofType(run.actions, 'run_code')[0];
+  assert.deepEqual(exec.files.write.map((f) => f.path), ['a.csv']);
+  s.handle({ type: 'exec_result', exec_id: exec.exec_id, ok: true, stdout: '1\n', outputs: [{ mime: 'image/png', data: 'iVBORw0KGgo=' }], now_ms: 3 });
+  const state = s.serialize();
+  assert.equal(state.format, 'ci-session');
+  const { session: r, problems } = core.restoreSession(state, { 'a.csv': enc.encode('x,y\n1,2\n') });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(r.conversation(), s.conversation());
+  assert.equal(new TextDecoder().decode(r.readFile('a.csv')), 'x,y\n1,2\n');
+  const nb = r.exportNotebook();
+  assert.equal(nb.nbformat, 4);
+  assert.equal(nb.nbformat_minor, 5);
+  const code = nb.cells.find((c) => c.cell_type === 'code');
+  assert.ok(code, 'the execution is a code cell');
+  assert.ok(code.outputs.some((o) => o.output_type === 'display_data' && o.data['image/png'] === 'iVBORw0KGgo='));
+  s.destroy();
+  r.destroy();
+});

@@ -1,0 +1,163 @@
+// The scripted LLM server: a real HTTP server on 127.0.0.1 that answers
+// OpenAI Chat Completions and Anthropic Messages requests exactly as those
+// APIs do on the wire (streaming SSE, tool calls split across chunks, usage,
+// error bodies, Retry-After, slow and cut-off streams), from a scenario: a
+// queue of replies, one per model request.
+//
+// It is the only stand-in in the test suite: no model is reachable here.
+//
+// A reply step:
+//   { text?, thinking?, tool_calls?: [{id, name, arguments}],   // what the model says
+//     finish_reason?, usage?,
+//     status?, error?: {type, message}, headers?,               // an HTTP error instead
+//     body?: string,                                            // raw body, sent as is
+//     delay_ms?: per-event delay, cut_after?: events before the connection is cut,
+//     hang?: true (headers, then nothing) }
+import http from 'node:http';
+
+const enc = (obj) => `data: ${JSON.stringify(obj)}\n\n`;
+const named = (name, obj) => `event: ${name}\ndata: ${JSON.stringify(obj)}\n\n`;
+
+function pieces(text, size = 6) {
+  const out = [];
+  const chars = [...text]; // never split a code point: real APIs send whole tokens
+  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
+  return out;
+}
+
+/** The SSE events of an OpenAI Chat Completions stream for one reply step. */
+export function openaiEvents(step, model = 'gpt-4o-mini') {
+  const base = { id: 'chatcmpl-scripted', object: 'chat.completion.chunk', created: 1732600000, model, system_fingerprint: 'fp_scripted' };
+  const chunk = (delta, finish = null) => enc({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+  const events = [chunk({ role: 'assistant', content: '', refusal: null })];
+  if (step.thinking) for (const p of pieces(step.thinking)) events.push(chunk({ reasoning_content: p }));
+  if (step.text) for (const p of pieces(step.text)) events.push(chunk({ content: p }));
+  (step.tool_calls ?? []).forEach((call, index) => {
+    events.push(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name ?? 'python', arguments: '' } }] }));
+    for (const p of pieces(call.arguments, 9)) events.push(chunk({ tool_calls: [{ index, function: { arguments: p } }] }));
+  });
+  const finish = step.finish_reason ?? (step.tool_calls?.length ? 'tool_calls' : 'stop');
+  events.push(chunk({}, finish));
+  const usage = step.usage ?? { prompt_tokens: 42, completion_tokens: 7, total_tokens: 49 };
+  events.push(enc({ ...base, choices: [], usage }));
+  events.push('data: [DONE]\n\n');
+  return events;
+}
+
+/** The SSE events of an Anthropic Messages stream for one reply step. */
+export function anthropicEvents(step, model = 'claude-sonnet-4-5') {
+  const usage = step.usage ?? { input_tokens: 42, output_tokens: 7 };
+  const events = [named('message_start', {
+    type: 'message_start',
+    message: { id: 'msg_scripted', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
+      usage: { input_tokens: usage.input_tokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } },
+  })];
+  let index = 0;
+  const block = (content_block, deltas) => {
+    events.push(named('content_block_start', { type: 'content_block_start', index, content_block }));
+    for (const delta of deltas) events.push(named('content_block_delta', { type: 'content_block_delta', index, delta }));
+    events.push(named('content_block_stop', { type: 'content_block_stop', index }));
+    index += 1;
+  };
+  if (step.thinking) {
+    block({ type: 'thinking', thinking: '', signature: '' },
+      [...pieces(step.thinking).map((t) => ({ type: 'thinking_delta', thinking: t })), { type: 'signature_delta', signature: 'EqQBCgIYAhIM' }]);
+  }
+  events.push(named('ping', { type: 'ping' }));
+  if (step.text) block({ type: 'text', text: '' }, pieces(step.text).map((t) => ({ type: 'text_delta', text: t })));
+  for (const call of step.tool_calls ?? []) {
+    block({ type: 'tool_use', id: call.id, name: call.name ?? 'python', input: {} },
+      pieces(call.arguments, 9).map((p) => ({ type: 'input_json_delta', partial_json: p })));
+  }
+  const stop = step.finish_reason ?? (step.tool_calls?.length ? 'tool_use' : 'end_turn');
+  events.push(named('message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } }));
+  events.push(named('message_stop', { type: 'message_stop' }));
+  return events;
+}
+
+function errorBody(format, status, error) {
+  if (format === 'anthropic') return JSON.stringify({ type: 'error', error: { type: error.type, message: error.message } });
+  return JSON.stringify({ error: { message: error.message, type: error.type, param: null, code: error.code ?? null } });
+}
+
+export async function startLlmServer({ cors = true } = {}) {
+  const queue = [];
+  const requests = [];
+  const sockets = new Set();
+
+  const server = http.createServer(async (req, res) => {
+    const corsHeaders = cors
+      ? { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'GET, POST, OPTIONS', 'access-control-expose-headers': '*' }
+      : {};
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, corsHeaders);
+      res.end();
+      return;
+    }
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const url = new URL(req.url, 'http://x');
+    const record = { method: req.method, path: url.pathname, headers: req.headers, body: body ? safeJson(body) : null };
+    requests.push(record);
+
+    if (req.method === 'GET' && url.pathname.endsWith('/models')) {
+      res.writeHead(200, { 'content-type': 'application/json', ...corsHeaders });
+      res.end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', owned_by: 'scripted' }] }));
+      return;
+    }
+    const format = url.pathname.endsWith('/messages') ? 'anthropic' : url.pathname.endsWith('/chat/completions') ? 'openai' : null;
+    if (!format) {
+      res.writeHead(404, { 'content-type': 'text/plain', ...corsHeaders });
+      res.end('not found');
+      return;
+    }
+    const step = queue.shift() ?? { status: 500, error: { type: 'server_error', message: 'scripted server: no reply left in the scenario' } };
+    if (step.status && step.status !== 200) {
+      res.writeHead(step.status, { 'content-type': 'application/json', ...corsHeaders, ...step.headers });
+      res.end(step.body ?? errorBody(format, step.status, step.error ?? { type: 'error', message: 'error' }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...corsHeaders, ...step.headers });
+    res.flushHeaders();
+    if (step.hang) return; // the client's timers must deal with it
+    const events = step.body !== undefined ? [step.body] : format === 'anthropic' ? anthropicEvents(step) : openaiEvents(step);
+    for (let i = 0; i < events.length; i += 1) {
+      if (step.cut_after !== undefined && i >= step.cut_after) {
+        res.socket.destroy(); // a connection cut mid-stream
+        return;
+      }
+      res.write(events[i]);
+      if (step.delay_ms) await new Promise((r) => setTimeout(r, step.delay_ms));
+    }
+    res.end();
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    /** Replaces the queue of replies. */
+    script(steps) {
+      queue.length = 0;
+      queue.push(...steps);
+    },
+    remaining: () => queue.length,
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,169 @@
+// The developer page: the C++ core (wasm) + the driver, talking to a real
+// model endpoint. Everything from the model goes into the DOM as text
+// (textContent), never as HTML. The Python sandbox is the next milestone:
+// until it is attached, runs answer with a clear "no sandbox" error.
+import { loadCore } from '../js_glue/core.mjs';
+import { Driver } from '../js_glue/driver.mjs';
+
+const $ = (sel) => document.querySelector(sel);
+const SETTINGS_KEY = 'ci.dev.settings';
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function loadSettings() {
+  try {
+    return JSON.parse(localStorage.getItem(SETTINGS_KEY)) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+const core = await loadCore({ moduleUrl: new URL('../build/wasm/ci_core.mjs', import.meta.url).href });
+let settings = { format: 'openai', base_url: 'http://localhost:11434/v1', model: 'llama3.2', api_key: '', tools: true, ...loadSettings() };
+const session = core.createSession({ provider: providerFrom(settings) });
+let driver = makeDriver();
+let current = null; // the <li> of the streaming assistant reply
+
+function providerFrom(s) {
+  return { format: s.format, base_url: s.base_url, model: s.model, tools: s.tools, auth: s.api_key ? (s.format === 'anthropic' ? 'x-api-key' : 'bearer') : 'none' };
+}
+
+function makeDriver() {
+  return new Driver(session, { apiKey: settings.api_key, apiBaseUrl: settings.base_url, onEmit: show, onProtocolError: (e) => console.error('protocol error', e) });
+}
+
+function add(className, text) {
+  const li = el('li', className, text);
+  $('#log').append(li);
+  li.scrollIntoView({ block: 'end' });
+  return li;
+}
+
+function show(event) {
+  switch (event.type) {
+    case 'text_delta':
+      current ??= add('assistant', '');
+      current.textContent += event.text;
+      break;
+    case 'assistant_message':
+    case 'turn_done':
+      current = null;
+      if (event.type === 'turn_done') $('#status').textContent = `Turn ${event.turn} ${event.reason} · tokens in ${event.usage.input_tokens ?? 0}, out ${event.usage.output_tokens ?? 0}`;
+      break;
+    case 'cell_started': {
+      current = null;
+      const li = add('cell', `In [${event.execution_count}]:`);
+      li.append(el('pre', '', event.code));
+      break;
+    }
+    case 'cell_finished': {
+      const x = event.exec;
+      const li = add(x.status === 'ok' ? 'cell' : 'error', `Out (${x.status}):`);
+      if (x.stdout) li.append(el('pre', '', x.stdout));
+      if (x.stderr) li.append(el('pre', '', x.stderr));
+      if (x.error) li.append(el('pre', '', x.error.traceback || `${x.error.type}: ${x.error.message}`));
+      break;
+    }
+    case 'file_changed':
+      renderFiles();
+      break;
+    case 'retrying':
+      $('#status').textContent = `Retrying in ${Math.round(event.delay_ms / 1000)} s (attempt ${event.attempt} of ${event.max_attempts}): ${event.reason}`;
+      break;
+    case 'notice':
+      add('notice', event.text);
+      break;
+    case 'error':
+      add('error', event.error.message);
+      break;
+    default:
+      break;
+  }
+}
+
+function renderFiles() {
+  const list = $('#files');
+  list.replaceChildren();
+  for (const f of session.listFiles()) {
+    const li = el('li');
+    const a = el('a', '', `${f.path} (${f.size} bytes, ${f.media_type})`);
+    a.href = '#';
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      download(f.path.split('/').pop(), session.readFile(f.path), f.media_type);
+    });
+    li.append(a);
+    list.append(li);
+  }
+}
+
+function download(name, bytes, type) {
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  const a = el('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// Settings form.
+const form = $('#settings');
+for (const [k, v] of Object.entries(settings)) {
+  const input = form.elements[k];
+  if (!input) continue;
+  if (input.type === 'checkbox') input.checked = Boolean(v);
+  else input.value = v;
+}
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const f = form.elements;
+  settings = { format: f.format.value, base_url: f.base_url.value.trim(), model: f.model.value.trim(), api_key: f.api_key.value, tools: f.tools.checked };
+  localStorage.setItem(SETTINGS_KEY, JSON.stringify(settings));
+  const r = driver.send({ type: 'configure', provider: providerFrom(settings) });
+  if (r.error) {
+    add('error', r.error.message);
+    return;
+  }
+  driver.close();
+  driver = makeDriver();
+  $('#status').textContent = 'Settings saved.';
+});
+
+// Asking.
+function send() {
+  const text = $('#message').value;
+  if (!text.trim()) return;
+  add('user', text);
+  const r = driver.userMessage(text);
+  if (r.error) add('error', r.error.message);
+  else $('#message').value = '';
+}
+$('#ask').addEventListener('submit', (e) => {
+  e.preventDefault();
+  send();
+});
+$('#message').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey) {
+    e.preventDefault();
+    send();
+  }
+});
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') driver.cancel();
+});
+$('#stop').addEventListener('click', () => driver.cancel());
+$('#upload').addEventListener('change', async (e) => {
+  for (const file of e.target.files) driver.upload(file.name, new Uint8Array(await file.arrayBuffer()), file.type);
+  e.target.value = '';
+});
+$('#export').addEventListener('click', () => {
+  const nb = session.exportNotebook();
+  download('conversation.ipynb', new TextEncoder().encode(JSON.stringify(nb, null, 1)), 'application/x-ipynb+json');
+});
+
+$('#status').textContent = 'Core loaded. Set the endpoint, then ask. (The Python sandbox arrives with the next milestone.)';
