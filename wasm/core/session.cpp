@@ -128,20 +128,14 @@ Json Session::Result::ToJson() const {
 }
 
 Session::Result Session::Handle(const Json& event, const std::vector<std::string>& blobs) {
-  Result result;
-  auto protocol_error = [&](const std::string& message) {
-    result.actions.clear();
-    result.error = Json{{"type", "protocol_error"}, {"message", message}};
-    return result;
-  };
-  if (!event.is_object()) return protocol_error("event: expected a JSON object");
+  Out out;
+  if (!event.is_object()) return Conclude("event: expected a JSON object", out);
   const Json* type = Field(event, "type");
-  if (!type || !type->is_string()) return protocol_error("event.type: expected a string");
+  if (!type || !type->is_string()) return Conclude("event.type: expected a string", out);
   int64_t now = 0;
-  if (auto err = ReadNow(event, &now)) return protocol_error(*err);
+  if (auto err = ReadNow(event, &now)) return Conclude(err, out);
   const std::string t = *type;
 
-  Out out;
   std::optional<std::string> err;
   try {
     if (t == "configure") err = OnConfigure(event, out);
@@ -168,18 +162,10 @@ Session::Result Session::Handle(const Json& event, const std::vector<std::string
     // it as a protocol error rather than letting it escape into JS.
     err = std::string("internal error while handling ") + t + ": " + ex.what();
   }
-  if (err) return protocol_error(*err);
-  if (out.dirty) {
-    out.Action(Json{{"type", "persist"}, {"files", {{"write", persist_write_}, {"delete", persist_delete_}}}});
-    persist_write_.clear();
-    persist_delete_.clear();
-  }
-  result.actions = std::move(out.actions);
-  return result;
+  return Conclude(err, out);
 }
 
 Session::Result Session::FeedLlmBytes(int64_t request_id, std::string_view bytes, int64_t now_ms) {
-  Result result;
   Out out;
   std::optional<std::string> err;
   if (now_ms < 0) err = "now_ms: expected a non-negative integer";
@@ -190,9 +176,14 @@ Session::Result Session::FeedLlmBytes(int64_t request_id, std::string_view bytes
       err = std::string("internal error while handling llm_chunk: ") + ex.what();
     }
   }
+  return Conclude(err, out);
+}
+
+Session::Result Session::Conclude(const std::optional<std::string>& err, Out& out) {
+  Result result;
   if (err) {
     result.error = Json{{"type", "protocol_error"}, {"message", *err}};
-    return result;
+    return result;  // no actions: a refused event changed nothing
   }
   if (out.dirty) {
     out.Action(Json{{"type", "persist"}, {"files", {{"write", persist_write_}, {"delete", persist_delete_}}}});

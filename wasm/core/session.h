@@ -117,6 +117,10 @@ class Session {
 
   class Out;  // collects actions for one Handle call
 
+  // The end of every Handle/FeedLlmBytes: a protocol error, or the actions
+  // plus one persist action when something durable changed.
+  Result Conclude(const std::optional<std::string>& err, Out& out);
+
   // Event handlers. Each validates fully before changing anything and
   // returns a protocol error message on bad input.
   std::optional<std::string> OnConfigure(const Json& e, Out& out);
