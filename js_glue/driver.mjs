@@ -177,6 +177,10 @@ export class Driver {
   }
 
   async runInSandbox(action) {
+    // Let the rest of this batch of actions (timers, emits) happen before a
+    // result can come back, even from a sandbox that answers at once.
+    await null;
+    if (this.closed) return;
     const sandbox = this.options.sandbox;
     const files = {
       write: action.files.write.map((f) => ({ ...f, bytes: this.session.readFile(f.path) })),

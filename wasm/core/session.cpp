@@ -734,6 +734,11 @@ void Session::StartNextExec(int64_t now, Out& out) {
       const FileEntry* f = vfs_.Find(path);
       writes.push_back(Json{{"path", path}, {"version", f->version}, {"size", f->size}, {"media_type", f->media_type}});
     }
+    out.Emit(Json{{"type", "cell_started"},
+                  {"exec_id", rec.exec_id},
+                  {"code", rec.code},
+                  {"execution_count", rec.execution_count},
+                  {"tool_call_id", rec.tool_call_id}});
     out.Action(Json{{"type", "run_code"},
                     {"exec_id", rec.exec_id},
                     {"code", rec.code},
@@ -742,11 +747,6 @@ void Session::StartNextExec(int64_t now, Out& out) {
     // The glue applies the plan before it runs the code; a sandbox that
     // dies before that reports `restarted`, which makes us resend everything.
     vfs_.MarkSynced();
-    out.Emit(Json{{"type", "cell_started"},
-                  {"exec_id", rec.exec_id},
-                  {"code", rec.code},
-                  {"execution_count", rec.execution_count},
-                  {"tool_call_id", rec.tool_call_id}});
     running_exec_id_ = rec.exec_id;
     conversation_.entries.push_back(std::move(entry));
     state_ = State::kRunningCode;
