@@ -12,6 +12,8 @@ command -v emcc >/dev/null || need+=(emscripten)
 command -v node >/dev/null || need+=(nodejs npm)
 [ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
 [ -d /usr/src/googletest ] || need+=(libgtest-dev)
+# Real Chromium for the end-to-end tests (driven by playwright-core).
+command -v chromium >/dev/null || need+=(chromium)
 # The fuzzer runtime for clang (tests/fuzz).
 ls /usr/lib/llvm-14/lib/clang/14*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
 
