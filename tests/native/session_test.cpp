@@ -106,6 +106,32 @@ TEST(Session, StepLimitEndsTheTurnWithANotice) {
   EXPECT_EQ(d.session.state_name(), "idle");
 }
 
+TEST(Session, TokenLimitEndsTheTurnBeforeTheNextRequest) {
+  SessionConfig c = TestConfig();
+  c.limits.max_turn_tokens = 20;  // each scripted reply reports 15 tokens (10 in, 5 out)
+  Driver d(c);
+  d.User("loop");
+  d.Reply(OpenAiToolCalls({{"c1", "x=1"}}) );
+  // OpenAiToolCalls carries no usage: the first step counts 0 tokens.
+  auto a = d.ExecOk("");
+  ASSERT_EQ(OfType(a, "http_request").size(), 1u);
+  std::string body = OpenAiText({"partial"});
+  body = body.substr(0, body.find("data: [DONE]"));  // keep its usage chunk, drop the end
+  std::string tools = OpenAiToolCalls({{"c2", "x=2"}});
+  // A reply with a tool call AND usage: 15 tokens.
+  std::string with_usage = tools.substr(0, tools.find("data: [DONE]")) +
+                           SseData(Json{{"id", "u"}, {"object", "chat.completion.chunk"}, {"model", "m"},
+                                        {"choices", Json::array()},
+                                        {"usage", {{"prompt_tokens", 15}, {"completion_tokens", 6}}}}) +
+                           "data: [DONE]\n\n";
+  d.Reply(with_usage);
+  auto e = d.ExecOk("");
+  EXPECT_TRUE(OfType(e, "http_request").empty()) << "21 tokens used, limit 20: no next request";
+  ASSERT_EQ(Emitted(e, "turn_done").size(), 1u);
+  EXPECT_EQ(Emitted(e, "turn_done")[0]["reason"], "token_limit");
+  EXPECT_EQ(Emitted(e, "notice").size(), 1u);
+}
+
 TEST(Session, RateLimitRetriesAfterTheAskedWaitAndDropsTheOldRequest) {
   Driver d;
   d.User("hi");

@@ -56,6 +56,7 @@ const Json* Field(const Json& e, const char* key) {
 
 Json SessionLimits::ToJson() const {
   return Json{{"max_steps", max_steps},
+              {"max_turn_tokens", max_turn_tokens},
               {"request_timeout_ms", request_timeout_ms},
               {"idle_timeout_ms", idle_timeout_ms},
               {"max_retries", max_retries},
@@ -78,6 +79,7 @@ SessionLimits SessionLimits::FromJson(const Json& j, const SessionLimits& base) 
     *dst = static_cast<std::remove_pointer_t<decltype(dst)>>(v->get<int64_t>());
   };
   get_int("max_steps", &l.max_steps, 1, 1000);
+  get_int("max_turn_tokens", &l.max_turn_tokens, 0, int64_t{1} << 40);
   get_int("request_timeout_ms", &l.request_timeout_ms, 1, 3600000);
   get_int("idle_timeout_ms", &l.idle_timeout_ms, 1, 3600000);
   get_int("max_retries", &l.max_retries, 0, 20);
@@ -606,6 +608,16 @@ void Session::StartTurn(int64_t now, Out& out) {
 void Session::SendModelRequest(int64_t now, Out& out) {
   bool is_retry = state_ == State::kRetryWait;
   if (!is_retry) {
+    int64_t used = turn_usage_.value("input_tokens", int64_t{0}) + turn_usage_.value("output_tokens", int64_t{0});
+    if (config_.limits.max_turn_tokens > 0 && used >= config_.limits.max_turn_tokens) {
+      AddNotice("warning",
+                "Stopped after " + std::to_string(used) + " tokens in this turn (the limit is " +
+                    std::to_string(config_.limits.max_turn_tokens) +
+                    " in Settings). Ask the model to continue if needed.",
+                out);
+      EndTurn("token_limit", now, out);
+      return;
+    }
     if (steps_ >= config_.limits.max_steps) {
       AddNotice("warning",
                 "Stopped after " + std::to_string(steps_) +

@@ -50,6 +50,7 @@ namespace ci {
 
 struct SessionLimits {
   int max_steps = 12;                    // model requests per turn
+  int64_t max_turn_tokens = 0;           // input + output tokens per turn (provider's usage); 0: no limit
   int64_t request_timeout_ms = 120000;   // request sent → first byte
   int64_t idle_timeout_ms = 60000;       // longest silence inside a stream
   int max_retries = 3;                   // on 408/409/429/5xx/529 and overloaded errors
