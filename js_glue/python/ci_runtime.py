@@ -1,0 +1,883 @@
+"""The Python half of the Code Interpreter's runner (loaded by runner.mjs).
+
+It runs inside Pyodide, in a worker, and does what a Jupyter kernel would:
+runs a cell with top-level await and shows the last expression, captures
+stdout/stderr in batches, implements IPython's display protocol, turns
+matplotlib figures into PNGs, and reports which files in /mnt/data the cell
+created, changed or deleted.
+
+Rules kept here:
+- No JavaScript object is held between runs (the JS hooks arrive as an
+  argument of run_cell and are dropped when it ends), so a memory snapshot
+  can be made after setup().
+- Nothing in here may lose a file or hang: every step after the user's code
+  runs with the interrupt buffer detached (runner.mjs does that), and errors
+  in our own code are reported, never swallowed silently.
+"""
+
+import ast
+import base64
+import builtins
+import io
+import json
+import linecache
+import os
+import sys
+import time
+import traceback
+
+DATA_DIR = "/mnt/data"
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+# Files that Python did not touch carry this mtime (1980-01-01 00:00:00 UTC).
+# Any write, truncate or copy by Python sets "now" instead, so a differing
+# mtime (or size) means "modified" without hashing anything.
+SENTINEL_MTIME = 315532800
+
+FLUSH_SECONDS = 0.05
+FLUSH_CHARS = 64 * 1024
+
+INPUT_MESSAGE = ("input() is not supported: the code runs without a keyboard; "
+                 "put the values in the code")
+
+# What a display() shows when an object offers several representations:
+# the richest one the chat can render, as notebook front ends do.
+MIME_PRIORITY = (
+    "image/png", "image/jpeg", "image/svg+xml", "text/html", "text/markdown",
+    "text/latex", "application/json", "text/plain",
+)
+REPR_METHODS = (
+    ("image/png", "_repr_png_"), ("image/jpeg", "_repr_jpeg_"),
+    ("image/svg+xml", "_repr_svg_"), ("text/html", "_repr_html_"),
+    ("text/markdown", "_repr_markdown_"), ("text/latex", "_repr_latex_"),
+    ("application/json", "_repr_json_"),
+)
+BINARY_MIMES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
+
+_config = {"output_limit": 2_000_000, "max_recursion_limit": 10_000}
+_known = {}          # path (relative to /mnt/data) -> size, for files the host knows of
+_reported_links = set()
+_run = None          # the _Run in progress, or None
+_setup_done = False
+
+
+# ---------------------------------------------------------------- output ---
+
+class _Run:
+    """State of one cell: output batching, the output cap, the JS hooks."""
+
+    def __init__(self, hooks, limit):
+        self.hooks = hooks
+        self.limit = limit
+        self.used = 0
+        self.dropped = {"stdout": 0, "stderr": 0}
+        self.pending = []          # [(stream, text)] not yet sent
+        self.pending_chars = 0
+        self.last_flush = float("-inf")  # the first line goes out at once
+        self.pending_since = None
+        self.outputs = 0
+
+    def write(self, stream, text):
+        if not text:
+            return
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
+        if self.used + size > self.limit:
+            room = max(0, self.limit - self.used)
+            kept = text[:room] if text.isascii() else _cut_utf8(text, room)
+            kept_size = len(kept.encode("utf-8", "replace"))
+            self.dropped[stream] += size - kept_size
+            text, size = kept, kept_size
+            if not text:
+                return
+        self.used += size
+        now = time.monotonic()
+        if not self.pending:
+            self.pending_since = now
+        self.pending.append((stream, text))
+        self.pending_chars += len(text)
+        # The code runs synchronously, so no timer can fire while it runs:
+        # batching is decided here, on the write path. A line completed after
+        # a quiet spell goes out at once (print() writes the text and the
+        # newline separately: wait for the newline); a burst goes out every
+        # 50 ms or 64 KB; text without a newline waits at most 0.5 s.
+        if self.pending_chars >= FLUSH_CHARS:
+            self.flush()
+        elif now - self.last_flush >= FLUSH_SECONDS:
+            if text.endswith(("\n", "\r")) or now - self.pending_since >= 0.5:
+                self.flush()
+
+    def flush(self):
+        self.last_flush = time.monotonic()
+        if not self.pending:
+            return
+        chunks, self.pending, self.pending_chars = self.pending, [], 0
+        # Merge neighbours of the same stream: fewer events, same order.
+        merged = []
+        for stream, text in chunks:
+            if merged and merged[-1][0] == stream:
+                merged[-1][1].append(text)
+            else:
+                merged.append((stream, [text]))
+        for stream, parts in merged:
+            self.hooks.text(stream, "".join(parts))
+
+    def output(self, mime, data):
+        self.flush()  # text printed before a display() comes before it
+        self.outputs += 1
+        self.hooks.output(mime, data)
+
+    def finish(self):
+        for stream in ("stdout", "stderr"):
+            n = self.dropped[stream]
+            if n:
+                self.pending.append((stream, f"\n[output truncated: {n} bytes not shown]\n"))
+        self.flush()
+
+
+def _cut_utf8(text, max_bytes):
+    return text.encode("utf-8", "replace")[:max_bytes].decode("utf-8", "ignore")
+
+
+class _Bytes(io.RawIOBase):
+    """sys.stdout.buffer: bytes written here are decoded and join the text."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._decoder = __import__("codecs").getincrementaldecoder("utf-8")("replace")
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self._stream.write(self._decoder.decode(bytes(b)))
+        return len(b)
+
+
+class _Stream(io.TextIOBase):
+    """sys.stdout / sys.stderr: text goes to the run's batcher, in order."""
+
+    def __init__(self, name, fd):
+        self._name = name
+        self._fd = fd
+        self.buffer = _Bytes(self)
+
+    @property
+    def name(self):
+        return f"<{self._name}>"
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    @property
+    def errors(self):
+        return "strict"
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return self._fd
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
+        run = _run
+        if run is not None:
+            run.write(self._name, s)
+        return len(s)
+
+    def flush(self):
+        run = _run
+        if run is not None:
+            run.flush()
+
+
+class _Stdin(io.TextIOBase):
+    """sys.stdin: there is no keyboard, so reading fails at once (never hangs)."""
+
+    name = "<stdin>"
+    encoding = "utf-8"
+
+    def readable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return 0
+
+    def read(self, size=-1):
+        raise RuntimeError(INPUT_MESSAGE)
+
+    def readline(self, size=-1):
+        raise RuntimeError(INPUT_MESSAGE)
+
+    def readlines(self, hint=-1):
+        raise RuntimeError(INPUT_MESSAGE)
+
+    def close(self):
+        pass  # exit() closes stdin; keep it usable for the next cell
+
+
+def _input(prompt=""):
+    if prompt:
+        sys.stdout.write(str(prompt))
+    raise RuntimeError(INPUT_MESSAGE)
+
+
+# --------------------------------------------------------------- display ---
+
+def _unwrap(value):
+    # IPython lets _repr_*_ return (data, metadata).
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict):
+        return value[0]
+    return value
+
+
+def _encode(mime, data):
+    """Bundle value → the wire: base64 for binary images, JSON text for JSON."""
+    if data is None:
+        return None
+    if mime in BINARY_MIMES:
+        if isinstance(data, str):
+            return data.strip()  # already base64, as IPython allows
+        return base64.b64encode(bytes(data)).decode("ascii")
+    if mime == "application/json" or mime.endswith("+json"):
+        return data if isinstance(data, str) else json.dumps(data, default=str)
+    if isinstance(data, (bytes, bytearray)):
+        return data.decode("utf-8", "replace")
+    return str(data)
+
+
+def _plain(obj):
+    """text/plain as Jupyter shows it: pretty-printed containers, repr otherwise."""
+    if isinstance(obj, (dict, list, tuple, set, frozenset)) and len(obj) <= 10_000:
+        import pprint
+        return pprint.pformat(obj, width=79)
+    return repr(obj)
+
+
+def format_object(obj):
+    """IPython's display protocol: obj → {mime: wire data}. Never raises."""
+    bundle = {}
+    method = getattr(type(obj), "_repr_mimebundle_", None)
+    if method is not None and not isinstance(obj, type):
+        try:
+            got = _unwrap(obj._repr_mimebundle_(include=None, exclude=None))
+            if isinstance(got, dict):
+                for mime, data in got.items():
+                    enc = _encode(mime, data)
+                    if enc is not None:
+                        bundle[mime] = enc
+        except Exception as e:  # a broken repr must not break the cell
+            _warn(f"_repr_mimebundle_ of {type(obj).__name__} failed: {e!r}")
+    for mime, name in REPR_METHODS:
+        if mime in bundle or isinstance(obj, type):
+            continue
+        method = getattr(obj, name, None)
+        if method is None or not callable(method):
+            continue
+        try:
+            enc = _encode(mime, _unwrap(method()))
+        except Exception as e:
+            _warn(f"{name} of {type(obj).__name__} failed: {e!r}")
+            continue
+        if enc is not None:
+            bundle[mime] = enc
+    if "text/plain" not in bundle:
+        try:
+            bundle["text/plain"] = _plain(obj)
+        except Exception as e:
+            bundle["text/plain"] = f"<{type(obj).__name__} object (repr failed: {e!r})>"
+    return bundle
+
+
+def _best(bundle):
+    for mime in MIME_PRIORITY:
+        if mime in bundle:
+            return mime
+    for mime in bundle:  # some other type the chat may know (vega, plotly ...)
+        return mime
+    return None
+
+
+def display(*objs, raw=False, include=None, exclude=None, **kwargs):
+    """Show objects as rich output, like IPython's display().
+
+    Objects with _repr_png_, _repr_svg_, _repr_html_, _repr_markdown_,
+    _repr_json_, _repr_mimebundle_ ... show as images, tables, text. With
+    raw=True each object is a mime bundle such as {"text/html": "<b>hi</b>"}.
+    """
+    for obj in objs:
+        if raw:
+            if not isinstance(obj, dict):
+                raise TypeError("display(raw=True) takes mime bundles: dicts such as {'text/html': '<b>hi</b>'}")
+            bundle = {m: _encode(m, d) for m, d in obj.items() if d is not None}
+        else:
+            bundle = format_object(obj)
+        if include:
+            bundle = {m: d for m, d in bundle.items() if m in include}
+        if exclude:
+            bundle = {m: d for m, d in bundle.items() if m not in exclude}
+        mime = _best(bundle)
+        if mime is None:
+            continue
+        if _run is not None:
+            _run.output(mime, bundle[mime])
+        else:
+            print(bundle.get("text/plain", ""))
+
+
+def _warn(text):
+    sys.stderr.write(f"[warning] {text}\n")
+
+
+# ------------------------------------------------------------ matplotlib ---
+
+_MPL_BACKEND = '''\
+"""Matplotlib backend of the Code Interpreter: Agg pixels; show() sends PNGs."""
+from matplotlib.backends.backend_agg import FigureCanvasAgg as FigureCanvas
+from matplotlib.backend_bases import FigureManagerBase as FigureManager
+
+
+def show(*args, **kwargs):
+    import ci_runtime
+    ci_runtime.show_figures()
+'''
+
+
+def show_figures():
+    """Every open pyplot figure → one PNG output; then they are closed.
+
+    Called by plt.show() (our backend) and after each cell, so figures that
+    were drawn but never shown still appear, as in a notebook.
+    """
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None:
+        return
+    try:
+        nums = list(plt.get_fignums())
+    except Exception:
+        return
+    for num in nums:
+        try:
+            fig = plt.figure(num)
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", bbox_inches="tight")
+            if _run is not None:
+                _run.output("image/png", base64.b64encode(buf.getvalue()).decode("ascii"))
+        except Exception as e:
+            _warn(f"figure {num} could not be drawn: {e!r}")
+    try:
+        plt.close("all")
+    except Exception:
+        pass
+
+
+# --------------------------------------------------------- IPython shim ---
+
+_IPYTHON_DISPLAY = '''\
+"""A small IPython.display for the Code Interpreter (display goes to the chat)."""
+import base64 as _b64
+import json as _json
+from ci_runtime import display
+
+
+def clear_output(wait=False):
+    pass
+
+
+def update_display(obj, *, display_id=None, **kwargs):
+    display(obj)
+
+
+class DisplayObject:
+    def __init__(self, data=None, url=None, filename=None, metadata=None, **kwargs):
+        if filename is not None:
+            mode = "rb" if self._binary else "r"
+            with open(filename, mode) as f:
+                data = f.read()
+        if url is not None and data is None:
+            raise ValueError("this sandbox has no network: pass data or filename")
+        self.data = data
+        self.metadata = metadata
+
+    _binary = False
+
+    def __repr__(self):
+        return f"<{type(self).__module__}.{type(self).__name__} object>"
+
+
+class HTML(DisplayObject):
+    def _repr_html_(self):
+        return self.data
+
+
+class Markdown(DisplayObject):
+    def _repr_markdown_(self):
+        return self.data
+
+
+class Latex(DisplayObject):
+    def _repr_latex_(self):
+        return self.data
+
+
+class Math(Latex):
+    def _repr_latex_(self):
+        return "$\\\\displaystyle " + str(self.data).strip("$") + "$"
+
+
+class SVG(DisplayObject):
+    def _repr_svg_(self):
+        data = self.data
+        return data.decode("utf-8") if isinstance(data, bytes) else data
+
+
+class JSON(DisplayObject):
+    def __init__(self, data=None, **kwargs):
+        if isinstance(data, str):
+            data = _json.loads(data)
+        super().__init__(data=data, **kwargs)
+
+    def _repr_json_(self):
+        return self.data
+
+
+class Pretty(DisplayObject):
+    def __repr__(self):
+        return str(self.data)
+
+
+class Image(DisplayObject):
+    _binary = True
+
+    def __init__(self, data=None, url=None, filename=None, format=None, embed=None, width=None, height=None, **kwargs):
+        if isinstance(data, str) and filename is None and not data.lstrip().startswith("<"):
+            filename, data = data, None
+        super().__init__(data=data, url=url, filename=filename)
+        name = (filename or "").lower()
+        fmt = (format or "").lower()
+        if fmt in ("jpg", "jpeg") or name.endswith((".jpg", ".jpeg")) or (isinstance(self.data, bytes) and self.data[:3] == b"\\xff\\xd8\\xff"):
+            self.format = "jpeg"
+        else:
+            self.format = "png"
+
+    def _repr_png_(self):
+        return self.data if self.format == "png" else None
+
+    def _repr_jpeg_(self):
+        return self.data if self.format == "jpeg" else None
+'''
+
+
+class _ShimFinder:
+    """Serves IPython.display from our own source, so the display() that
+    LLM-written code imports from IPython shows in the chat. It sits first
+    on sys.meta_path: the real IPython, even if installed, has no kernel here
+    and would only print reprs."""
+
+    NAMES = ("IPython", "IPython.display", "IPython.core", "IPython.core.display")
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.NAMES:
+            return None
+        import importlib.util
+        return importlib.util.spec_from_loader(name, self, is_package=name in ("IPython", "IPython.core"))
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        name = module.__name__
+        if name in ("IPython", "IPython.core"):
+            module.__path__ = []
+            if name == "IPython":
+                module.display = display
+                module.version_info = (0, 0, 0, "ci-shim")
+                module.get_ipython = lambda: None
+            return
+        code = compile(_IPYTHON_DISPLAY, os.path.join(RUNTIME_DIR, "ipython_display.py"), "exec")
+        exec(code, module.__dict__)
+
+
+# ----------------------------------------------------------------- setup ---
+
+def setup(options_json="{}"):
+    """Once per interpreter: working directory, streams, builtins, hooks."""
+    global _setup_done
+    _config.update(json.loads(options_json))
+    # The file system lives outside wasm memory, so after a memory snapshot
+    # is restored these must be made again (the rest survives in memory).
+    os.makedirs(DATA_DIR, exist_ok=True)
+    os.chdir(DATA_DIR)
+    with open(os.path.join(RUNTIME_DIR, "ci_mpl_backend.py"), "w") as f:
+        f.write(_MPL_BACKEND)
+    if _setup_done:
+        return
+
+    sys.stdout = _Stream("stdout", 1)
+    sys.stderr = _Stream("stderr", 2)
+    sys.stdin = _Stdin()
+    sys.__stdout__, sys.__stderr__, sys.__stdin__ = sys.stdout, sys.stderr, sys.stdin
+    builtins.input = _input
+    builtins.display = display
+
+    # Matplotlib: our backend (Agg pixels, show() → PNG), chosen before any
+    # import of matplotlib, which reads MPLBACKEND.
+    if RUNTIME_DIR not in sys.path:
+        sys.path.append(RUNTIME_DIR)
+    os.environ["MPLBACKEND"] = "module://ci_mpl_backend"
+
+    sys.meta_path.insert(0, _ShimFinder())
+
+    # time.sleep in Pyodide waits in C and ignores the interrupt buffer, so a
+    # sleeping cell could not be stopped. Sleeping in 50 ms slices lets the
+    # interpreter check for KeyboardInterrupt between them.
+    real_sleep = time.sleep
+
+    def sleep(seconds):
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        run = _run
+        if run is not None:
+            run.flush()  # what was printed before a pause shows during it
+        end = time.monotonic() + seconds
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            real_sleep(min(left, 0.05))
+
+    sleep.__doc__ = real_sleep.__doc__
+    time.sleep = sleep
+
+    # A very deep recursion overflows the JavaScript stack and kills the
+    # whole interpreter (all variables lost). Capping the limit turns that
+    # into a RecursionError the code can see.
+    real_setrecursionlimit = sys.setrecursionlimit
+
+    def setrecursionlimit(limit):
+        cap = int(_config["max_recursion_limit"])
+        if isinstance(limit, int) and limit > cap:
+            _warn(f"sys.setrecursionlimit({limit}) was lowered to {cap}: deeper recursion would "
+                  "overflow the browser's stack and restart Python")
+            limit = cap
+        real_setrecursionlimit(limit)
+
+    sys.setrecursionlimit = setrecursionlimit
+    _setup_done = True
+
+
+# ------------------------------------------------------------- packages ---
+
+def imports_of(code):
+    """Top-level module names the code imports that are not loaded yet."""
+    try:
+        from pyodide.code import find_imports
+        names = find_imports(code)
+    except Exception:  # a SyntaxError is reported when the cell runs
+        return []
+    out = []
+    for name in names:
+        top = name.split(".")[0]
+        if top and top not in sys.modules and top not in out:
+            out.append(top)
+    return out
+
+
+def invalidate_caches():
+    import importlib
+    importlib.invalidate_caches()
+
+
+def install_wheel(filename, data):
+    """Installs a pure-Python wheel (bytes) into site-packages.
+
+    Returns {"ok", "name", "error"?}. Refuses wheels with compiled code: they
+    would not run in WebAssembly unless built for it (those come through the
+    package index instead).
+    """
+    import importlib
+    import re
+    import site
+    import zipfile
+
+    base = os.path.basename(filename)
+    m = re.match(r"^(?P<name>[^-]+)-(?P<ver>[^-]+)(-\d[^-]*)?-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$", base)
+    if not m:
+        return {"ok": False, "name": "", "error": f"{base} is not a wheel file name (name-version-python-abi-platform.whl)"}
+    name = m.group("name")
+    if m.group("plat") != "any" or m.group("abi") != "none":
+        return {"ok": False, "name": name, "error": f"{base} contains compiled code for {m.group('plat')}; "
+                "only pure-Python wheels (…-none-any.whl) can be installed here"}
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    except zipfile.BadZipFile as e:
+        return {"ok": False, "name": name, "error": f"{base} is not a valid wheel (zip): {e}"}
+    target = site.getsitepackages()[0]
+    with zf:
+        names = zf.namelist()
+        if not any(n.endswith(".dist-info/WHEEL") for n in names):
+            return {"ok": False, "name": name, "error": f"{base} has no .dist-info/WHEEL: not a wheel"}
+        for n in names:
+            if n.startswith("/") or ".." in n.split("/"):
+                return {"ok": False, "name": name, "error": f"{base} holds an unsafe path: {n}"}
+            if n.endswith((".so", ".pyd", ".dll", ".dylib")):
+                return {"ok": False, "name": name, "error": f"{base} holds compiled code ({n}): not pure Python"}
+        wheel_meta = next(n for n in names if n.endswith(".dist-info/WHEEL"))
+        if b"Root-Is-Purelib: true" not in zf.read(wheel_meta).replace(b"\r", b""):
+            return {"ok": False, "name": name, "error": f"{base} is not marked Root-Is-Purelib: true"}
+        zf.extractall(target)
+    importlib.invalidate_caches()
+    return {"ok": True, "name": name}
+
+
+# ------------------------------------------------------------------ run ---
+
+def _cell_frame(fs):
+    return fs.filename.startswith("<cell ")
+
+
+def _ours(fs):
+    return fs.filename.startswith(RUNTIME_DIR + "/")
+
+
+def _pyodide_internal(fs):
+    return "/_pyodide/" in fs.filename or "/pyodide/" in fs.filename
+
+
+def _trim(te, seen):
+    """Drops frames of Pyodide and of this runtime: the user sees their code."""
+    if te is None or id(te) in seen:
+        return
+    seen.add(id(te))
+    frames = list(te.stack)
+    start = next((i for i, fs in enumerate(frames) if _cell_frame(fs)), None)
+    if start is not None:
+        frames = frames[start:]
+    # Pyodide's own layers (its time.sleep, the event loop) say nothing to
+    # the user; neither do ours.
+    frames = [fs for fs in frames if not _ours(fs) and not _pyodide_internal(fs)]
+    te.stack[:] = frames
+    _trim(te.__cause__, seen)
+    _trim(te.__context__, seen)
+    for sub in getattr(te, "exceptions", None) or ():
+        _trim(sub, seen)
+
+
+def describe_error(exc):
+    """exception → {type, message, traceback}, traceback trimmed to the user's code."""
+    te = traceback.TracebackException(type(exc), exc, exc.__traceback__, compact=True)
+    _trim(te, set())
+    if isinstance(exc, SyntaxError) and not te.stack:
+        # As Python shows it: file, line, the caret, the message.
+        text = "".join(te.format_exception_only())
+    else:
+        text = "".join(te.format())
+    if isinstance(exc, SyntaxError):
+        message = f"{exc.msg} (line {exc.lineno})" if exc.lineno else str(exc.msg)
+    else:
+        try:
+            message = str(exc)
+        except Exception:
+            message = f"<{type(exc).__name__}: str() failed>"
+    return {"type": type(exc).__name__, "message": message, "traceback": text}
+
+
+_cell_count = 0
+_task = None
+
+
+def cancel_current():
+    """Stops a cell that waits in an await (the interrupt buffer is only seen
+    while Python runs): cancels its task. Returns True if one was waiting."""
+    task = _task
+    if task is not None and not task.done():
+        task.cancel()
+        return True
+    return False
+
+
+async def run_cell(code, hooks, package_problems=None):
+    """Runs one cell. hooks: JS {text(stream, s), output(mime, data), interrupts(on)}.
+
+    Returns {status, result, error}. stdout/stderr/outputs went out through
+    the hooks as they happened.
+    """
+    import asyncio
+    from pyodide.code import CodeRunner
+
+    global _run, _cell_count, _task
+    _cell_count += 1
+    filename = f"<cell {_cell_count}>"
+    run = _Run(hooks, int(_config["output_limit"]))
+    _run = run
+    status, result, error = "ok", None, None
+    package_problems = dict(package_problems or {})
+    try:
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        try:
+            runner = CodeRunner(code, return_mode="last_expr", quiet_trailing_semicolon=True,
+                                filename=filename, flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT).compile()
+        except SyntaxError as e:
+            error = describe_error(e)
+            status = "error"
+            runner = None
+        if runner is not None:
+            value = None
+            exc = None
+            hooks.interrupts(True)
+            try:
+                try:
+                    # Awaited in this task, not in a new one: asyncio re-raises a
+                    # KeyboardInterrupt out of a task's step into the event loop,
+                    # where nothing could catch it.
+                    _task = asyncio.current_task()
+                    value = await runner.run_async(sys.modules["__main__"].__dict__)
+                finally:
+                    hooks.interrupts(False)
+            except BaseException as e:  # noqa: B036 — KeyboardInterrupt and SystemExit too
+                exc = e
+            finally:
+                _task = None
+            if exc is None:
+                if value is not None:
+                    builtins._ = value
+                    bundle = format_object(value)
+                    result = bundle.get("text/plain")
+                    rich = _best({m: d for m, d in bundle.items() if m != "text/plain"})
+                    if rich is not None:
+                        run.output(rich, bundle[rich])
+            else:
+                status, error = _classify(exc, package_problems)
+        show_figures()
+    except BaseException as e:  # our own failure: report it, never hide it
+        status = "error"
+        error = describe_error(e)
+        error["message"] = "internal error of the Python runner: " + error["message"]
+    finally:
+        try:
+            run.finish()
+        finally:
+            _run = None
+    return {"status": status, "result": result, "error": error}
+
+
+def _classify(exc, package_problems):
+    import asyncio
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        if code is None or code == 0:
+            sys.stderr.write("[sys.exit() ended the code early; Python keeps running and variables are kept]\n")
+            return "ok", None
+        return "error", {"type": "SystemExit",
+                         "message": f"the code called sys.exit({code!r}); Python keeps running and variables are kept",
+                         "traceback": ""}
+    if isinstance(exc, asyncio.CancelledError):
+        # cancel_current() during an await: the same as an interrupt.
+        return "cancelled", {"type": "KeyboardInterrupt", "message": "the run was stopped while it was waiting",
+                             "traceback": ""}
+    error = describe_error(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return "cancelled", error
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        top = exc.name.split(".")[0]
+        why = package_problems.get(top)
+        if why:
+            error["message"] += f" ({why})"
+        elif top not in sys.stdlib_module_names:
+            error["message"] += (" (it is not installed in this sandbox and there is no network to install it; "
+                                 "use the standard library or the packages listed as available)")
+    return "error", error
+
+
+# ---------------------------------------------------------------- files ---
+
+def _rel(path):
+    return os.path.relpath(path, DATA_DIR).replace(os.sep, "/")
+
+
+def files_applied(written, deleted):
+    """The host wrote/deleted these paths: remember them as unchanged."""
+    for rel in deleted:
+        _known.pop(rel, None)
+    for rel in written:
+        full = os.path.join(DATA_DIR, rel)
+        os.utime(full, (SENTINEL_MTIME, SENTINEL_MTIME))
+        _known[rel] = os.stat(full).st_size
+
+
+def _walk(top, found, links):
+    try:
+        entries = list(os.scandir(top))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_symlink():
+                links.append(entry.path)  # never followed: a link may point anywhere
+            elif entry.is_dir(follow_symlinks=False):
+                _walk(entry.path, found, links)
+            elif entry.is_file(follow_symlinks=False):
+                st = entry.stat(follow_symlinks=False)
+                found[_rel(entry.path)] = (st.st_mtime, st.st_size)
+        except OSError:
+            continue
+
+
+def scan_files():
+    """What the cell did to /mnt/data: {created, modified, deleted} (paths).
+
+    Regular files only. Symbolic links are skipped (and said so once), so a
+    link to /etc or /tmp never brings outside content back.
+    """
+    found, links, notes = {}, [], []
+    _walk(DATA_DIR, found, links)
+    created, modified = [], []
+    for rel, (mtime, size) in found.items():
+        if not _utf8_ok(rel):
+            _note_once("name:" + rel, f"[file skipped] {rel!r}: its name is not valid UTF-8\n", notes)
+            continue
+        if rel not in _known:
+            created.append(rel)
+        elif int(mtime) != SENTINEL_MTIME or size != _known[rel]:
+            modified.append(rel)
+    deleted = [rel for rel in _known if rel not in found]
+    for rel in deleted:
+        del _known[rel]
+    for rel in created + modified:
+        full = os.path.join(DATA_DIR, rel)
+        try:
+            os.utime(full, (SENTINEL_MTIME, SENTINEL_MTIME))
+        except OSError:
+            pass
+        _known[rel] = found[rel][1]
+    new_links = [_rel(p) for p in links if p not in _reported_links]
+    _reported_links.update(links)
+    if new_links:
+        notes.append("[note] symbolic links in /mnt/data are not files and were not saved: "
+                     + ", ".join(new_links) + " (copy the data into a file instead)\n")
+    return {"created": sorted(created), "modified": sorted(modified), "deleted": sorted(deleted),
+            "note": "".join(notes)}
+
+
+def _utf8_ok(s):
+    try:
+        s.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+_noted = set()
+
+
+def _note_once(key, text, notes):
+    if key not in _noted:
+        _noted.add(key)
+        notes.append(text)

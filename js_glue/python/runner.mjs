@@ -1,0 +1,415 @@
+// The Python runner: one Pyodide interpreter that runs cells the way a
+// Jupyter kernel does (see INTERFACE.md for the contract).
+//
+// This module runs inside a worker (a Web Worker in the sandbox iframe, or a
+// Node worker_thread) and is loaded from a blob URL in the browser, where
+// relative imports cannot resolve: so it has NO imports, and uses nothing of
+// the DOM or of Node. What it needs comes in as arguments (loadPyodide, the
+// text of ci_runtime.py).
+//
+// Split of work: ci_runtime.py does what is easiest in Python (running the
+// cell, display(), tracebacks, the file scan); this file does what is
+// cheapest in JS (moving file bytes in and out of the Emscripten FS without
+// copies through Python, package loading, serializing runs).
+
+const DATA_DIR = '/mnt/data';
+const RUNTIME_DIR = '/opt/ci';
+const DEFAULT_OUTPUT_LIMIT = 2_000_000;
+
+/** Turns a thrown value into a one-line reason a person can act on. */
+function packageReason(message) {
+  const m = String(message ?? '');
+  if (/sha256|integrity|checksum|digest/i.test(m)) {
+    return `the downloaded file does not match the checksum in the package list (${m.split('\n')[0]})`;
+  }
+  if (/No known package/i.test(m)) return 'it is not in the package list of this sandbox';
+  if (/request failed|fetch failed|Failed to fetch|NetworkError|ENOTFOUND|ECONNREFUSED|EAI_AGAIN|404|ENOENT|refused/i.test(m)) {
+    return `it could not be downloaded: offline, or the package server does not have it (${m.split('\n')[0]})`;
+  }
+  return m.split('\n')[0] || 'unknown error';
+}
+
+function isFatal(error) {
+  return Boolean(error?.pyodide_fatal_error) || /fatally failed|fatal error/i.test(String(error?.message ?? ''));
+}
+
+export async function createRunner({
+  loadPyodide,
+  pyodideOptions = {},
+  runtimeSource,
+  onEvent = () => {},
+  interruptBuffer = null,
+  outputLimitBytes = DEFAULT_OUTPUT_LIMIT,
+  maxRecursionLimit = 10_000,
+} = {}) {
+  if (typeof loadPyodide !== 'function') throw new TypeError('createRunner: loadPyodide must be a function');
+  if (typeof runtimeSource !== 'string') throw new TypeError('createRunner: runtimeSource must be the text of ci_runtime.py');
+
+  // Output before our streams are installed (startup, Pyodide's own
+  // messages) is not part of any run.
+  const pyodide = await loadPyodide({ ...pyodideOptions, stdout: () => {}, stderr: () => {} });
+
+  let fatal = null; // the error that killed the interpreter, if any
+  let failCurrent = null; // settles the run in flight when the interpreter dies
+  try {
+    const api = pyodide._api;
+    if (api) {
+      const previous = api.on_fatal;
+      api.on_fatal = (error) => {
+        fatal = error;
+        failCurrent?.(error);
+        previous?.(error);
+      };
+    }
+  } catch { /* older Pyodide: a crash then surfaces as a rejected call */ }
+
+  // No keyboard: a read of fd 0 fails at once instead of blocking the worker.
+  pyodide.setStdin({ error: true });
+
+  pyodide.FS.mkdirTree(RUNTIME_DIR);
+  pyodide.FS.mkdirTree(DATA_DIR);
+  pyodide.FS.writeFile(`${RUNTIME_DIR}/ci_runtime.py`, runtimeSource);
+  const rt = pyodide.runPython(`
+import sys, importlib
+if ${JSON.stringify(RUNTIME_DIR)} not in sys.path:
+    sys.path.append(${JSON.stringify(RUNTIME_DIR)})
+import ci_runtime
+ci_runtime`);
+  rt.setup(JSON.stringify({ output_limit: outputLimitBytes, max_recursion_limit: maxRecursionLimit }));
+
+  // Writes below Python (os.write(1, …), C extensions) arrive here with the
+  // GIL released, so they cannot join Python's batch: they go out at once
+  // (text that print() batched in the last 50 ms may follow them), under
+  // the same size limit.
+  const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+  let fdSink = null; // set while a run is in flight
+  for (const stream of ['stdout', 'stderr']) {
+    const setter = stream === 'stdout' ? 'setStdout' : 'setStderr';
+    pyodide[setter]({
+      write: (bytes) => {
+        const text = decoders[stream].decode(bytes, { stream: true });
+        if (text) fdSink?.(stream, text);
+        return bytes.length;
+      },
+      isatty: false,
+    });
+  }
+
+  const lockfile = (() => {
+    try { return pyodide.lockfile ?? pyodide._api?.lockfile ?? null; } catch { return null; }
+  })();
+  const lockPackages = lockfile?.packages ?? {};
+  const importToPackage = new Map();
+  for (const [key, pkg] of Object.entries(lockPackages)) {
+    for (const name of pkg.imports ?? []) if (!importToPackage.has(name)) importToPackage.set(name, key);
+  }
+  // IPython.display is served by ci_runtime (the real IPython has no kernel
+  // here and would only print reprs); never download IPython for it.
+  importToPackage.delete('IPython');
+
+  const info = {
+    python: rt.sys_version ?? pyodide.runPython('import sys; sys.version.split()[0]'),
+    pyodide: pyodide.version,
+    packages: Object.keys(lockPackages).sort(),
+  };
+
+  const setInterrupts = (on) => {
+    if (!interruptBuffer || fatal) return;
+    // Only the user's code may be interrupted: a KeyboardInterrupt in our own
+    // steps (file scan, package install) could lose a file.
+    try {
+      pyodide.setInterruptBuffer(on ? interruptBuffer : undefined);
+    } catch { /* after a fatal error every API call throws */ }
+  };
+  const interruptRequested = () => Boolean(interruptBuffer && interruptBuffer[0] !== 0);
+
+  function normalizeDataPath(path) {
+    const p = String(path ?? '');
+    if (!p || p.startsWith('/') || p.includes('\0') || p.split('/').some((s) => s === '..' || s === '')) return null;
+    return p;
+  }
+
+  function fsExists(path) {
+    try { pyodide.FS.lookupPath(path, { follow: false }); return true; } catch { return false; }
+  }
+
+  /** Deletes, then writes (parents created). Returns notes for stderr. */
+  function applyFiles(files) {
+    const notes = [];
+    const written = [];
+    const deleted = [];
+    for (const raw of files?.delete ?? []) {
+      const rel = normalizeDataPath(raw);
+      if (!rel) { notes.push(`[file not removed] ${raw}: not a path inside /mnt/data\n`); continue; }
+      const full = `${DATA_DIR}/${rel}`;
+      try {
+        if (fsExists(full)) pyodide.FS.unlink(full);
+      } catch (error) {
+        notes.push(`[file not removed] ${rel}: ${error?.message ?? error}\n`);
+      }
+      deleted.push(rel);
+    }
+    for (const file of files?.write ?? []) {
+      const rel = normalizeDataPath(file.path);
+      if (!rel) { notes.push(`[file not written] ${file.path}: not a path inside /mnt/data\n`); continue; }
+      const full = `${DATA_DIR}/${rel}`;
+      try {
+        const dir = full.slice(0, full.lastIndexOf('/'));
+        pyodide.FS.mkdirTree(dir);
+        // A directory (or link) where the file goes would make writeFile fail
+        // or write elsewhere: the host's file wins.
+        try {
+          const { node } = pyodide.FS.lookupPath(full, { follow: false });
+          if (pyodide.FS.isDir(node.mode)) pyodide.runPython(`import shutil; shutil.rmtree(${JSON.stringify(full)})`);
+          else pyodide.FS.unlink(full);
+        } catch { /* absent */ }
+        const bytes = file.bytes instanceof Uint8Array ? file.bytes : new Uint8Array(file.bytes ?? 0);
+        // canOwn: the bytes were transferred to this worker for this write;
+        // MEMFS keeps the array itself instead of copying 100 MB again.
+        pyodide.FS.writeFile(full, bytes, { canOwn: true });
+        written.push(rel);
+      } catch (error) {
+        notes.push(`[file not written] ${rel}: ${error?.message ?? error}\n`);
+      }
+    }
+    rt.files_applied(written, deleted);
+    return notes;
+  }
+
+  /** Loads the lock-file packages the code imports. Returns {import name: reason} of failures. */
+  async function loadPackagesFor(code, execId) {
+    const problems = {};
+    if (!importToPackage.size) return problems;
+    const proxy = rt.imports_of(code);
+    const imports = proxy.toJs();
+    proxy.destroy();
+    const wanted = [];
+    for (const name of imports) {
+      const key = importToPackage.get(name);
+      if (key && !pyodide.loadedPackages[lockPackages[key].name] && !wanted.includes(key)) wanted.push(key);
+    }
+    if (!wanted.length) return problems;
+    // The dependency closure, so the user sees every package that comes.
+    const all = [];
+    const visit = (key) => {
+      const pkg = lockPackages[key];
+      if (!pkg || all.includes(key) || pyodide.loadedPackages[pkg.name]) return;
+      all.push(key);
+      for (const dep of pkg.depends ?? []) visit(dep);
+    };
+    wanted.forEach(visit);
+    for (const key of all) onEvent({ type: 'package', exec_id: execId, name: lockPackages[key].name, state: 'loading' });
+
+    const reasons = new Map();
+    let current = null;
+    const messages = [];
+    try {
+      await pyodide.loadPackage(all.map((k) => lockPackages[k].name), {
+        checkIntegrity: true,
+        messageCallback: (m) => messages.push(m),
+        errorCallback: (m) => {
+          // Pyodide reports "The following error occurred while loading X:"
+          // and then the error itself.
+          const head = /error occurred while loading (\S+?):?$/.exec(m);
+          if (head) { current = head[1]; return; }
+          if (current) { reasons.set(current, m); current = null; } else messages.push(m);
+        },
+      });
+    } catch (error) {
+      for (const key of all) if (!reasons.has(lockPackages[key].name)) reasons.set(lockPackages[key].name, String(error?.message ?? error));
+    }
+    const failedNames = new Set();
+    for (const key of all) {
+      const name = lockPackages[key].name;
+      if (pyodide.loadedPackages[name]) {
+        onEvent({ type: 'package', exec_id: execId, name, state: 'loaded' });
+      } else {
+        failedNames.add(key);
+        const why = packageReason(reasons.get(name) ?? reasons.get(key) ?? messages.join(' '));
+        onEvent({ type: 'package', exec_id: execId, name, state: 'failed', message: `Could not load the package ${name}: ${why}` });
+      }
+    }
+    // Name the failure where the import fails: each import maps to the
+    // first failed package on its dependency path.
+    for (const name of imports) {
+      const key = importToPackage.get(name);
+      if (!key) continue;
+      const chain = [];
+      const walk = (k) => {
+        if (chain.includes(k)) return;
+        chain.push(k);
+        for (const d of lockPackages[k]?.depends ?? []) walk(d);
+      };
+      walk(key);
+      const bad = chain.find((k) => failedNames.has(k));
+      if (bad) {
+        const pkgName = lockPackages[bad].name;
+        problems[name] = `the package ${pkgName} could not be loaded: ${packageReason(reasons.get(pkgName) ?? messages.join(' '))}`;
+      }
+    }
+    return problems;
+  }
+
+  function readChanged(list) {
+    const out = [];
+    for (const rel of list) {
+      try {
+        // One copy out of MEMFS into an array of its own, which the worker
+        // then transfers (no further copy).
+        out.push({ path: rel, bytes: pyodide.FS.readFile(`${DATA_DIR}/${rel}`) });
+      } catch { /* vanished between the scan and now: reported by the next scan */ }
+    }
+    return out;
+  }
+
+  async function runNow(request) {
+    const t0 = Date.now();
+    const execId = request.exec_id;
+    const stdout = [];
+    const stderr = [];
+    const outputs = [];
+    const emitText = (stream, text) => {
+      (stream === 'stderr' ? stderr : stdout).push(text);
+      onEvent({ type: stream === 'stderr' ? 'stderr' : 'stdout', exec_id: execId, text });
+    };
+    const finish = (fields) => ({
+      ok: fields.status === 'ok',
+      status: fields.status,
+      stdout: stdout.join(''),
+      stderr: stderr.join(''),
+      result: fields.result ?? null,
+      error: fields.error ?? null,
+      outputs,
+      files: fields.files ?? { created: [], modified: [], deleted: [] },
+      ms: Date.now() - t0,
+    });
+    if (fatal) {
+      return finish({ status: 'crashed', error: { type: 'PythonCrashed', message: 'Python stopped working (a fatal error) and must be restarted.', traceback: '' } });
+    }
+
+    const notes = applyFiles(request.files);
+    for (const n of notes) emitText('stderr', n);
+
+    let problems = {};
+    try {
+      problems = await loadPackagesFor(String(request.code ?? ''), execId);
+    } catch (error) {
+      emitText('stderr', `[packages] ${error?.message ?? error}\n`);
+    }
+    for (const why of new Set(Object.values(problems))) emitText('stderr', `[package] ${why}\n`);
+
+    if (interruptRequested()) {
+      // Stopped while files or packages were loading: the code never ran.
+      interruptBuffer[0] = 0;
+      const scan = scanFiles();
+      return finish({ status: 'cancelled', error: { type: 'KeyboardInterrupt', message: 'The run was stopped before the code started.', traceback: '' }, files: scan });
+    }
+
+    let fdBytes = 0;
+    let fdDropped = 0;
+    fdSink = (stream, text) => {
+      if (fdBytes + text.length > outputLimitBytes) { fdDropped += text.length; return; }
+      fdBytes += text.length;
+      emitText(stream, text);
+    };
+    const hooks = {
+      text: emitText,
+      output: (mime, data) => {
+        const output = { mime, data };
+        outputs.push(output);
+        onEvent({ type: 'output', exec_id: execId, mime, data });
+      },
+      interrupts: setInterrupts,
+    };
+    // While the code awaits (asyncio.sleep, a fetch), Python does not run and
+    // cannot see the interrupt buffer: poll it and cancel the waiting task.
+    const poll = interruptBuffer
+      ? setInterval(() => {
+        if (interruptBuffer[0] !== 0) {
+          try {
+            if (rt.cancel_current()) interruptBuffer[0] = 0;
+          } catch { /* Python busy: it will see the buffer itself */ }
+        }
+      }, 50)
+      : null;
+
+    let outcome;
+    try {
+      outcome = await new Promise((resolve, reject) => {
+        // Settled by the cell, or by on_fatal if the interpreter dies.
+        failCurrent = reject;
+        const pyProblems = pyodide.toPy(problems);
+        try {
+          Promise.resolve(rt.run_cell(String(request.code ?? ''), hooks, pyProblems)).then(resolve, reject);
+        } catch (error) {
+          reject(error);
+        } finally {
+          pyProblems.destroy();
+        }
+      });
+    } catch (error) {
+      failCurrent = null;
+      fdSink = null;
+      if (poll) clearInterval(poll);
+      setInterrupts(false);
+      if (fatal || isFatal(error)) {
+        fatal = fatal ?? error;
+        return finish({
+          status: 'crashed',
+          error: { type: 'PythonCrashed', message: `Python crashed (${String(error?.message ?? error).split('\n')[0]}). It must be restarted; variables are lost, files are kept.`, traceback: '' },
+        });
+      }
+      outcome = { status: 'error', error: { type: error?.type ?? error?.name ?? 'Error', message: String(error?.message ?? error), traceback: '' } };
+    }
+    failCurrent = null;
+    fdSink = null;
+    if (fdDropped) emitText('stderr', `\n[output truncated: ${fdDropped} bytes not shown]\n`);
+    if (poll) clearInterval(poll);
+    setInterrupts(false);
+
+    let fields = outcome;
+    if (typeof outcome?.toJs === 'function') {
+      fields = outcome.toJs({ dict_converter: Object.fromEntries });
+      outcome.destroy();
+    }
+    const files = scanFiles((note) => emitText('stderr', note));
+    return finish({ ...fields, files });
+  }
+
+  function scanFiles(noteSink) {
+    const proxy = rt.scan_files();
+    const scan = proxy.toJs({ dict_converter: Object.fromEntries });
+    proxy.destroy();
+    if (scan.note) noteSink?.(scan.note);
+    return { created: readChanged(scan.created), modified: readChanged(scan.modified), deleted: scan.deleted };
+  }
+
+  // Runs are serialized: a second run waits for the first.
+  let queue = Promise.resolve();
+  const serialize = (fn) => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => {});
+    return next;
+  };
+
+  return {
+    info,
+    pyodide,
+    run: (request) => serialize(() => runNow(request)),
+    installWheel: ({ filename, bytes }) => serialize(() => {
+      const py = pyodide.toPy(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+      try {
+        const res = rt.install_wheel(String(filename ?? ''), py);
+        const out = res.toJs({ dict_converter: Object.fromEntries });
+        res.destroy();
+        return out;
+      } catch (error) {
+        return { ok: false, name: '', error: String(error?.message ?? error) };
+      } finally {
+        py.destroy?.();
+      }
+    }),
+    makeSnapshot: () => pyodide.makeMemorySnapshot(),
+    get crashed() { return fatal !== null; },
+  };
+}

@@ -1,0 +1,104 @@
+// The worker's message loop around one runner (see INTERFACE.md).
+//
+// Shared by the browser (a classic Web Worker inside the opaque sandbox
+// iframe, where this file arrives as a blob URL) and Node (node-worker.mjs in
+// a worker_thread). So: no imports, no DOM, no Node APIs; the runner module
+// and loadPyodide are handed in.
+//
+// Messages, all {type, id, ...}:
+//   host → worker: init {options}, run {request}, install_wheel {filename, bytes}, snapshot {}
+//   worker → host: ready {info}, event {event}, result {result}, error {error: {type, message}}
+// Byte arrays travel in the transfer list, never copied.
+
+function transferList(buffers) {
+  // Each ArrayBuffer once (two views of one buffer would make postMessage
+  // throw), only whole non-shared buffers (a view of a bigger buffer is
+  // cloned instead, which copies only what it must).
+  const seen = new Set();
+  for (const b of buffers) {
+    if (!(b instanceof Uint8Array)) continue;
+    const buf = b.buffer;
+    if (typeof SharedArrayBuffer !== 'undefined' && buf instanceof SharedArrayBuffer) continue;
+    if (b.byteOffset !== 0 || b.byteLength !== buf.byteLength) continue;
+    seen.add(buf);
+  }
+  return [...seen];
+}
+
+function errorOf(error) {
+  return { type: error?.name ?? 'Error', message: String(error?.message ?? error) };
+}
+
+export function serveRunner(port, { loadPyodide, importRunner }) {
+  let runner = null;
+  let initializing = null;
+  let currentId = null;
+  // One message at a time, in arrival order: a run that arrives while init
+  // is still loading Pyodide waits for it.
+  let queue = Promise.resolve();
+
+  const post = (msg, buffers = []) => {
+    const transfer = transferList(buffers);
+    port.postMessage(msg, transfer);
+  };
+
+  async function init(msg) {
+    const options = { ...(msg.options ?? {}) };
+    let ib = options.interruptBuffer;
+    if (ib && !(ib instanceof Uint8Array)) ib = new Uint8Array(ib);
+    const { createRunner } = await importRunner();
+    runner = await createRunner({
+      ...options,
+      interruptBuffer: ib ?? null,
+      loadPyodide,
+      onEvent: (event) => post({ type: 'event', id: currentId, event }),
+    });
+    return runner.info;
+  }
+
+  async function handle(msg) {
+    const { type, id } = msg ?? {};
+    try {
+      if (type === 'init') {
+        initializing ??= init(msg);
+        post({ type: 'ready', id, info: await initializing });
+        return;
+      }
+      if (!runner) {
+        if (!initializing) throw new Error('the runner was not initialized (send init first)');
+        await initializing;
+      }
+      if (type === 'run') {
+        currentId = id;
+        const result = await runner.run(msg.request);
+        currentId = null;
+        const bytes = [...(result.files?.created ?? []), ...(result.files?.modified ?? [])].map((f) => f.bytes);
+        post({ type: 'result', id, result }, bytes);
+      } else if (type === 'install_wheel') {
+        const result = await runner.installWheel({ filename: msg.filename, bytes: msg.bytes });
+        post({ type: 'result', id, result });
+      } else if (type === 'snapshot') {
+        const bytes = runner.makeSnapshot();
+        post({ type: 'result', id, result: bytes }, [bytes]);
+      } else {
+        throw new Error(`unknown message type: ${type}`);
+      }
+    } catch (error) {
+      currentId = null;
+      post({ type: 'error', id, error: errorOf(error) });
+    }
+  }
+
+  const onMessage = (eventOrData) => {
+    // Web workers deliver a MessageEvent; Node's parentPort the data itself.
+    const msg = eventOrData && typeof eventOrData === 'object' && 'data' in eventOrData && !('type' in eventOrData && 'id' in eventOrData)
+      ? eventOrData.data
+      : eventOrData;
+    queue = queue.then(() => handle(msg));
+  };
+  if (typeof port.on === 'function') port.on('message', onMessage);
+  else if (typeof port.addEventListener === 'function') {
+    port.addEventListener('message', onMessage);
+    port.start?.();
+  } else port.onmessage = onMessage;
+}
