@@ -1,5 +1,7 @@
 // A small static server for development and tests: serves web/, js_glue/,
-// public/ and the built core (build/wasm/) from this checkout on 127.0.0.1.
+// public/, the built core (build/wasm/), Pyodide's files (node_modules/pyodide/:
+// the sandbox host fetches them from its own origin and hands them in) and the
+// browser test pages (tests/e2e/pages/) from this checkout on 127.0.0.1.
 // Sends COOP/COEP so the page is cross-origin isolated (the sandbox's
 // interrupt buffer needs it); --no-isolation serves like a plain static host.
 //
@@ -10,11 +12,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SERVED = ['web', 'js_glue', 'public', 'build/wasm'];
+const SERVED = ['web', 'js_glue', 'public', 'build/wasm', 'node_modules/pyodide', 'tests/e2e/pages'];
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
   '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png',
   '.webmanifest': 'application/manifest+json', '.md': 'text/markdown; charset=utf-8', '.zip': 'application/zip',
+  '.py': 'text/x-python; charset=utf-8',
 };
 
 export function createServer({ isolation = true } = {}) {

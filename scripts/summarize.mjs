@@ -52,6 +52,7 @@ function tap(label, file) {
 gtest('native GoogleTest', path.join('build/native/test-results/core_tests.json'));
 gtest('wasm GoogleTest (Node)', path.join('build/wasm/test-results/core_tests.json'));
 tap('node tests', 'test-results/js.tap');
+tap('browser tests', 'test-results/e2e.tap');
 
 for (const l of lines) console.log(l);
 console.log(`${passed} passed, ${failed} failed`);

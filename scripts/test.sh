@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: the native GoogleTest suite, the same suite built with
-# Emscripten under Node, and the Node tests over the glue and the built
-# .wasm. Ends with one line "N passed, N failed"; exits non-zero on any
-# failure, including a build that did not finish.
+# Emscripten under Node, the Node tests over the glue, the built .wasm and
+# the Python runner, and the browser tests in real Chromium. Ends with one
+# line "N passed, N failed"; exits non-zero on any failure, including a
+# build that did not finish.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
@@ -28,9 +29,13 @@ else
   echo "wasm build failed" | tee test-results/wasm-build-failed; status=1
 fi
 
-step "node tests"
+step "node tests (glue, built .wasm, Python runner on Pyodide)"
 node --test --test-reporter=tap --test-reporter-destination=test-results/js.tap \
   --test-reporter=spec --test-reporter-destination=stdout tests/js/ || status=1
+
+step "browser tests (real Chromium)"
+node --test --test-reporter=tap --test-reporter-destination=test-results/e2e.tap \
+  --test-reporter=spec --test-reporter-destination=stdout tests/e2e/ || status=1
 
 echo
 node scripts/summarize.mjs || status=1

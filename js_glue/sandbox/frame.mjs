@@ -1,0 +1,127 @@
+// Builds the sandbox iframe: an <iframe sandbox="allow-scripts"> made from
+// srcdoc, whose document carries a Content-Security-Policy <meta> and one
+// small inline bootstrap script.
+//
+// Why each piece (see ../../../shared/DESIGN.md, "The Python sandbox"):
+// - sandbox="allow-scripts" WITHOUT allow-same-origin gives the frame an
+//   opaque origin: localStorage/indexedDB/caches throw there, cookies are not
+//   sent, and the app's origin (API key, conversations) is out of reach.
+//   Adding allow-same-origin would undo all of that: never add it.
+// - allow="cross-origin-isolated" lets the frame (and its worker) be cross-
+//   origin isolated when the page is, so a SharedArrayBuffer interrupt buffer
+//   works.
+// - The CSP: default-src 'none' shuts every door; script-src allows only the
+//   inline bootstrap (by its sha256, not 'unsafe-inline'), blob: (the worker
+//   and the modules it imports from blob URLs it made itself) and
+//   'wasm-unsafe-eval' (WebAssembly.compile); worker-src blob:; connect-src
+//   'none', so fetch/XHR/WebSocket/EventSource/sendBeacon from the frame or its
+//   worker (blob workers inherit this policy) never leave the browser. The
+//   worker does not need the network: the host hands every byte in.
+
+/**
+ * The frame's bootstrap. It runs inside the opaque frame; it is serialized
+ * with Function.prototype.toString, so it must not close over anything.
+ *
+ * Protocol: it tells the parent it is ready (a bare string: nothing to
+ * leak), then accepts exactly one message from window.parent carrying a
+ * MessagePort ("control"). Everything else goes over that port:
+ *   host → frame: {type:'spawn', id, source, interrupt}   start the classic worker from
+ *                 `source`; answers {type:'spawned', id, interruptible} with a fresh
+ *                 MessagePort that talks straight to the worker (the frame keeps no copy)
+ *                 {type:'interrupt', run}     raise KeyboardInterrupt in run `run` (if isolated)
+ *   frame → host: {type:'worker_error', message}  the worker died or threw at top level
+ * To stop a worker for good, the host removes the whole iframe.
+ */
+function frameBootstrap() {
+  'use strict';
+  let control = null;
+  let worker = null;
+  let interrupt = null;
+  const onFirstMessage = (event) => {
+    // Only the embedding page may hand us the port, and only once. The
+    // message carries no data, only the port.
+    if (control || event.source !== window.parent || !event.ports || event.ports.length !== 1) return;
+    window.removeEventListener('message', onFirstMessage);
+    control = event.ports[0];
+    control.onmessage = onControl;
+  };
+  const report = (message) => control && control.postMessage({ type: 'worker_error', message: String(message) });
+  const onControl = (event) => {
+    const m = event.data || {};
+    if (m.type === 'spawn') {
+      if (worker) worker.terminate();
+      const url = URL.createObjectURL(new Blob([m.source], { type: 'text/javascript' }));
+      // A classic worker: a module worker from a blob URL does not start in
+      // an opaque frame (Chromium).
+      worker = new Worker(url, { name: 'python-sandbox' });
+      worker.onerror = (e) => { e.preventDefault(); report(e.message || 'the sandbox worker failed'); };
+      worker.onmessageerror = () => report('a message to the sandbox worker could not be deserialized');
+      // The interrupt buffer is made HERE, not by the host: a
+      // SharedArrayBuffer cannot cross from the app's agent cluster into the
+      // opaque origin's (it arrives as a messageerror), but the frame and its
+      // worker share one. Bytes 0: the signal Pyodide polls; 4..7: the id of
+      // the run the worker is on, so a late interrupt cannot hit the next run.
+      interrupt = null;
+      if (m.interrupt && self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function') {
+        interrupt = new SharedArrayBuffer(8);
+      }
+      const channel = new MessageChannel();
+      worker.postMessage({ type: 'port', interruptBuffer: interrupt }, [channel.port2]);
+      control.postMessage({ type: 'spawned', id: m.id, interruptible: !!interrupt }, [channel.port1]);
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } else if (m.type === 'interrupt') {
+      if (interrupt && Atomics.load(new Int32Array(interrupt, 4, 1), 0) === m.run) {
+        Atomics.store(new Uint8Array(interrupt, 0, 1), 0, 2); // SIGINT → KeyboardInterrupt
+      }
+    }
+  };
+  window.addEventListener('message', onFirstMessage);
+  // '*': the frame cannot know (and need not trust) the parent's origin; this
+  // string carries nothing. The host checks event.source === this frame.
+  window.parent.postMessage('ci-sandbox-frame-ready', '*');
+}
+
+export const FRAME_READY = 'ci-sandbox-frame-ready';
+export const BOOTSTRAP_SOURCE = `(${frameBootstrap.toString()})();`;
+
+async function sha256Base64(text) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  let s = '';
+  for (const b of new Uint8Array(digest)) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+/** The Content-Security-Policy of the frame (and, by inheritance, its blob worker). */
+export async function frameCsp() {
+  const hash = await sha256Base64(BOOTSTRAP_SOURCE);
+  return [
+    "default-src 'none'",
+    `script-src 'sha256-${hash}' blob: 'wasm-unsafe-eval'`,
+    'worker-src blob:',
+    "connect-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+/** The srcdoc HTML of the sandbox frame. */
+export async function frameSrcdoc() {
+  const csp = await frameCsp();
+  return `<!doctype html><html><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="${csp}">` +
+    `</head><body><script>${BOOTSTRAP_SOURCE}</script></body></html>`;
+}
+
+/** Creates (but does not attach) the sandbox iframe. */
+export async function createFrame(doc = document) {
+  const iframe = doc.createElement('iframe');
+  // Never 'allow-same-origin' here: see the top of this file.
+  iframe.setAttribute('sandbox', 'allow-scripts');
+  iframe.setAttribute('allow', 'cross-origin-isolated');
+  iframe.setAttribute('aria-hidden', 'true');
+  iframe.setAttribute('tabindex', '-1');
+  iframe.title = 'Python sandbox';
+  iframe.style.cssText = 'position:absolute;width:0;height:0;border:0;visibility:hidden';
+  iframe.srcdoc = await frameSrcdoc();
+  return iframe;
+}

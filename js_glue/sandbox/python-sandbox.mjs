@@ -1,0 +1,544 @@
+// PythonSandbox: the browser host that runs Python in an opaque-origin iframe
+// + classic blob worker (see frame.mjs and worker-bootstrap.mjs for why each
+// piece is there, and ../python/INTERFACE.md for the contract with the
+// driver and the runner).
+//
+//   page (this class) ──control port──▶ iframe bootstrap ──spawns──▶ worker
+//        └──────────────worker port (MessageChannel)────────────────┘
+//
+// - Messaging. The frame's origin is opaque, so no targetOrigin can name it.
+//   Exactly ONE message goes to the frame with '*': it carries only a
+//   MessagePort (no data), is sent after the frame said it is ready (checked
+//   by event.source), and everything after that travels over the channel,
+//   which nobody else holds. The frame accepts that one message only from
+//   window.parent. The frame then hands us a second port that talks straight
+//   to the worker.
+// - Requests are typed {type, id}; a map of pending promises is rejected all
+//   at once when the worker goes away.
+// - Stop: when the page is cross-origin isolated, a SharedArrayBuffer
+//   interrupt buffer raises KeyboardInterrupt in Python (variables survive).
+//   The FRAME makes that buffer and sets it when we ask over the control
+//   port: a SharedArrayBuffer made here cannot be delivered into the opaque
+//   origin (a different agent cluster; it arrives as a messageerror).
+//   Otherwise, or when the interrupt is not honoured within `graceMs`, the
+//   whole frame is dropped and a fresh one started: the run is answered with
+//   restarted: true. Files are the core's truth; it resends them.
+// - Warm start: the first plain load makes a memory snapshot that is kept in
+//   IndexedDB; later starts load from it, falling back to a plain load.
+
+import { createFrame, FRAME_READY } from './frame.mjs';
+import { WORKER_SOURCE } from './worker-bootstrap.mjs';
+import { loadAssets, fetchPackage, packagesByFile, DEFAULT_PACKAGE_BASE_URL, PYODIDE_VERSION } from './assets.mjs';
+import { IndexedDbSnapshotStore, MemorySnapshotStore } from './snapshot-store.mjs';
+
+export { DEFAULT_PACKAGE_BASE_URL, PYODIDE_VERSION };
+
+export class SandboxError extends Error {
+  constructor(message, type = 'SandboxError') {
+    super(message);
+    this.name = type;
+  }
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new SandboxError(`${what} did not finish within ${Math.round(ms / 1000)} s`, 'TimeoutError')), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Copies bytes into a fresh ArrayBuffer that can be transferred without detaching the caller's memory. */
+function ownedCopy(bytes) {
+  if (bytes instanceof ArrayBuffer) return bytes.slice(0);
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.slice().buffer;
+}
+
+/** One iframe + worker. Replaced as a whole on restart. */
+class Instance {
+  constructor(host) {
+    this.host = host;
+    this.iframe = null;
+    this.control = null;
+    this.port = null;
+    this.nextId = 1;
+    this.pending = new Map(); // id → { resolve, reject, onEvent, type }
+    this.closed = false;
+    this.crashListeners = new Set();
+  }
+
+  spawnRequest() {
+    return new Promise((resolve) => {
+      this.onSpawned = resolve;
+      this.control.postMessage({ type: 'spawn', id: 1, source: WORKER_SOURCE, interrupt: this.host.options.useInterruptBuffer });
+    });
+  }
+
+  onControl(m, ports) {
+    if (m.type === 'spawned') this.onSpawned?.({ ...m, port: ports?.[0] });
+    else if (m.type === 'worker_error') this.crash(`The Python worker failed: ${m.message}`);
+  }
+
+  boot(assets) {
+    // Each instance gets its own copies: transferring detaches them, and the
+    // host keeps the originals for the next restart.
+    const payload = {
+      pyodideMjs: ownedCopy(assets.pyodideMjs),
+      pyodideAsmMjs: ownedCopy(assets.pyodideAsmMjs),
+      wasm: ownedCopy(assets.wasm),
+      stdlib: ownedCopy(assets.stdlib),
+      lock: assets.lock,
+      runner: ownedCopy(assets.runner),
+      workerMain: ownedCopy(assets.workerMain),
+    };
+    const transfer = Object.values(payload).filter((v) => v instanceof ArrayBuffer);
+    return this.request('sandbox_boot', { assets: payload }, transfer);
+  }
+
+  attachPort(port) {
+    this.port = port;
+    port.onmessage = (event) => this.onPortMessage(event.data ?? {});
+    port.onmessageerror = () => this.crash('A message from the Python worker could not be read');
+  }
+
+  onPortMessage(m) {
+    if (m.type === 'sandbox_fetch') {
+      this.host.servePackage(m.file_name).then(
+        (bytes) => this.post({ type: 'sandbox_fetch_result', id: m.id, bytes }, [bytes]),
+        (error) => this.post({ type: 'sandbox_fetch_result', id: m.id, error: { type: error.name, message: error.message } }),
+      );
+      return;
+    }
+    if (m.type === 'sandbox_message_error') {
+      this.crash(`A message could not be delivered to the Python worker (worker crossOriginIsolated: ${m.crossOriginIsolated})`);
+      return;
+    }
+    const p = this.pending.get(m.id);
+    if (!p) return; // a late answer to something already settled
+    if (m.type === 'event') { p.onEvent?.(m.event); return; }
+    this.pending.delete(m.id);
+    if (m.type === 'error' || m.type === 'sandbox_boot_failed') {
+      p.reject(Object.assign(new SandboxError(m.error?.message ?? 'unknown error', m.error?.type ?? 'SandboxError'), { remote: true }));
+    } else {
+      p.resolve(m.type === 'ready' ? m.info : m.result);
+    }
+  }
+
+  request(type, payload = {}, transfer = [], onEvent = null) {
+    if (this.closed) return Promise.reject(new SandboxError('The Python sandbox was restarted or closed'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onEvent, type });
+      this.post({ type, id, ...payload }, transfer);
+    });
+  }
+
+  post(message, transfer = []) {
+    if (!this.closed && this.port) this.port.postMessage(message, transfer);
+  }
+
+  crash(message) {
+    if (this.closed) return;
+    for (const fn of this.crashListeners) fn(message);
+    this.close(new SandboxError(message, 'WorkerCrashed'));
+  }
+
+  close(error = new SandboxError('The Python sandbox was restarted or closed')) {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.onWindowMessage) window.removeEventListener('message', this.onWindowMessage);
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    try { this.port?.close(); } catch {}
+    try { this.control?.close(); } catch {}
+    // Removing the iframe ends its worker too, whatever the worker is doing.
+    this.iframe?.remove();
+    this.iframe = null;
+  }
+}
+
+export class PythonSandbox {
+  /**
+   * @param {object} [options]
+   * @param {string|URL} [options.assetBaseURL]   where pyodide.mjs, pyodide.asm.* and python_stdlib.zip live (same origin as the page)
+   * @param {string|URL} [options.runnerBaseURL]  where runner.mjs, worker-main.mjs and ci_runtime.py live
+   * @param {string|URL} [options.lockFileURL]    default: assetBaseURL + pyodide-lock.json
+   * @param {string|URL} [options.packageBaseURL] where package files are fetched (default: Pyodide's CDN for this version)
+   * @param {HTMLElement} [options.container]     where the hidden iframe goes (default document.body)
+   * @param {(event) => void} [options.onEvent]   live run events (stdout/stderr/output/package)
+   * @param {(info: {reason: string}) => void} [options.onRestart] the worker was replaced (variables lost)
+   * @param {boolean|object} [options.snapshots]  true (IndexedDB), false, or a store {get, put, delete}
+   * @param {number} [options.graceMs]            how long an interrupt may take before a restart (2000)
+   * @param {boolean} [options.useInterruptBuffer] stop by KeyboardInterrupt when the frame is cross-origin isolated (true)
+   * @param {number} [options.outputLimitBytes]
+   * @param {typeof fetch} [options.fetch]
+   */
+  constructor(options = {}) {
+    this.options = {
+      assetBaseURL: new URL('../../node_modules/pyodide/', import.meta.url),
+      runnerBaseURL: new URL('../python/', import.meta.url),
+      lockFileURL: undefined,
+      packageBaseURL: DEFAULT_PACKAGE_BASE_URL,
+      container: null,
+      onEvent: null,
+      onRestart: null,
+      snapshots: true,
+      graceMs: 2000,
+      frameTimeoutMs: 10000,
+      bootTimeoutMs: 60000,
+      initTimeoutMs: 90000,
+      useInterruptBuffer: true, // used when the frame turns out cross-origin isolated
+      outputLimitBytes: undefined,
+      fetch: globalThis.fetch.bind(globalThis),
+      ...options,
+    };
+    this.options.container ??= document.body;
+    const s = this.options.snapshots;
+    this.snapshotStore = s === true ? new IndexedDbSnapshotStore() : s === 'memory' ? new MemorySnapshotStore() : s || null;
+    this.instance = null;
+    this.startPromise = null;
+    this.assetsPromise = null;
+    this.packageCache = new Map(); // file_name → ArrayBuffer (checked)
+    this.queue = Promise.resolve();
+    this.current = null; // the running run: { exec_id, reason, finish, ... }
+    this.closed = false;
+    this.info = null;
+    /** How the last start went: { mode: 'plain'|'snapshot', ready_ms, snapshot?: 'made'|'loaded'|'failed'|'off', ... } */
+    this.lastStart = null;
+    this.starts = [];
+  }
+
+  /** True when stopping a run can keep the interpreter (SharedArrayBuffer interrupt). */
+  get canInterrupt() { return !!this.instance?.interruptible; }
+
+  assets() {
+    this.assetsPromise ??= loadAssets({
+      assetBaseURL: this.options.assetBaseURL,
+      runnerBaseURL: this.options.runnerBaseURL,
+      lockFileURL: this.options.lockFileURL,
+      fetch: this.options.fetch,
+    }).then((a) => { this.byFile = packagesByFile(a.lockJson); return a; });
+    // A failed asset load can be retried by the next start.
+    this.assetsPromise.catch(() => { this.assetsPromise = null; });
+    return this.assetsPromise;
+  }
+
+  /** Starts the sandbox (idempotent). Resolves with the runner's info. */
+  start() {
+    if (this.closed) return Promise.reject(new SandboxError('The Python sandbox is closed'));
+    this.startPromise ??= this.boot().catch((error) => {
+      this.startPromise = null;
+      throw error;
+    });
+    return this.startPromise;
+  }
+
+  snapshotKey(assets) {
+    // Pyodide's version + the runner's source + the packages in the memory
+    // (none: the snapshot is made right after load).
+    return `pyodide-${PYODIDE_VERSION}|runner-${assets.runnerHash}|packages-`;
+  }
+
+  async boot() {
+    const t0 = performance.now();
+    const assets = await this.assets();
+    const tAssets = performance.now();
+    const key = this.snapshotKey(assets);
+    let snapshot = null;
+    if (this.snapshotStore) {
+      try { snapshot = await this.snapshotStore.get(key); } catch (error) { console.warn('python sandbox: snapshot store unavailable:', error); }
+    }
+    if (snapshot) {
+      try {
+        const info = await this.bootInstance(assets, { _loadSnapshot: snapshot }, t0, tAssets);
+        this.lastStart = { ...this.lastStart, mode: 'snapshot', snapshot: 'loaded' };
+        this.starts.push(this.lastStart);
+        return info;
+      } catch (error) {
+        // Stale or broken: forget it and load the plain way.
+        console.warn('python sandbox: loading from the snapshot failed, loading plainly:', error);
+        this.snapshotStore.delete(key).catch(() => {});
+      }
+    }
+    const makeSnapshot = !!this.snapshotStore;
+    const info = await this.bootInstance(assets, makeSnapshot ? { _makeSnapshot: true } : {}, t0, tAssets);
+    this.lastStart = { ...this.lastStart, mode: 'plain', snapshot: makeSnapshot ? 'pending' : 'off' };
+    this.starts.push(this.lastStart);
+    if (makeSnapshot) {
+      // Made before any run, while Python holds no JS object. Stored in the
+      // background: the sandbox is usable already.
+      const inst = this.instance;
+      const record = this.lastStart;
+      const tSnap = performance.now();
+      this.snapshotDone = inst.request('snapshot', {})
+        .then((result) => {
+          const bytes = result?.bytes ?? result;
+          record.snapshot_make_ms = Math.round(performance.now() - tSnap);
+          record.snapshot_bytes = bytes.byteLength;
+          return this.snapshotStore.put(key, bytes);
+        })
+        .then(() => { record.snapshot = 'made'; })
+        .catch((error) => { record.snapshot = 'failed'; record.snapshot_error = error.message; console.warn('python sandbox: no snapshot made:', error); });
+      // A run must not overlap the snapshot (it would put JS objects into Python).
+      this.queue = this.queue.then(() => this.snapshotDone);
+    }
+    return info;
+  }
+
+  async bootInstance(assets, pyodideOptions, t0, tAssets) {
+    const inst = new Instance(this);
+    this.instance = inst;
+    inst.crashListeners.add((message) => this.onInstanceCrash(inst, message));
+    try {
+      // Frame + worker.
+      await this.openFrame(inst);
+      const tFrame = performance.now();
+      await withTimeout(inst.boot(assets), this.options.bootTimeoutMs, 'Loading Pyodide into the sandbox');
+      // `true` asks the worker bootstrap to put in the frame's buffer.
+      const options = {
+        pyodideOptions,
+        runtimeSource: assets.runtimeSource,
+        interruptBuffer: inst.interruptible,
+      };
+      if (this.options.outputLimitBytes) options.outputLimitBytes = this.options.outputLimitBytes;
+      const transfer = [];
+      if (pyodideOptions._loadSnapshot) {
+        // The store keeps its copy; the worker gets its own.
+        options.pyodideOptions = { ...pyodideOptions, _loadSnapshot: ownedCopy(pyodideOptions._loadSnapshot) };
+        transfer.push(options.pyodideOptions._loadSnapshot);
+      }
+      const info = await withTimeout(inst.request('init', { options }, transfer), this.options.initTimeoutMs, 'Starting Python');
+      const t1 = performance.now();
+      this.info = info;
+      this.lastStart = {
+        ready_ms: Math.round(t1 - t0),
+        assets_ms: Math.round(tAssets - t0),
+        frame_ms: Math.round(tFrame - tAssets),
+        init_ms: Math.round(t1 - tFrame),
+        interrupt: inst.interruptible ? 'shared-buffer' : 'restart',
+      };
+      return this.info;
+    } catch (error) {
+      inst.close(error);
+      if (this.instance === inst) this.instance = null;
+      throw error;
+    }
+  }
+
+  async openFrame(inst) {
+    const { container, frameTimeoutMs } = this.options;
+    const iframe = await createFrame(container.ownerDocument ?? document);
+    inst.iframe = iframe;
+    const ready = new Promise((resolve) => {
+      inst.onWindowMessage = (event) => {
+        // Only our own frame's ready signal counts.
+        if (event.source !== iframe.contentWindow || event.data !== FRAME_READY) return;
+        window.removeEventListener('message', inst.onWindowMessage);
+        inst.onWindowMessage = null;
+        resolve();
+      };
+      window.addEventListener('message', inst.onWindowMessage);
+    });
+    container.append(iframe);
+    await withTimeout(ready, frameTimeoutMs, 'Starting the sandbox frame');
+    if (inst.closed) throw new SandboxError('The sandbox was restarted or closed while starting');
+    const channel = new MessageChannel();
+    inst.control = channel.port1;
+    inst.control.onmessage = (event) => inst.onControl(event.data ?? {}, event.ports);
+    // The only message sent with targetOrigin '*': the frame's origin is
+    // opaque, so no origin can name it. It carries no data, only the port;
+    // the frame takes it only from window.parent, and from then on all
+    // traffic runs over the private channel.
+    iframe.contentWindow.postMessage(undefined, '*', [channel.port2]);
+    const spawned = await withTimeout(inst.spawnRequest(), frameTimeoutMs, 'Starting the sandbox worker');
+    if (!spawned.port) throw new SandboxError('The sandbox frame did not hand over the worker port');
+    inst.interruptible = spawned.interruptible === true;
+    inst.attachPort(spawned.port);
+  }
+
+  onInstanceCrash(inst, message) {
+    if (this.instance !== inst) return;
+    this.instance = null;
+    this.startPromise = null;
+    const cur = this.current;
+    if (cur && cur.inst === inst) {
+      cur.finish(this.restartedResult(cur, 'crashed', message));
+    }
+    this.notifyRestart('crashed');
+  }
+
+  notifyRestart(reason) {
+    try { this.options.onRestart?.({ reason }); } catch (error) { console.error(error); }
+  }
+
+  restartedResult(cur, status, detail) {
+    const kept = 'Variables, imports and function definitions were reset; files in /mnt/data are kept and will be sent again.';
+    const messages = {
+      timeout: `The code did not finish within its time limit (${Math.round((cur.timeout_ms ?? 0) / 1000)} s)${cur.interrupted ? ' and did not stop when interrupted' : ''}, so the Python sandbox was restarted. ${kept}`,
+      cancelled: `The run was stopped${cur.interrupted ? ' and did not respond to the interrupt' : ''}, so the Python sandbox was restarted. ${kept}`,
+      crashed: `The Python sandbox crashed (${detail ?? 'the worker stopped'}) and was restarted. ${kept}`,
+    };
+    const types = { timeout: 'TimeoutError', cancelled: 'Cancelled', crashed: 'SandboxCrashed' };
+    return {
+      ok: false, status, restarted: true,
+      stdout: cur.stdout ?? '', stderr: cur.stderr ?? '', result: null,
+      error: { type: types[status], message: messages[status], traceback: '' },
+      outputs: cur.outputs ?? [],
+      files: { created: [], modified: [], deleted: [] },
+      ms: Math.round(performance.now() - cur.t0),
+    };
+  }
+
+  /** Drops the current frame and worker and starts new ones. */
+  async restart(reason = 'restart') {
+    this.kill(reason);
+    return this.start();
+  }
+
+  kill(reason) {
+    const inst = this.instance;
+    this.instance = null;
+    this.startPromise = null;
+    if (inst) {
+      inst.close(new SandboxError(`The Python sandbox was restarted (${reason})`, 'SandboxRestarted'));
+      this.notifyRestart(reason);
+    }
+  }
+
+  /** Fetch a package file for the sandbox (checked against the lock file's sha256). */
+  async servePackage(fileName) {
+    await this.assets();
+    let bytes = this.packageCache.get(fileName);
+    if (!bytes) {
+      bytes = await fetchPackage({ fileName, byFile: this.byFile, packageBaseURL: this.options.packageBaseURL, fetch: this.options.fetch });
+      this.packageCache.set(fileName, bytes);
+    }
+    return bytes.slice(0);
+  }
+
+  /**
+   * Runs code. Runs are serialized. Never rejects for a sandbox failure: the
+   * result says what happened (status 'crashed'/'timeout'/'cancelled', restarted).
+   * @param {{exec_id: string, code: string, timeout_ms?: number, files?: {write: {path, bytes}[], delete: string[]}}} request
+   */
+  run(request) {
+    const p = this.queue.then(() => this.runNow(request));
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
+  async runNow({ exec_id, code, timeout_ms, files }) {
+    if (this.closed) throw new SandboxError('The Python sandbox is closed');
+    const t0 = performance.now();
+    let inst;
+    try {
+      await this.start();
+      inst = this.instance;
+      if (!inst) throw new SandboxError('The Python sandbox did not start');
+    } catch (error) {
+      return {
+        ok: false, status: 'crashed', restarted: true, stdout: '', stderr: '', result: null, outputs: [],
+        error: { type: error.name || 'SandboxError', message: `The Python sandbox could not start: ${error.message}`, traceback: '' },
+        files: { created: [], modified: [], deleted: [] }, ms: Math.round(performance.now() - t0),
+      };
+    }
+    const transfer = [];
+    const write = (files?.write ?? []).map((f) => {
+      const bytes = ownedCopy(f.bytes);
+      transfer.push(bytes);
+      return { path: f.path, bytes: new Uint8Array(bytes) };
+    });
+    const runRequest = { exec_id, code, files: { write, delete: [...(files?.delete ?? [])] } };
+
+    return new Promise((resolve) => {
+      const cur = { exec_id, inst, t0, timeout_ms, reason: null, interrupted: false, stdout: '', stderr: '', outputs: [], timers: [] };
+      let done = false;
+      cur.finish = (result) => {
+        if (done) return;
+        done = true;
+        for (const t of cur.timers) clearTimeout(t);
+        if (this.current === cur) this.current = null;
+        resolve(result);
+      };
+      this.current = cur;
+      const onEvent = (event) => {
+        if (event.type === 'stdout' || event.type === 'stderr') cur[event.type] += event.text;
+        else if (event.type === 'output') cur.outputs.push({ mime: event.mime, data: event.data });
+        try { this.options.onEvent?.(event); } catch (error) { console.error(error); }
+      };
+      if (timeout_ms > 0) cur.timers.push(setTimeout(() => this.stop(cur, 'timeout', false), timeout_ms));
+      cur.runId = inst.nextId; // the id request() is about to use
+      inst.request('run', { request: runRequest }, transfer, onEvent).then(
+        (result) => {
+          if (result?.status === 'crashed') {
+            // The interpreter is gone (fatal error): a fresh one for the next run.
+            cur.finish({ ...result, restarted: true });
+            this.kill('crashed');
+            this.start().catch(() => {});
+            return;
+          }
+          if (cur.reason && (result?.error?.type === 'KeyboardInterrupt' || result?.status === 'cancelled')) {
+            result = { ...result, ok: false, status: cur.reason };
+            if (cur.reason === 'timeout') {
+              result.error = { ...result.error, message: `The code did not finish within its time limit (${Math.round(timeout_ms / 1000)} s) and was interrupted. Variables are kept.` + (result.error?.message ? ` (${result.error.message})` : '') };
+            }
+          }
+          cur.finish(result);
+        },
+        (error) => {
+          // Either the instance went away under the run (crash or restart:
+          // stop() or onInstanceCrash usually answered already), or the
+          // worker answered the run with an error instead of a result (for
+          // example "Pyodide already fatally failed"): that interpreter cannot
+          // be trusted with the next run, so it is replaced too.
+          cur.finish(this.restartedResult(cur, cur.reason ?? 'crashed', error.message));
+          if (this.instance === inst) {
+            this.kill('crashed');
+            this.start().catch(() => {});
+          }
+        },
+      );
+    });
+  }
+
+  /** Stops the run with this exec_id (or the current run). See INTERFACE.md. */
+  interrupt(exec_id, restart = false) {
+    const cur = this.current;
+    if (!cur || (exec_id != null && cur.exec_id !== exec_id)) return false;
+    this.stop(cur, 'cancelled', restart);
+    return true;
+  }
+
+  stop(cur, reason, restart) {
+    if (this.current !== cur) return;
+    cur.reason ??= reason;
+    if (!restart && cur.inst.interruptible && !cur.interrupted) {
+      cur.interrupted = true;
+      cur.interruptedAt = performance.now();
+      // The frame owns the SharedArrayBuffer (see frame.mjs) and sets it.
+      cur.inst.control.postMessage({ type: 'interrupt', run: cur.runId });
+      cur.timers.push(setTimeout(() => this.stop(cur, reason, true), this.options.graceMs));
+      return;
+    }
+    // No interrupt buffer, a restart was asked for, or the interrupt was not
+    // honoured in time: drop the frame and its worker.
+    cur.finish(this.restartedResult(cur, cur.reason, null));
+    if (this.instance === cur.inst) {
+      this.kill(cur.reason);
+      // Start the next one now, so the next run does not wait for it.
+      this.start().catch(() => {});
+    }
+  }
+
+  close() {
+    this.closed = true;
+    const cur = this.current;
+    if (cur) cur.finish(this.restartedResult(cur, 'cancelled', null));
+    this.instance?.close(new SandboxError('The Python sandbox was closed'));
+    this.instance = null;
+    this.startPromise = null;
+  }
+}

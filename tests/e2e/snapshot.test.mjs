@@ -1,0 +1,84 @@
+// Warm start: the first plain load makes a memory snapshot (before any run),
+// the host stores it in IndexedDB, and the next sandbox starts from it.
+// Prints cold vs warm ready times measured in the same page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startApp, launchBrowser, openSandboxPage } from './harness.mjs';
+
+let app;
+let browser;
+let page;
+
+before(async () => {
+  app = await startApp({ isolation: true });
+  browser = await launchBrowser();
+  page = await openSandboxPage(browser, app.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+test('cold start makes a snapshot; the next start loads it and is faster; runs work', async () => {
+  const r = await page.evaluate(async () => {
+    const { IndexedDbSnapshotStore } = await import('/js_glue/sandbox/snapshot-store.mjs');
+    await new IndexedDbSnapshotStore().clear();
+    const cold = makeSandbox({ snapshots: true });
+    await cold.start();
+    await cold.snapshotDone;
+    const coldRun = await cold.run({ exec_id: 'c1', code: 'x = 2\nx * 21', timeout_ms: 20000 });
+    const coldStart = cold.lastStart;
+    cold.close();
+
+    const warm = makeSandbox({ snapshots: true });
+    await warm.start();
+    const warmStart = warm.lastStart;
+    const warmRun = await warm.run({ exec_id: 'w1', code: 'import json\nprint(json.dumps({"a": 1}))\n"x" in globals()', timeout_ms: 20000 });
+    const warmDisplay = await warm.run({ exec_id: 'w2', code: 'class H:\n    def _repr_html_(self): return "<b>warm</b>"\ndisplay(H())', timeout_ms: 20000 });
+    // A restart of a warm sandbox starts from the snapshot too.
+    const t0 = performance.now();
+    await warm.restart('test');
+    const restartMs = performance.now() - t0;
+    const afterRestart = await warm.run({ exec_id: 'w3', code: '1 + 1', timeout_ms: 20000 });
+    warm.close();
+    return { coldStart, coldRun: coldRun.result, warmStart, warmRun: { status: warmRun.status, stdout: warmRun.stdout, result: warmRun.result, error: warmRun.error },
+      warmDisplay: warmDisplay.outputs, restartMs, restartStart: warm.lastStart, afterRestart: afterRestart.result };
+  });
+  console.log(`# cold start: ${JSON.stringify(r.coldStart)}`);
+  console.log(`# warm start: ${JSON.stringify(r.warmStart)}`);
+  console.log(`# ready: cold ${r.coldStart.ready_ms} ms (Python init ${r.coldStart.init_ms} ms) vs warm ${r.warmStart.ready_ms} ms (Python init ${r.warmStart.init_ms} ms); restart from snapshot ${Math.round(r.restartMs)} ms`);
+  assert.equal(r.coldStart.mode, 'plain');
+  assert.equal(r.coldStart.snapshot, 'made', r.coldStart.snapshot_error);
+  assert.equal(r.coldRun, '42');
+  assert.equal(r.warmStart.mode, 'snapshot');
+  assert.equal(r.warmRun.status, 'ok', JSON.stringify(r.warmRun.error));
+  assert.equal(r.warmRun.stdout, '{"a": 1}\n');
+  assert.equal(r.warmRun.result, 'False', 'a fresh interpreter: nothing from the cold one');
+  assert.deepEqual(r.warmDisplay, [{ mime: 'text/html', data: '<b>warm</b>' }]);
+  assert.ok(r.warmStart.init_ms < r.coldStart.init_ms, 'the snapshot start is faster');
+  assert.equal(r.restartStart.mode, 'snapshot');
+  assert.equal(r.afterRestart, '2');
+});
+
+test('a broken snapshot is dropped and the sandbox loads plainly', async () => {
+  const r = await page.evaluate(async () => {
+    const { IndexedDbSnapshotStore } = await import('/js_glue/sandbox/snapshot-store.mjs');
+    const store = new IndexedDbSnapshotStore();
+    const probe = makeSandbox({ snapshots: store });
+    const key = probe.snapshotKey(await probe.assets());
+    await store.put(key, new Uint8Array(1024).fill(7)); // garbage under the right key
+    await probe.start();
+    const run = await probe.run({ exec_id: 'b1', code: '3 * 3', timeout_ms: 20000 });
+    await probe.snapshotDone;
+    const start = probe.lastStart;
+    probe.close();
+    const stored = await store.get(key);
+    return { start, result: run.result, storedBytes: stored?.byteLength ?? 0 };
+  });
+  console.log(`# after a broken snapshot: ${JSON.stringify(r.start)}`);
+  assert.equal(r.start.mode, 'plain');
+  assert.equal(r.result, '9');
+  assert.equal(r.start.snapshot, 'made', 'a good snapshot replaced the broken one');
+  assert.ok(r.storedBytes > 1_000_000);
+});
