@@ -1,9 +1,11 @@
 // The developer page: the C++ core (wasm) + the driver, talking to a real
-// model endpoint. Everything from the model goes into the DOM as text
-// (textContent), never as HTML. The Python sandbox is the next milestone:
-// until it is attached, runs answer with a clear "no sandbox" error.
+// model endpoint, with Python in the browser sandbox (an opaque-origin
+// iframe + worker). Everything from the model and from Python goes into the
+// DOM as text (textContent) or as an image; HTML outputs render in a
+// sandboxed iframe without scripts, never in this page's DOM.
 import { loadCore } from '../js_glue/core.mjs';
 import { Driver } from '../js_glue/driver.mjs';
+import { PythonSandbox } from '../js_glue/sandbox/python-sandbox.mjs';
 
 const $ = (sel) => document.querySelector(sel);
 const SETTINGS_KEY = 'ci.dev.settings';
@@ -26,15 +28,32 @@ function loadSettings() {
 const core = await loadCore({ moduleUrl: new URL('../build/wasm/ci_core.mjs', import.meta.url).href });
 let settings = { format: 'openai', base_url: 'http://localhost:11434/v1', model: 'llama3.2', api_key: '', tools: true, ...loadSettings() };
 const session = core.createSession({ provider: providerFrom(settings) });
-let driver = makeDriver();
 let current = null; // the <li> of the streaming assistant reply
+let liveCell = null; // the <li> of the running cell: live stdout goes there
+const sandbox = new PythonSandbox({
+  onEvent: (event) => {
+    if (!liveCell) return;
+    if (event.type === 'stdout' || event.type === 'stderr') liveCell.querySelector('.live').textContent += event.text;
+    else if (event.type === 'package') liveCell.querySelector('.live').textContent += `[${event.state} ${event.name}${event.message ? ': ' + event.message : ''}]\n`;
+  },
+  onRestart: () => driver?.send({ type: 'sandbox_restarted' }),
+});
+let driver = makeDriver();
+$('#status').textContent = 'Core loaded; starting Python…';
+sandbox.start().then(
+  (info) => {
+    driver.send({ type: 'configure', sandbox: { python_version: info.python, packages: info.packages ?? [] } });
+    $('#status').textContent = `Ready: Python ${info.python} (Pyodide ${info.pyodide})${sandbox.canInterrupt ? '' : ', stop restarts Python'}. Set the endpoint, then ask, or run code with “Run Python”.`;
+  },
+  (error) => add('error', `Python could not start: ${error.message}`),
+);
 
 function providerFrom(s) {
   return { format: s.format, base_url: s.base_url, model: s.model, tools: s.tools, auth: s.api_key ? (s.format === 'anthropic' ? 'x-api-key' : 'bearer') : 'none' };
 }
 
 function makeDriver() {
-  return new Driver(session, { apiKey: settings.api_key, apiBaseUrl: settings.base_url, onEmit: show, onProtocolError: (e) => console.error('protocol error', e) });
+  return new Driver(session, { apiKey: settings.api_key, apiBaseUrl: settings.base_url, sandbox, onEmit: show, onProtocolError: (e) => console.error('protocol error', e) });
 }
 
 function add(className, text) {
@@ -57,18 +76,14 @@ function show(event) {
       break;
     case 'cell_started': {
       current = null;
-      const li = add('cell', `In [${event.execution_count}]:`);
-      li.append(el('pre', '', event.code));
+      liveCell = add('cell', `In [${event.execution_count}]:`);
+      liveCell.dataset.exec = event.exec_id;
+      liveCell.append(el('pre', '', event.code), el('pre', 'live', ''));
       break;
     }
-    case 'cell_finished': {
-      const x = event.exec;
-      const li = add(x.status === 'ok' ? 'cell' : 'error', `Out (${x.status}):`);
-      if (x.stdout) li.append(el('pre', '', x.stdout));
-      if (x.stderr) li.append(el('pre', '', x.stderr));
-      if (x.error) li.append(el('pre', '', x.error.traceback || `${x.error.type}: ${x.error.message}`));
+    case 'cell_finished':
+      renderResult(event.exec);
       break;
-    }
     case 'file_changed':
       renderFiles();
       break;
@@ -84,6 +99,47 @@ function show(event) {
     default:
       break;
   }
+}
+
+function renderResult(x) {
+  let li = [...document.querySelectorAll('#log li.cell')].find((n) => n.dataset.exec === x.exec_id);
+  if (!li) li = add('cell', `In [${x.execution_count || ' '}]:`);
+  if (li === liveCell) liveCell = null;
+  li.querySelector('.live')?.remove();
+  li.classList.toggle('error', x.status !== 'ok');
+  li.append(el('div', 'meta', `${x.status} · ${x.duration_ms} ms${x.restarted ? ' · Python was restarted: variables reset, files kept' : ''}`));
+  if (x.stdout) li.append(el('pre', '', x.stdout));
+  if (x.stderr) li.append(el('pre', 'stderr', x.stderr));
+  for (const o of x.outputs ?? []) li.append(renderOutput(o));
+  if (x.result !== null && x.result !== undefined) li.append(el('pre', 'result', `Out[${x.execution_count}]: ${x.result}`));
+  if (x.error) li.append(el('pre', 'stderr', x.error.traceback || `${x.error.type}: ${x.error.message}`));
+  const made = [...(x.files?.created ?? []), ...(x.files?.modified ?? [])];
+  if (made.length) li.append(el('div', 'meta', `files: ${made.join(', ')}`));
+}
+
+// Rich outputs: images as <img> (no script can run in an image), HTML in a
+// sandboxed iframe without allow-scripts, everything else as text.
+function renderOutput({ mime, data }) {
+  if (mime === 'image/png' || mime === 'image/jpeg') {
+    const img = el('img', 'output');
+    img.src = `data:${mime};base64,${data}`;
+    img.alt = 'image output';
+    return img;
+  }
+  if (mime === 'image/svg+xml') {
+    const img = el('img', 'output');
+    img.src = URL.createObjectURL(new Blob([data], { type: mime }));
+    img.alt = 'SVG output';
+    return img;
+  }
+  if (mime === 'text/html') {
+    const frame = el('iframe', 'output');
+    frame.setAttribute('sandbox', '');
+    frame.srcdoc = data;
+    frame.title = 'HTML output';
+    return frame;
+  }
+  return el('pre', 'output', data);
 }
 
 function renderFiles() {
@@ -166,4 +222,10 @@ $('#export').addEventListener('click', () => {
   download('conversation.ipynb', new TextEncoder().encode(JSON.stringify(nb, null, 1)), 'application/x-ipynb+json');
 });
 
-$('#status').textContent = 'Core loaded. Set the endpoint, then ask. (The Python sandbox arrives with the next milestone.)';
+$('#run').addEventListener('click', () => {
+  const code = $('#message').value;
+  if (!code.trim()) return;
+  const r = driver.runCode(code);
+  if (r.error) add('error', r.error.message);
+  else $('#message').value = '';
+});
