@@ -475,13 +475,49 @@ class Image(DisplayObject):
 '''
 
 
-class _ShimFinder:
-    """Serves IPython.display from our own source, so the display() that
-    LLM-written code imports from IPython shows in the chat. It sits first
-    on sys.meta_path: the real IPython, even if installed, has no kernel here
-    and would only print reprs."""
+_MICROPIP = '''
+"""micropip for this sandbox (the real one needs the network, which the
+sandbox does not have). install() takes pure-Python wheels from files in
+/mnt/data (upload the .whl first) and packages of Pyodide's package list."""
+import os as _os
 
-    NAMES = ("IPython", "IPython.display", "IPython.core", "IPython.core.display")
+async def install(requirements, keep_going=False, deps=True, **_ignored):
+    import pyodide_js
+    from ci_runtime import install_wheel
+    if isinstance(requirements, str):
+        requirements = [requirements]
+    for req in requirements:
+        req = str(req).strip()
+        if "://" in req:
+            raise ValueError(
+                f"micropip.install({req!r}): the Python sandbox has no network access. Download the "
+                "wheel, upload it to the chat, then micropip.install('/mnt/data/<file>.whl').")
+        if req.endswith(".whl"):
+            path = req if _os.path.isabs(req) else _os.path.join("/mnt/data", req)
+            if not _os.path.isfile(path):
+                raise FileNotFoundError(f"micropip.install: no file {path} (upload the wheel first)")
+            with open(path, "rb") as f:
+                result = install_wheel(path, f.read())
+            if not result["ok"]:
+                raise ValueError(f"micropip.install: {result['error']}")
+            continue
+        name = req.split("==")[0].split(">")[0].split("<")[0].split("[")[0].strip()
+        await pyodide_js.loadPackage(name)
+
+def list():
+    import importlib.metadata as md
+    return {d.metadata["Name"]: d.version for d in md.distributions()}
+'''
+
+
+class _ShimFinder:
+    """Serves IPython.display and micropip from our own source. IPython: so
+    the display() that LLM-written code imports from IPython shows in the
+    chat (the real IPython, even if installed, has no kernel here and would
+    only print reprs). micropip: the real one fetches from the network. It
+    sits first on sys.meta_path."""
+
+    NAMES = ("IPython", "IPython.display", "IPython.core", "IPython.core.display", "micropip")
 
     def find_spec(self, name, path=None, target=None):
         if name not in self.NAMES:
@@ -501,7 +537,10 @@ class _ShimFinder:
                 module.version_info = (0, 0, 0, "ci-shim")
                 module.get_ipython = lambda: None
             return
-        code = compile(_IPYTHON_DISPLAY, os.path.join(RUNTIME_DIR, "ipython_display.py"), "exec")
+        if name == "micropip":
+            code = compile(_MICROPIP, os.path.join(RUNTIME_DIR, "micropip.py"), "exec")
+        else:
+            code = compile(_IPYTHON_DISPLAY, os.path.join(RUNTIME_DIR, "ipython_display.py"), "exec")
         exec(code, module.__dict__)
 
 
@@ -585,6 +624,8 @@ def imports_of(code):
     out = []
     for name in names:
         top = name.split(".")[0]
+        if top in _ShimFinder.NAMES:  # served by the runtime, never downloaded
+            continue
         if top and top not in sys.modules and top not in out:
             out.append(top)
     return out

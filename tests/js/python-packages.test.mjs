@@ -115,3 +115,19 @@ test('code that guards an optional import still runs when the package cannot loa
   assert.equal(res.status, 'ok');
   assert.equal(res.result, 'False');
 });
+
+test('micropip.install takes an uploaded pure-Python wheel and lock-file packages; a URL gets a clear no-network error', async () => {
+  const wheel = makeWheel({ name: 'ci_uploaded', modules: { 'ci_uploaded/__init__.py': 'GREETING = "hi from a wheel"\n' } });
+  const res = await sandbox.run({
+    exec_id: `p${++n}`,
+    code: `import micropip\nawait micropip.install("${wheel.filename}")\nawait micropip.install("ci_dep")\nimport ci_uploaded, ci_dep\n(ci_uploaded.GREETING, ci_dep.VALUE)`,
+    timeout_ms: 30000,
+    files: { write: [{ path: wheel.filename, bytes: wheel.bytes }], delete: [] },
+  });
+  assert.equal(res.status, 'ok', JSON.stringify(res.error));
+  assert.equal(res.result, "('hi from a wheel', 41)");
+  assert.ok(!packageEvents(`p${n}`).some((s) => s.startsWith('micropip')), 'the shim is never downloaded');
+  const url = await run('import micropip\nawait micropip.install("https://example.com/x-1.0-py3-none-any.whl")');
+  assert.equal(url.error.type, 'ValueError');
+  assert.match(url.error.message, /no network access.*upload it/);
+});
