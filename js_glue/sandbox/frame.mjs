@@ -19,8 +19,8 @@
 //   worker does not need the network: the host hands every byte in.
 
 /**
- * The frame's bootstrap. It runs inside the opaque frame; it is serialized
- * with Function.prototype.toString, so it must not close over anything.
+ * The frame's bootstrap. It runs inside the opaque frame, as its only
+ * inline script, so it must not close over anything.
  *
  * Protocol: it tells the parent it is ready (a bare string: nothing to
  * leak), then accepts exactly one message from window.parent carrying a
@@ -32,7 +32,11 @@
  *   frame → host: {type:'worker_error', message}  the worker died or threw at top level
  * To stop a worker for good, the host removes the whole iframe.
  */
-function frameBootstrap() {
+// The bootstrap is kept as a string, not as a function serialized with
+// toString(): a bundler or minifier rewrites function bodies, and the
+// page's and the frame's CSP name this exact text by its sha256.
+// It must not contain a backtick, "${" or a backslash.
+export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
   'use strict';
   let control = null;
   let worker = null;
@@ -79,10 +83,9 @@ function frameBootstrap() {
   // '*': the frame cannot know (and need not trust) the parent's origin; this
   // string carries nothing. The host checks event.source === this frame.
   window.parent.postMessage('ci-sandbox-frame-ready', '*');
-}
+})();`;
 
 export const FRAME_READY = 'ci-sandbox-frame-ready';
-export const BOOTSTRAP_SOURCE = `(${frameBootstrap.toString()})();`;
 
 async function sha256Base64(text) {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
