@@ -9,10 +9,11 @@
 namespace ci {
 namespace {
 
-std::optional<int64_t> IntField(const Json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<int64_t>();
+template <class Value>
+std::optional<int64_t> IntField(const Value& j, std::string_view key) {
+  Value v = j.Find(key);
+  if (!v.is_number_integer()) return std::nullopt;
+  return v.GetInt();
 }
 
 }  // namespace
@@ -53,6 +54,14 @@ void AnthropicStreamDecoder::HandleEvents(std::vector<StreamDelta>* deltas) {
 }
 
 void AnthropicStreamDecoder::HandleEvent(const SseEvent& event, std::vector<StreamDelta>* deltas) {
+  // Fast path: the scanner validates the event (depth bound included) and the
+  // fields are read off its tape. Anything it refuses goes to nlohmann, which
+  // gives the error message for invalid JSON (or reads the rare valid forms
+  // the scanner leaves to it).
+  if (scan_.Parse(event.data, kMaxJsonDepth)) {
+    HandleObject(scan_.root(), event, deltas);
+    return;
+  }
   Json j;
   std::string parse_error;
   if (!ParseJsonBounded(event.data, &j, &parse_error)) {
@@ -63,19 +72,24 @@ void AnthropicStreamDecoder::HandleEvent(const SseEvent& event, std::vector<Stre
     }
     return;
   }
+  HandleObject(JsonDomValue(&j), event, deltas);
+}
+
+template <class Value>
+void AnthropicStreamDecoder::HandleObject(const Value& j, const SseEvent& event, std::vector<StreamDelta>* deltas) {
   if (!j.is_object()) {
     Fail("stream_error", "Anthropic stream: expected a JSON object, got: \"" + Excerpt(event.data) + "\"");
     return;
   }
-  std::string type = StringField(j, "type");
+  std::string type = StringAt(j, "type");
   if (type.empty()) type = event.event;
 
   if (type == "message_start") {
-    auto message = j.find("message");
-    if (message == j.end() || !message->is_object()) return;
-    if (result_.id.empty()) result_.id = StringField(*message, "id");
-    if (result_.model.empty()) result_.model = StringField(*message, "model");
-    if (auto usage = message->find("usage"); usage != message->end()) MergeUsage(*usage);
+    Value message = j.Find("message");
+    if (!message.is_object()) return;
+    if (result_.id.empty()) result_.id = StringAt(message, "id");
+    if (result_.model.empty()) result_.model = StringAt(message, "model");
+    if (Value usage = message.Find("usage"); usage.present()) MergeUsage(usage.ToJson());
   } else if (type == "content_block_start") {
     HandleBlockStart(j, deltas);
   } else if (type == "content_block_delta") {
@@ -86,42 +100,43 @@ void AnthropicStreamDecoder::HandleEvent(const SseEvent& event, std::vector<Stre
     auto it = blocks_.find(*index);
     if (it != blocks_.end()) CloseToolBlock(it->second);
   } else if (type == "message_delta") {
-    if (auto delta = j.find("delta"); delta != j.end()) {
-      std::string stop = StringField(*delta, "stop_reason");
+    if (Value delta = j.Find("delta"); delta.present()) {
+      std::string stop = StringAt(delta, "stop_reason");
       if (!stop.empty()) {
         result_.finish_reason = stop;
         result_.complete = true;
       }
     }
-    if (auto usage = j.find("usage"); usage != j.end()) MergeUsage(*usage);
+    if (Value usage = j.Find("usage"); usage.present()) MergeUsage(usage.ToJson());
   } else if (type == "message_stop") {
     for (const auto& [index, block] : blocks_) CloseToolBlock(block);
     result_.complete = true;
     done_ = true;
   } else if (type == "error") {
     StreamError error{"provider_error", ""};
-    auto body = j.find("error");
-    if (body != j.end() && body->is_object()) {
-      std::string provider_type = StringField(*body, "type");
+    Value body = j.Find("error");
+    if (body.is_object()) {
+      std::string provider_type = StringAt(body, "type");
       if (!provider_type.empty()) error.type = provider_type;
-      error.message = StringField(*body, "message");
+      error.message = StringAt(body, "message");
     }
-    if (error.message.empty()) error.message = DumpJson(j);
+    if (error.message.empty()) error.message = DumpJson(j.ToJson());
     error.message = Excerpt(error.message, 1000);
     result_.error = std::move(error);
   }
   // ping and event types added later: ignored, as the API's versioning asks.
 }
 
-void AnthropicStreamDecoder::HandleBlockStart(const Json& j, std::vector<StreamDelta>* deltas) {
+template <class Value>
+void AnthropicStreamDecoder::HandleBlockStart(const Value& j, std::vector<StreamDelta>* deltas) {
   auto index = IntField(j, "index");
-  auto content = j.find("content_block");
-  if (!index || content == j.end() || !content->is_object()) return;
+  Value content = j.Find("content_block");
+  if (!index || !content.is_object()) return;
   Block block;
-  std::string type = StringField(*content, "type");
+  std::string type = StringAt(content, "type");
   if (type == "text") {
     block.kind = BlockKind::kText;
-    std::string text = StringField(*content, "text");  // "" in practice
+    std::string text = StringAt(content, "text");  // "" in practice
     if (!text.empty()) {
       if (!result_.text) result_.text.emplace();
       *result_.text += text;
@@ -129,7 +144,7 @@ void AnthropicStreamDecoder::HandleBlockStart(const Json& j, std::vector<StreamD
     }
   } else if (type == "thinking") {
     block.kind = BlockKind::kThinking;
-    std::string thinking = StringField(*content, "thinking");
+    std::string thinking = StringAt(content, "thinking");
     if (!thinking.empty()) {
       result_.thinking += thinking;
       deltas->push_back({StreamDelta::Kind::kThinking, std::move(thinking), 0});
@@ -137,19 +152,20 @@ void AnthropicStreamDecoder::HandleBlockStart(const Json& j, std::vector<StreamD
   } else if (type == "tool_use") {
     block.kind = BlockKind::kToolUse;
     block.tool_index = result_.tool_calls.size();
-    auto input = content->find("input");
-    block.start_input = input != content->end() ? DumpJson(*input) : "{}";
-    ToolCall call{StringField(*content, "id"), StringField(*content, "name"), ""};
+    Value input = content.Find("input");
+    block.start_input = input.present() ? DumpJson(input.ToJson()) : "{}";
+    ToolCall call{StringAt(content, "id"), StringAt(content, "name"), ""};
     deltas->push_back({StreamDelta::Kind::kToolCallBegin, call.name, block.tool_index});
     result_.tool_calls.push_back(std::move(call));
   }
   blocks_[*index] = std::move(block);
 }
 
-void AnthropicStreamDecoder::HandleBlockDelta(const Json& j, std::vector<StreamDelta>* deltas) {
-  auto delta = j.find("delta");
-  if (delta == j.end() || !delta->is_object()) return;
-  std::string type = StringField(*delta, "type");
+template <class Value>
+void AnthropicStreamDecoder::HandleBlockDelta(const Value& j, std::vector<StreamDelta>* deltas) {
+  Value delta = j.Find("delta");
+  if (!delta.is_object()) return;
+  std::string type = StringAt(delta, "type");
   auto index = IntField(j, "index");
   const Block* block = nullptr;
   if (index) {
@@ -157,19 +173,19 @@ void AnthropicStreamDecoder::HandleBlockDelta(const Json& j, std::vector<StreamD
     if (it != blocks_.end()) block = &it->second;
   }
   if (type == "text_delta") {
-    std::string text = StringField(*delta, "text");
+    std::string text = StringAt(delta, "text");
     if (text.empty()) return;
     if (!result_.text) result_.text.emplace();
     *result_.text += text;
     deltas->push_back({StreamDelta::Kind::kText, std::move(text), 0});
   } else if (type == "thinking_delta") {
-    std::string thinking = StringField(*delta, "thinking");
+    std::string thinking = StringAt(delta, "thinking");
     if (thinking.empty()) return;
     result_.thinking += thinking;
     deltas->push_back({StreamDelta::Kind::kThinking, std::move(thinking), 0});
   } else if (type == "input_json_delta") {
     if (block == nullptr || block->kind != BlockKind::kToolUse) return;
-    std::string piece = StringField(*delta, "partial_json");
+    std::string piece = StringAt(delta, "partial_json");
     if (piece.empty()) return;
     result_.tool_calls[block->tool_index].arguments += piece;
     deltas->push_back({StreamDelta::Kind::kToolCallArguments, std::move(piece), block->tool_index});

@@ -18,6 +18,7 @@
 #pragma once
 #include <map>
 
+#include "core/json_scan.h"
 #include "core/sse.h"
 #include "core/stream_decoder.h"
 
@@ -38,8 +39,14 @@ class AnthropicStreamDecoder : public StreamDecoder {
 
   void HandleEvents(std::vector<StreamDelta>* deltas);
   void HandleEvent(const SseEvent& event, std::vector<StreamDelta>* deltas);
-  void HandleBlockStart(const Json& j, std::vector<StreamDelta>* deltas);
-  void HandleBlockDelta(const Json& j, std::vector<StreamDelta>* deltas);
+  // The field logic, once for both value types: JsonScanValue (fast path)
+  // and JsonDomValue (nlohmann fallback). Defined in the .cpp only.
+  template <class Value>
+  void HandleObject(const Value& j, const SseEvent& event, std::vector<StreamDelta>* deltas);
+  template <class Value>
+  void HandleBlockStart(const Value& j, std::vector<StreamDelta>* deltas);
+  template <class Value>
+  void HandleBlockDelta(const Value& j, std::vector<StreamDelta>* deltas);
   void CloseToolBlock(const Block& block);
   void MergeUsage(const Json& usage);
   void Fail(std::string type, std::string message);
@@ -47,6 +54,7 @@ class AnthropicStreamDecoder : public StreamDecoder {
 
   SseDecoder sse_;
   std::vector<SseEvent> events_;
+  JsonScan scan_;                    // reused for every event (keeps its buffers)
   std::map<int64_t, Block> blocks_;  // content block index → what it is
   bool done_ = false;                // message_stop seen or Finish() called
 };

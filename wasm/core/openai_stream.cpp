@@ -39,12 +39,13 @@ StreamError ErrorFromJson(const Json& error) {
 }
 
 // delta.content is a string; a few providers send [{"type":"text","text":..}].
-std::string ContentText(const Json& content) {
-  if (content.is_string()) return content.get<std::string>();
+template <class Value>
+std::string ContentText(const Value& content) {
+  if (content.is_string()) return content.GetString();
   std::string out;
   if (content.is_array()) {
-    for (const Json& part : content) {
-      if (StringField(part, "type") == "text") out += StringField(part, "text");
+    for (Value part = content.FirstElement(); part.present(); part = content.NextElement(part)) {
+      if (StringAt(part, "type") == "text") out += StringAt(part, "text");
     }
   }
   return out;
@@ -93,6 +94,14 @@ void OpenAiStreamDecoder::HandleEvent(const SseEvent& event, std::vector<StreamD
     done_ = true;
     return;
   }
+  // Fast path: the scanner validates the event (depth bound included) and the
+  // fields are read off its tape. Anything it refuses goes to nlohmann, which
+  // gives the error message for invalid JSON (or reads the rare valid forms
+  // the scanner leaves to it).
+  if (scan_.Parse(data, kMaxJsonDepth)) {
+    HandleObject(scan_.root(), data, deltas);
+    return;
+  }
   Json j;
   std::string parse_error;
   if (!ParseJsonBounded(data, &j, &parse_error)) {
@@ -103,27 +112,32 @@ void OpenAiStreamDecoder::HandleEvent(const SseEvent& event, std::vector<StreamD
     }
     return;
   }
+  HandleObject(JsonDomValue(&j), data, deltas);
+}
+
+template <class Value>
+void OpenAiStreamDecoder::HandleObject(const Value& j, std::string_view data, std::vector<StreamDelta>* deltas) {
   if (!j.is_object()) {
     Fail("stream_error", "OpenAI stream: expected a JSON object, got: \"" + Excerpt(data) + "\"");
     return;
   }
-  auto error = j.find("error");
-  if (error != j.end() && !error->is_null()) {
-    result_.error = ErrorFromJson(*error);
+  Value error = j.Find("error");
+  if (error.present() && !error.is_null()) {
+    result_.error = ErrorFromJson(error.ToJson());
     return;
   }
-  if (result_.id.empty()) result_.id = StringField(j, "id");
-  if (result_.model.empty()) result_.model = StringField(j, "model");
-  auto usage = j.find("usage");
-  if (usage != j.end() && usage->is_object()) result_.usage = *usage;
+  if (result_.id.empty()) result_.id = StringAt(j, "id");
+  if (result_.model.empty()) result_.model = StringAt(j, "model");
+  Value usage = j.Find("usage");
+  if (usage.is_object()) result_.usage = usage.ToJson();
 
-  auto choices = j.find("choices");
-  if (choices == j.end() || !choices->is_array()) return;  // e.g. the usage-only chunk
-  for (size_t i = 0; i < choices->size(); ++i) {
-    const Json& choice = (*choices)[i];
+  Value choices = j.Find("choices");
+  if (!choices.is_array()) return;  // e.g. the usage-only chunk
+  size_t i = 0;
+  for (Value choice = choices.FirstElement(); choice.present(); choice = choices.NextElement(choice), ++i) {
     if (!choice.is_object()) continue;
-    auto index = choice.find("index");
-    bool is_first = index == choice.end() ? i == 0 : (index->is_number_integer() && *index == 0);
+    Value index = choice.Find("index");
+    bool is_first = !index.present() ? i == 0 : (index.is_number_integer() && index.GetInt() == 0);
     if (is_first) {
       HandleChoice(choice, deltas);
       break;
@@ -131,60 +145,63 @@ void OpenAiStreamDecoder::HandleEvent(const SseEvent& event, std::vector<StreamD
   }
 }
 
-void OpenAiStreamDecoder::HandleChoice(const Json& choice, std::vector<StreamDelta>* deltas) {
-  auto delta = choice.find("delta");
-  if (delta != choice.end() && delta->is_object()) {
-    std::string reasoning = StringField(*delta, "reasoning_content");
-    if (reasoning.empty()) reasoning = StringField(*delta, "reasoning");
+template <class Value>
+void OpenAiStreamDecoder::HandleChoice(const Value& choice, std::vector<StreamDelta>* deltas) {
+  Value delta = choice.Find("delta");
+  if (delta.is_object()) {
+    std::string reasoning = StringAt(delta, "reasoning_content");
+    if (reasoning.empty()) reasoning = StringAt(delta, "reasoning");
     if (!reasoning.empty()) {
       result_.thinking += reasoning;
       deltas->push_back({StreamDelta::Kind::kThinking, std::move(reasoning), 0});
     }
     std::string text;
-    if (auto content = delta->find("content"); content != delta->end()) text = ContentText(*content);
+    if (Value content = delta.Find("content"); content.present()) text = ContentText(content);
     // A refusal is the model's answer to the user: show it as text.
-    text += StringField(*delta, "refusal");
+    text += StringAt(delta, "refusal");
     if (!text.empty()) {
       if (!result_.text) result_.text.emplace();
       *result_.text += text;
       deltas->push_back({StreamDelta::Kind::kText, std::move(text), 0});
     }
-    auto calls = delta->find("tool_calls");
-    if (calls != delta->end() && calls->is_array()) {
-      for (const Json& call : *calls) {
+    Value calls = delta.Find("tool_calls");
+    if (calls.is_array()) {
+      for (Value call = calls.FirstElement(); call.present(); call = calls.NextElement(call)) {
         if (call.is_object()) HandleToolCall(call, deltas);
       }
     }
   }
-  std::string finish = StringField(choice, "finish_reason");
+  std::string finish = StringAt(choice, "finish_reason");
   if (!finish.empty()) {
     result_.finish_reason = finish;
     result_.complete = true;
   }
 }
 
-void OpenAiStreamDecoder::HandleToolCall(const Json& call, std::vector<StreamDelta>* deltas) {
-  std::string id = StringField(call, "id");
+template <class Value>
+void OpenAiStreamDecoder::HandleToolCall(const Value& call, std::vector<StreamDelta>* deltas) {
+  std::string id = StringAt(call, "id");
   std::string name;
   std::string arguments;
-  if (auto fn = call.find("function"); fn != call.end() && fn->is_object()) {
-    name = StringField(*fn, "name");
-    if (auto args = fn->find("arguments"); args != fn->end()) {
+  if (Value fn = call.Find("function"); fn.is_object()) {
+    name = StringAt(fn, "name");
+    if (Value args = fn.Find("arguments"); args.present()) {
       // Some servers send the arguments as an object instead of JSON text.
-      if (args->is_string()) {
-        arguments = args->get<std::string>();
-      } else if (!args->is_null()) {
-        arguments = DumpJson(*args);
+      if (args.is_string()) {
+        arguments = args.GetString();
+      } else if (!args.is_null()) {
+        arguments = DumpJson(args.ToJson());
       }
     }
   }
 
   auto& calls = result_.tool_calls;
   std::optional<size_t> slot;
-  auto index = call.find("index");
-  bool has_index = index != call.end() && index->is_number_integer();
+  Value index = call.Find("index");
+  bool has_index = index.is_number_integer();
+  int64_t index_value = has_index ? index.GetInt() : 0;
   if (has_index) {
-    auto it = slot_by_index_.find(index->get<int64_t>());
+    auto it = slot_by_index_.find(index_value);
     // A different id on a used index is a new call (providers that number
     // every call 0).
     if (it != slot_by_index_.end() && (id.empty() || calls[it->second].id.empty() || calls[it->second].id == id)) {
@@ -200,7 +217,7 @@ void OpenAiStreamDecoder::HandleToolCall(const Json& call, std::vector<StreamDel
   if (!slot) {
     slot = calls.size();
     calls.push_back(ToolCall{id, name, ""});
-    if (has_index) slot_by_index_[index->get<int64_t>()] = *slot;
+    if (has_index) slot_by_index_[index_value] = *slot;
     deltas->push_back({StreamDelta::Kind::kToolCallBegin, name, *slot});
   } else {
     ToolCall& existing = calls[*slot];

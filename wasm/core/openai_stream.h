@@ -14,6 +14,7 @@
 #pragma once
 #include <map>
 
+#include "core/json_scan.h"
 #include "core/sse.h"
 #include "core/stream_decoder.h"
 
@@ -27,13 +28,20 @@ class OpenAiStreamDecoder : public StreamDecoder {
  private:
   void HandleEvents(std::vector<StreamDelta>* deltas);
   void HandleEvent(const SseEvent& event, std::vector<StreamDelta>* deltas);
-  void HandleChoice(const Json& choice, std::vector<StreamDelta>* deltas);
-  void HandleToolCall(const Json& call, std::vector<StreamDelta>* deltas);
+  // The field logic, once for both value types: JsonScanValue (fast path)
+  // and JsonDomValue (nlohmann fallback). Defined in the .cpp only.
+  template <class Value>
+  void HandleObject(const Value& j, std::string_view data, std::vector<StreamDelta>* deltas);
+  template <class Value>
+  void HandleChoice(const Value& choice, std::vector<StreamDelta>* deltas);
+  template <class Value>
+  void HandleToolCall(const Value& call, std::vector<StreamDelta>* deltas);
   void Fail(std::string type, std::string message);
   bool stopped() const { return done_ || result_.error.has_value(); }
 
   SseDecoder sse_;
   std::vector<SseEvent> events_;
+  JsonScan scan_;  // reused for every event (keeps its buffers)
   std::map<int64_t, size_t> slot_by_index_;  // tool_calls[].index → result_.tool_calls
   bool done_ = false;                        // [DONE] seen or Finish() called
 };
