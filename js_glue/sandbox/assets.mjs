@@ -27,7 +27,7 @@ export class PackageError extends Error {
   }
 }
 
-async function get(fetchImpl, url, { timeoutMs = 60000 } = {}) {
+async function get(fetchImpl, url, { timeoutMs = 60000, blob = false } = {}) {
   let response;
   try {
     response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs) });
@@ -35,7 +35,7 @@ async function get(fetchImpl, url, { timeoutMs = 60000 } = {}) {
     throw new SandboxAssetError(`Could not load the Python sandbox file ${url}: ${error?.message ?? error} (offline, or the server is down?)`, { cause: error });
   }
   if (!response.ok) throw new SandboxAssetError(`Could not load the Python sandbox file ${url}: HTTP ${response.status}`);
-  return response.arrayBuffer();
+  return blob ? response.blob() : response.arrayBuffer();
 }
 
 export async function sha256Hex(bytes) {
@@ -47,16 +47,18 @@ export async function sha256Hex(bytes) {
  * Fetches the interpreter, the standard library, the lock file and the
  * shared runner's files (js_glue/python/runner.mjs, worker-main.mjs,
  * ci_runtime.py).
- * @returns {Promise<{pyodideMjs, pyodideAsmMjs, wasm, stdlib, runner, workerMain: ArrayBuffer,
+ * @returns {Promise<{pyodideMjs, pyodideAsmMjs, wasm, stdlib: Blob, runner, workerMain: ArrayBuffer,
  *   lock: string, lockJson: object, runtimeSource: string, runnerHash: string}>}
  */
 export async function loadAssets({ assetBaseURL, runnerBaseURL, lockFileURL, fetch: fetchImpl = globalThis.fetch.bind(globalThis) }) {
   const at = (base, name) => new URL(name, base).href;
   const [pyodideMjs, pyodideAsmMjs, wasm, stdlib, lockBytes, runner, workerMain, runtime] = await Promise.all([
-    get(fetchImpl, at(assetBaseURL, 'pyodide.mjs')),
-    get(fetchImpl, at(assetBaseURL, 'pyodide.asm.mjs')),
-    get(fetchImpl, at(assetBaseURL, 'pyodide.asm.wasm')),
-    get(fetchImpl, at(assetBaseURL, 'python_stdlib.zip')),
+    // The big ones stay Blobs: handed to the sandbox as they are, read there
+    // (the wasm is compiled straight from its Blob), no copy in this page.
+    get(fetchImpl, at(assetBaseURL, 'pyodide.mjs'), { blob: true }),
+    get(fetchImpl, at(assetBaseURL, 'pyodide.asm.mjs'), { blob: true }),
+    get(fetchImpl, at(assetBaseURL, 'pyodide.asm.wasm'), { blob: true }),
+    get(fetchImpl, at(assetBaseURL, 'python_stdlib.zip'), { blob: true }),
     get(fetchImpl, lockFileURL ?? at(assetBaseURL, 'pyodide-lock.json')),
     get(fetchImpl, at(runnerBaseURL, 'runner.mjs')),
     get(fetchImpl, at(runnerBaseURL, 'worker-main.mjs')),

@@ -83,16 +83,18 @@ class Instance {
   }
 
   boot(assets) {
-    // Each instance gets its own copies: transferring detaches them, and the
-    // host keeps the originals for the next restart.
+    // Each instance gets its own copies of ArrayBuffers: transferring
+    // detaches them, and the host keeps the originals for the next restart.
+    // Blobs go as they are (a handle, no copy; the worker reads them).
+    const own = (x) => (x instanceof Blob ? x : ownedCopy(x));
     const payload = {
-      pyodideMjs: ownedCopy(assets.pyodideMjs),
-      pyodideAsmMjs: ownedCopy(assets.pyodideAsmMjs),
-      wasm: ownedCopy(assets.wasm),
-      stdlib: ownedCopy(assets.stdlib),
+      pyodideMjs: own(assets.pyodideMjs),
+      pyodideAsmMjs: own(assets.pyodideAsmMjs),
+      wasm: own(assets.wasm),
+      stdlib: own(assets.stdlib),
       lock: assets.lock,
-      runner: ownedCopy(assets.runner),
-      workerMain: ownedCopy(assets.workerMain),
+      runner: own(assets.runner),
+      workerMain: own(assets.workerMain),
     };
     const transfer = Object.values(payload).filter((v) => v instanceof ArrayBuffer);
     return this.request('sandbox_boot', { assets: payload }, transfer);
@@ -112,6 +114,7 @@ class Instance {
       );
       return;
     }
+    if (m.type === 'sandbox_timing') { this.timing = m.timing; return; }
     if (m.type === 'sandbox_message_error') {
       this.crash(`A message could not be delivered to the Python worker (worker crossOriginIsolated: ${m.crossOriginIsolated})`);
       return;
@@ -243,89 +246,141 @@ export class PythonSandbox {
   }
 
   async boot() {
+    // Everything that does not wait on something else starts at once: the
+    // frame and its worker, the asset fetch and the snapshot read. Only the
+    // boot (modules into the worker) and the init (Pyodide) are in sequence.
     const t0 = performance.now();
-    const assets = await this.assets();
-    const tAssets = performance.now();
-    const key = this.snapshotKey(assets);
-    let snapshot = null;
-    if (this.snapshotStore) {
-      try { snapshot = await this.snapshotStore.get(key); } catch (error) { console.warn('python sandbox: snapshot store unavailable:', error); }
-    }
-    if (snapshot) {
-      try {
-        const info = await this.bootInstance(assets, { _loadSnapshot: snapshot }, t0, tAssets);
-        this.lastStart = { ...this.lastStart, mode: 'snapshot', snapshot: 'loaded' };
-        this.starts.push(this.lastStart);
-        return info;
-      } catch (error) {
-        // Stale or broken: forget it and load the plain way.
-        console.warn('python sandbox: loading from the snapshot failed, loading plainly:', error);
-        this.snapshotStore.delete(key).catch(() => {});
-      }
-    }
-    const makeSnapshot = !!this.snapshotStore;
-    const info = await this.bootInstance(assets, makeSnapshot ? { _makeSnapshot: true } : {}, t0, tAssets);
-    this.lastStart = { ...this.lastStart, mode: 'plain', snapshot: makeSnapshot ? 'pending' : 'off' };
-    this.starts.push(this.lastStart);
-    if (makeSnapshot) {
-      // Made before any run, while Python holds no JS object. Stored in the
-      // background: the sandbox is usable already.
-      const inst = this.instance;
-      const record = this.lastStart;
-      const tSnap = performance.now();
-      this.snapshotDone = inst.request('snapshot', {})
-        .then((result) => {
-          const bytes = result?.bytes ?? result;
-          record.snapshot_make_ms = Math.round(performance.now() - tSnap);
-          record.snapshot_bytes = bytes.byteLength;
-          return this.snapshotStore.put(key, bytes);
-        })
-        .then(() => { record.snapshot = 'made'; })
-        .catch((error) => { record.snapshot = 'failed'; record.snapshot_error = error.message; console.warn('python sandbox: no snapshot made:', error); });
-      // A run must not overlap the snapshot (it would put JS objects into Python).
-      this.queue = this.queue.then(() => this.snapshotDone);
-    }
-    return info;
-  }
-
-  async bootInstance(assets, pyodideOptions, t0, tAssets) {
-    const inst = new Instance(this);
-    this.instance = inst;
-    inst.crashListeners.add((message) => this.onInstanceCrash(inst, message));
+    const stamps = { t0 };
+    let inst = this.newInstance();
+    let framed = this.openFrame(inst).then(() => { stamps.frame = performance.now(); });
+    framed.catch(() => {});
+    const store = this.snapshotStore;
+    // The store keeps only its newest snapshot, so it can be read before the
+    // key is known (the key needs the runner's files); it is checked below.
+    const latest = store && !this.snapshotMemo && typeof store.getLatest === 'function'
+      ? store.getLatest().catch((error) => { console.warn('python sandbox: snapshot store unavailable:', error); return null; })
+      : null;
     try {
-      // Frame + worker.
-      await this.openFrame(inst);
-      const tFrame = performance.now();
-      await withTimeout(inst.boot(assets), this.options.bootTimeoutMs, 'Loading Pyodide into the sandbox');
-      // `true` asks the worker bootstrap to put in the frame's buffer.
-      const options = {
-        pyodideOptions,
-        runtimeSource: assets.runtimeSource,
-        interruptBuffer: inst.interruptible,
-      };
-      if (this.options.outputLimitBytes) options.outputLimitBytes = this.options.outputLimitBytes;
-      const transfer = [];
-      if (pyodideOptions._loadSnapshot) {
-        // The store keeps its copy; the worker gets its own.
-        options.pyodideOptions = { ...pyodideOptions, _loadSnapshot: ownedCopy(pyodideOptions._loadSnapshot) };
-        transfer.push(options.pyodideOptions._loadSnapshot);
+      const assets = await this.assets();
+      stamps.assets = performance.now();
+      const key = this.snapshotKey(assets);
+      let snapshot = null;
+      if (store) {
+        try {
+          if (this.snapshotMemo?.key === key) snapshot = this.snapshotMemo.value;
+          else if (latest) { const l = await latest; snapshot = l?.key === key ? l.value : null; }
+          else snapshot = await store.get(key);
+        } catch (error) { console.warn('python sandbox: snapshot store unavailable:', error); }
       }
-      const info = await withTimeout(inst.request('init', { options }, transfer), this.options.initTimeoutMs, 'Starting Python');
-      const t1 = performance.now();
-      this.info = info;
-      this.lastStart = {
-        ready_ms: Math.round(t1 - t0),
-        assets_ms: Math.round(tAssets - t0),
-        frame_ms: Math.round(tFrame - tAssets),
-        init_ms: Math.round(t1 - tFrame),
-        interrupt: inst.interruptible ? 'shared-buffer' : 'restart',
-      };
-      return this.info;
+      stamps.snapshot = performance.now();
+      if (snapshot) {
+        try {
+          await framed;
+          const info = await this.bootInstance(inst, assets, { _loadSnapshot: snapshot }, stamps);
+          // Kept for restarts: a Blob from IndexedDB stays on disk.
+          this.snapshotMemo = { key, value: snapshot };
+          this.lastStart = { ...this.lastStart, mode: 'snapshot', snapshot: 'loaded' };
+          this.starts.push(this.lastStart);
+          return info;
+        } catch (error) {
+          if (this.closed || error?.name === 'SandboxRestarted') throw error; // restarted or closed meanwhile
+          // Stale or broken: forget it and load the plain way, in a new frame.
+          console.warn('python sandbox: loading from the snapshot failed, loading plainly:', error);
+          this.snapshotMemo = null;
+          store.delete(key).catch(() => {});
+          inst.close(error);
+          inst = this.newInstance();
+          framed = this.openFrame(inst).then(() => { stamps.frame = performance.now(); });
+        }
+      }
+      await framed;
+      const makeSnapshot = !!store;
+      const info = await this.bootInstance(inst, assets, makeSnapshot ? { _makeSnapshot: true } : {}, stamps);
+      this.lastStart = { ...this.lastStart, mode: 'plain', snapshot: makeSnapshot ? 'pending' : 'off' };
+      this.starts.push(this.lastStart);
+      if (makeSnapshot) {
+        // Made before any run, while Python holds no JS object. Stored in the
+        // background: the sandbox is usable already.
+        const record = this.lastStart;
+        const tSnap = performance.now();
+        this.snapshotDone = inst.request('snapshot', {})
+          .then((result) => {
+            const bytes = result?.bytes ?? result;
+            record.snapshot_make_ms = Math.round(performance.now() - tSnap);
+            record.snapshot_bytes = bytes.byteLength;
+            // Restarts in this page use it from memory (as a Blob: out of the JS heap).
+            this.snapshotMemo = { key, value: new Blob([bytes]) };
+            return store.put(key, bytes);
+          })
+          .then(() => { record.snapshot = 'made'; })
+          .catch((error) => { record.snapshot = 'failed'; record.snapshot_error = error.message; console.warn('python sandbox: no snapshot made:', error); });
+        // A run must not overlap the snapshot (it would put JS objects into Python).
+        this.queue = this.queue.then(() => this.snapshotDone);
+      }
+      return info;
     } catch (error) {
       inst.close(error);
       if (this.instance === inst) this.instance = null;
       throw error;
     }
+  }
+
+  /** A new Instance, made the current one. */
+  newInstance() {
+    const inst = new Instance(this);
+    this.instance = inst;
+    inst.crashListeners.add((message) => this.onInstanceCrash(inst, message));
+    return inst;
+  }
+
+  async bootInstance(inst, assets, pyodideOptions, stamps) {
+    if (inst.closed) throw new SandboxError('The sandbox was restarted or closed while starting');
+    const tFrame = performance.now();
+    await withTimeout(inst.boot(assets), this.options.bootTimeoutMs, 'Loading Pyodide into the sandbox');
+    const tBoot = performance.now();
+    // `true` asks the worker bootstrap to put in the frame's buffer.
+    const options = {
+      pyodideOptions,
+      runtimeSource: assets.runtimeSource,
+      interruptBuffer: inst.interruptible,
+    };
+    if (this.options.outputLimitBytes) options.outputLimitBytes = this.options.outputLimitBytes;
+    const transfer = [];
+    const snap = pyodideOptions._loadSnapshot;
+    if (snap && !(snap instanceof Blob)) {
+      // The store keeps its copy; the worker gets its own. (A Blob goes as
+      // it is: no copy here, the worker reads it.)
+      options.pyodideOptions = { ...pyodideOptions, _loadSnapshot: ownedCopy(snap) };
+      transfer.push(options.pyodideOptions._loadSnapshot);
+    }
+    const info = await withTimeout(inst.request('init', { options }, transfer), this.options.initTimeoutMs, 'Starting Python');
+    const t1 = performance.now();
+    this.info = info;
+    const { t0 } = stamps;
+    const ms = (t) => (t == null ? null : Math.round(t - t0));
+    // Worker-side moments arrive as epoch times; make them relative to t0.
+    const w = inst.timing ?? {};
+    const fromEpoch = (at) => (at == null ? null : Math.round(at - performance.timeOrigin - t0));
+    this.lastStart = {
+      ready_ms: Math.round(t1 - t0),
+      // Since t0, in parallel: assets fetched, snapshot read, frame + worker up.
+      assets_ms: ms(stamps.assets),
+      snapshot_get_ms: ms(stamps.snapshot),
+      frame_ms: ms(stamps.frame),
+      // In sequence after all three: modules into the worker, then Python.
+      boot_ms: Math.round(tBoot - tFrame),
+      init_ms: Math.round(t1 - tBoot),
+      worker: {
+        import_ms: w.import_ms,
+        init_received_at: fromEpoch(w.init_received_at),
+        load_start_at: fromEpoch(w.load_start_at),
+        wasm_instantiate_ms: w.wasm_instantiate_ms,
+        load_pyodide_ms: w.load_pyodide_ms,
+        load_end_at: fromEpoch(w.load_end_at),
+      },
+      interrupt: inst.interruptible ? 'shared-buffer' : 'restart',
+    };
+    return this.info;
   }
 
   async openFrame(inst) {

@@ -42,6 +42,18 @@ export class IndexedDbSnapshotStore {
     return value instanceof Blob ? value.arrayBuffer() : value;
   }
 
+  /**
+   * The newest (only) snapshot and its key, without knowing the key first.
+   * The value stays a Blob (IndexedDB keeps it on disk; nothing is copied
+   * into this page's memory: the sandbox worker reads it).
+   * @returns {Promise<{key: string, value: Blob|ArrayBuffer}|null>}
+   */
+  async getLatest() {
+    const db = await this.open();
+    const cursor = await request(db.transaction(STORE, 'readonly').objectStore(STORE).openCursor());
+    return cursor ? { key: String(cursor.key), value: cursor.value } : null;
+  }
+
   async put(key, bytes) {
     const db = await this.open();
     const tx = db.transaction(STORE, 'readwrite');

@@ -59,27 +59,52 @@ function sandboxWorker() {
     set onmessage(fn) { runnerListeners.add(fn); },
   };
 
+  // Where a start's time goes (epoch times, so the host can place them).
+  self.sandboxTiming = {};
+  // Messages reach the runner in order; a step may wait (reading a Blob).
+  let dispatch = Promise.resolve();
+
   const importBlob = (bytes) => {
     const url = URL.createObjectURL(new Blob([bytes], { type: 'text/javascript' }));
     return import(url).finally(() => URL.revokeObjectURL(url));
   };
 
   async function boot(m) {
+    const t0 = performance.now();
     const a = m.assets;
-    served.set(BASE + 'pyodide.asm.wasm', { bytes: new Uint8Array(a.wasm), type: 'application/wasm' });
-    served.set(BASE + 'python_stdlib.zip', { bytes: new Uint8Array(a.stdlib), type: 'application/zip' });
+    // The host hands Blobs (or ArrayBuffers); a Response streams a Blob, so
+    // the wasm is compiled as it is read.
+    const body = (x) => (x instanceof Blob ? x : new Uint8Array(x));
+    served.set(BASE + 'pyodide.asm.wasm', { bytes: body(a.wasm), type: 'application/wasm' });
+    served.set(BASE + 'python_stdlib.zip', { bytes: body(a.stdlib), type: 'application/zip' });
     served.set(BASE + 'pyodide-lock.json', { bytes: new TextEncoder().encode(a.lock), type: 'application/json' });
     const [pyodideModule, asmModule] = await Promise.all([importBlob(a.pyodideMjs), importBlob(a.pyodideAsmMjs)]);
     const createPyodideModule = asmModule.default;
     // The host decides these, whatever the runner passes.
-    const loadPyodide = (options = {}) => pyodideModule.loadPyodide({
-      ...options,
-      indexURL: BASE,
-      stdLibURL: BASE + 'python_stdlib.zip',
-      lockFileContents: a.lock,
-      packageBaseUrl: PACKAGE_BASE,
-      createPyodideModule,
-    });
+    // Where the start's time goes, for the host's lastStart (see python-sandbox.mjs).
+    const timing = self.sandboxTiming;
+    timing.import_ms = Math.round(performance.now() - t0);
+    const instantiateStreaming = WebAssembly.instantiateStreaming;
+    WebAssembly.instantiateStreaming = async (source, imports) => {
+      const t = performance.now();
+      try { return await instantiateStreaming.call(WebAssembly, source, imports); } finally { timing.wasm_instantiate_ms = Math.round(performance.now() - t); }
+    };
+    const loadPyodide = async (options = {}) => {
+      const t = performance.now();
+      timing.load_start_at = performance.timeOrigin + t;
+      const pyodide = await pyodideModule.loadPyodide({
+        ...options,
+        indexURL: BASE,
+        stdLibURL: BASE + 'python_stdlib.zip',
+        lockFileContents: a.lock,
+        packageBaseUrl: PACKAGE_BASE,
+        createPyodideModule,
+      });
+      timing.load_pyodide_ms = Math.round(performance.now() - t);
+      timing.load_end_at = performance.timeOrigin + performance.now();
+      port.postMessage({ type: 'sandbox_timing', timing });
+      return pyodide;
+    };
     const workerMain = await importBlob(a.workerMain);
     const runnerBytes = a.runner;
     workerMain.serveRunner(runnerPort, { loadPyodide, importRunner: () => importBlob(runnerBytes) });
@@ -106,15 +131,21 @@ function sandboxWorker() {
         pendingFetches.delete(d.id);
         if (p) d.error ? p.reject(new Error(d.error.message)) : p.resolve(new Uint8Array(d.bytes));
       } else {
-        if (d.type === 'init' && d.options) {
-          // The host cannot make the buffer (see frame.mjs); it asks for one with `true`.
-          d.options.interruptBuffer = d.options.interruptBuffer && sharedInterrupt ? new Uint8Array(sharedInterrupt, 0, 1) : null;
-        } else if (d.type === 'run' && sharedInterrupt) {
-          // Which run an interrupt may hit (checked by the frame), and no stale signal.
-          Atomics.store(new Int32Array(sharedInterrupt, 4, 1), 0, d.id);
-          Atomics.store(new Uint8Array(sharedInterrupt, 0, 1), 0, 0);
-        }
-        for (const fn of runnerListeners) fn(e);
+        dispatch = dispatch.then(async () => {
+          if (d.type === 'init' && d.options) {
+            self.sandboxTiming.init_received_at = performance.timeOrigin + performance.now();
+            // The host cannot make the buffer (see frame.mjs); it asks for one with `true`.
+            d.options.interruptBuffer = d.options.interruptBuffer && sharedInterrupt ? new Uint8Array(sharedInterrupt, 0, 1) : null;
+            // A snapshot may come as a Blob (from the host's IndexedDB): read it here.
+            const po = d.options.pyodideOptions;
+            if (po && po._loadSnapshot instanceof Blob) po._loadSnapshot = new Uint8Array(await po._loadSnapshot.arrayBuffer());
+          } else if (d.type === 'run' && sharedInterrupt) {
+            // Which run an interrupt may hit (checked by the frame), and no stale signal.
+            Atomics.store(new Int32Array(sharedInterrupt, 4, 1), 0, d.id);
+            Atomics.store(new Uint8Array(sharedInterrupt, 0, 1), 0, 0);
+          }
+          for (const fn of runnerListeners) fn(e);
+        }).catch((error) => port.postMessage({ type: 'error', id: d.id, error: { type: error.name || 'Error', message: String(error.message || error) } }));
       }
     };
   };
