@@ -6,7 +6,7 @@
 // wasmBinary } (Node 20's fetch cannot load a file path, so give the bytes).
 
 export async function loadCore({ moduleUrl, wasmUrl, wasmBinary } = {}) {
-  const { default: createCoreModule } = await import(moduleUrl);
+  const { default: createCoreModule } = await import(/* @vite-ignore */ moduleUrl);
   const options = {};
   if (wasmBinary) options.wasmBinary = wasmBinary;
   if (wasmUrl) options.locateFile = (path) => (path.endsWith('.wasm') ? wasmUrl : path);

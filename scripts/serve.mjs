@@ -1,7 +1,10 @@
-// A small static server for development and tests: serves web/, js_glue/,
-// public/, the built core (build/wasm/), Pyodide's files (node_modules/pyodide/:
-// the sandbox host fetches them from its own origin and hands them in) and the
-// browser test pages (tests/e2e/pages/) from this checkout on 127.0.0.1.
+// A small static server for development and tests on 127.0.0.1. At / it
+// serves the built app (dist/, made by "npm run build"; a short page saying
+// so when it is missing). Beside it, unbundled from this checkout: web/ (the
+// developer page is /web/dev/), js_glue/, public/, the built core
+// (build/wasm/), Pyodide's files (node_modules/pyodide/: the sandbox host
+// fetches them from its own origin and hands them in) and the browser test
+// pages (tests/e2e/pages/).
 // Sends COOP/COEP so the page is cross-origin isolated (the sandbox's
 // interrupt buffer needs it); --no-isolation serves like a plain static host.
 //
@@ -12,7 +15,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SERVED = ['web', 'js_glue', 'public', 'build/wasm', 'node_modules/pyodide', 'tests/e2e/pages'];
+const SERVED = ['web', 'js_glue', 'public', 'build/wasm', 'node_modules/pyodide', 'tests/e2e/pages', 'bench/sandbox'];
+const DIST = path.join(ROOT, 'dist');
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Code Interpreter: not built</title>
+<h1>The app is not built yet</h1><p>Run <code>npm run build</code> (or <code>bash scripts/start.sh</code>), then reload.
+The developer page works without a build: <a href="web/dev/">web/dev/</a>.</p>`;
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
   '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png',
@@ -23,15 +30,19 @@ const TYPES = {
 export function createServer({ isolation = true } = {}) {
   return http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
-    if (url.pathname === '/') {
-      res.writeHead(302, { location: '/web/' });
-      res.end();
+    let rel = decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    if (rel === 'web') rel = 'web/';
+    if (rel === '' || rel.endsWith('/')) rel = path.posix.join(rel, 'index.html');
+    // The checkout's allowlisted folders first, then the built app (dist/).
+    let file = path.resolve(ROOT, rel);
+    const inChecked = SERVED.some((dir) => file.startsWith(path.join(ROOT, dir) + path.sep));
+    if (!inChecked) file = path.resolve(DIST, rel);
+    const allowed = inChecked || file.startsWith(DIST + path.sep);
+    if (rel === 'index.html' && !fs.existsSync(file)) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+      res.end(NOT_BUILT);
       return;
     }
-    let rel = decodeURIComponent(url.pathname).replace(/^\/+/, '');
-    if (rel.endsWith('/') || rel === 'web') rel = path.posix.join(rel, 'index.html');
-    const file = path.resolve(ROOT, rel);
-    const allowed = SERVED.some((dir) => file.startsWith(path.join(ROOT, dir) + path.sep));
     if (!allowed || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end(`not found: ${url.pathname}\n`);
@@ -57,6 +68,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   createServer({ isolation }).listen(port, '127.0.0.1', () => {
-    console.log(`Serving the app on http://127.0.0.1:${port}/  (cross-origin isolation ${isolation ? 'on' : 'off'})`);
+    const built = fs.existsSync(path.join(DIST, 'index.html'));
+    console.log(`Serving the app on http://127.0.0.1:${port}/${built ? '' : ' (not built yet: run "npm run build")'}  (cross-origin isolation ${isolation ? 'on' : 'off'})`);
+    console.log(`Developer page: http://127.0.0.1:${port}/web/dev/`);
   });
 }

@@ -33,6 +33,11 @@ step "node tests (glue, built .wasm, Python runner on Pyodide)"
 node --test --test-reporter=tap --test-reporter-destination=test-results/js.tap \
   --test-reporter=spec --test-reporter-destination=stdout tests/js/ || status=1
 
+step "app build (vite → dist/)"
+if ! npm run build; then
+  echo "app build failed" | tee test-results/app-build-failed; status=1
+fi
+
 step "browser tests (real Chromium)"
 node --test --test-reporter=tap --test-reporter-destination=test-results/e2e.tap \
   --test-reporter=spec --test-reporter-destination=stdout tests/e2e/ || status=1

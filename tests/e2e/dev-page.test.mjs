@@ -41,7 +41,7 @@ test('dev page: ask → tool call → Python in the sandbox → image, file, ans
     await page.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(`${e.violatedDirective} ${e.blockedURI}`));
     });
-    await page.goto(`${app.url}/web/`);
+    await page.goto(`${app.url}/web/dev/`);
     await page.waitForFunction(() => document.querySelector('#status').textContent.startsWith('Ready'), null, { timeout: 90000 });
 
     // A file uploaded through the real file input.

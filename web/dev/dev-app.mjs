@@ -3,9 +3,9 @@
 // iframe + worker). Everything from the model and from Python goes into the
 // DOM as text (textContent) or as an image; HTML outputs render in a
 // sandboxed iframe without scripts, never in this page's DOM.
-import { loadCore } from '../js_glue/core.mjs';
-import { Driver } from '../js_glue/driver.mjs';
-import { PythonSandbox } from '../js_glue/sandbox/python-sandbox.mjs';
+import { loadCore } from '../../js_glue/core.mjs';
+import { Driver } from '../../js_glue/driver.mjs';
+import { PythonSandbox } from '../../js_glue/sandbox/python-sandbox.mjs';
 
 const $ = (sel) => document.querySelector(sel);
 const SETTINGS_KEY = 'ci.dev.settings';
@@ -25,7 +25,7 @@ function loadSettings() {
   }
 }
 
-const core = await loadCore({ moduleUrl: new URL('../build/wasm/ci_core.mjs', import.meta.url).href });
+const core = await loadCore({ moduleUrl: new URL('../../build/wasm/ci_core.mjs', import.meta.url).href });
 let settings = { format: 'openai', base_url: 'http://localhost:11434/v1', model: 'llama3.2', api_key: '', tools: true, ...loadSettings() };
 const session = core.createSession({ provider: providerFrom(settings) });
 let current = null; // the <li> of the streaming assistant reply

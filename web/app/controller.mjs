@@ -1,0 +1,647 @@
+// AppController: the app without its DOM. It owns the core (wasm), the
+// Python sandbox, the Driver of the current conversation, the store, and a
+// view model that the components render. Components call its methods and
+// listen for 'change' (detail: what changed); they never touch the core.
+//
+// Rules:
+// - One conversation is live at a time: its CoreSession + Driver. Switching
+//   cancels a running turn, waits for pending saves, destroys the session
+//   and restores the other one from IndexedDB.
+// - The sandbox is shared. It is restarted (silently) when another
+//   conversation becomes current after it ran code, so no variable or file
+//   crosses from one conversation to the next.
+// - The conversation items are derived from the core's conversation()
+//   record (the truth) plus what is still streaming (text, live output).
+// - A restored conversation's Python variables are gone: before its first
+//   run the core is told `sandbox_restarted` (its notice says so), and the
+//   view offers to re-run its cells.
+// - API keys live in the store's `keys` and go to the driver only; never to
+//   the core, a state, or an export.
+import { loadCore } from '../../js_glue/core.mjs';
+import { Driver } from '../../js_glue/driver.mjs';
+import { PythonSandbox } from '../../js_glue/sandbox/python-sandbox.mjs';
+import { Store } from './store.mjs';
+import { DEFAULT_SETTINGS, presetById, providerConfig, probeLocalServers } from './providers.mjs';
+import { guessMediaType, saveBytes, safeFileName, zipFiles, baseName } from './files.mjs';
+import { conversationToMarkdown, notebookCodeCells } from './export.mjs';
+
+const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
+
+function usageOf(u) {
+  if (!u) return { input: 0, output: 0 };
+  return { input: u.input_tokens ?? u.prompt_tokens ?? 0, output: u.output_tokens ?? u.completion_tokens ?? 0 };
+}
+
+export class AppController extends EventTarget {
+  /**
+   * @param {object} [options]
+   * @param {string} [options.baseURI]     where core/, pyodide/ and python/ live (document.baseURI)
+   * @param {string} [options.dbName]
+   * @param {boolean} [options.probeLocal] probe for Ollama / llama.cpp on first start (true)
+   */
+  constructor(options = {}) {
+    super();
+    this.options = { baseURI: document.baseURI, probeLocal: true, ...options };
+    this.core = null;
+    this.sandbox = null;
+    this.store = null;
+    this.session = null;
+    this.driver = null;
+    this.pendingSaves = new Set();
+    this.runQueue = [];
+    this.sandboxUsedBy = null; // id of the conversation whose code the sandbox last ran
+    this.suppressRestart = false;
+    this.needsRestartNotice = false;
+    this.keys = {};
+    this.vm = {
+      phase: 'loading', // loading | ready | failed
+      fatal: '',
+      python: { state: 'idle', message: 'Python starts when needed', info: null, canInterrupt: false },
+      conversations: [],
+      currentId: null,
+      title: '',
+      items: [],
+      streaming: null, // { text, thinking } while the model writes
+      live: new Map(), // exec_id → { stdout, stderr, outputs, packages }
+      files: [],
+      running: false,
+      activity: '', // what the turn is doing now
+      turnUsage: new Map(), // turn → { input, output }
+      restored: false, // a restored conversation with cells whose variables are gone
+      settings: { ...DEFAULT_SETTINGS },
+      hasKey: false,
+      storage: null, // { usage, quota }
+      toasts: [], // { id, level, text }
+      localServers: [],
+      firstStart: false,
+    };
+  }
+
+  // ------------------------------------------------------------------ start
+
+  async init() {
+    try {
+      const base = this.options.baseURI;
+      const [core, store] = await Promise.all([
+        loadCore({ moduleUrl: new URL('core/ci_core.mjs', base).href }),
+        Store.open(this.options.dbName),
+      ]);
+      this.core = core;
+      this.store = store;
+      const saved = await store.getSetting('settings');
+      this.vm.firstStart = !saved;
+      this.vm.settings = { ...DEFAULT_SETTINGS, ...(saved ?? {}) };
+      this.keys[this.vm.settings.preset] = (await store.getKey(this.vm.settings.preset)) ?? '';
+      this.vm.hasKey = !!this.keys[this.vm.settings.preset];
+      this.sandbox = new PythonSandbox({
+        assetBaseURL: new URL('pyodide/', base),
+        runnerBaseURL: new URL('python/', base),
+        onEvent: (e) => this.onSandboxEvent(e),
+        onRestart: (info) => this.onSandboxRestart(info),
+      });
+      this.vm.conversations = await store.listConversations();
+      const last = await store.getSetting('current');
+      if (last && this.vm.conversations.some((c) => c.id === last)) await this.open(last);
+      else {
+        this.newSession();
+        await store.setSetting('current', this.vm.currentId);
+      }
+      this.vm.phase = 'ready';
+      this.changed('all');
+      this.startPython();
+      this.refreshStorage();
+      if (this.vm.firstStart && this.options.probeLocal) this.probeLocal();
+    } catch (error) {
+      console.error(error);
+      this.vm.phase = 'failed';
+      this.vm.fatal = `The app could not start: ${error.message}`;
+      this.changed('all');
+    }
+  }
+
+  startPython() {
+    const py = this.vm.python;
+    if (py.state === 'starting') return;
+    py.state = 'starting';
+    py.message = 'Starting Python…';
+    this.changed('python');
+    this.sandbox.start().then(
+      (info) => {
+        py.state = 'ready';
+        py.info = info;
+        py.canInterrupt = this.sandbox.canInterrupt;
+        py.message = `Python ${info.python}`;
+        this.configure();
+        this.changed('python');
+      },
+      (error) => {
+        py.state = 'failed';
+        py.message = `Python could not start: ${error.message}`;
+        this.changed('python');
+      },
+    );
+  }
+
+  async probeLocal() {
+    const found = await probeLocalServers();
+    this.vm.localServers = found;
+    if (found.length) this.changed('settings');
+  }
+
+  // ---------------------------------------------------------------- events
+
+  changed(what) {
+    this.dispatchEvent(new CustomEvent('change', { detail: what }));
+  }
+
+  toast(text, level = 'error') {
+    const t = { id: uid(), level, text };
+    this.vm.toasts = [...this.vm.toasts, t];
+    this.changed('toasts');
+    if (level !== 'error') setTimeout(() => this.dismissToast(t.id), 6000);
+  }
+
+  dismissToast(id) {
+    this.vm.toasts = this.vm.toasts.filter((t) => t.id !== id);
+    this.changed('toasts');
+  }
+
+  onEmit(event) {
+    const vm = this.vm;
+    switch (event.type) {
+      case 'turn_started':
+        vm.running = true;
+        vm.activity = 'Starting…';
+        this.changed('running');
+        break;
+      case 'model_request':
+        vm.activity = event.attempt > 1 ? `Asking the model again (attempt ${event.attempt})…` : 'Waiting for the model…';
+        vm.streaming ??= { text: '', thinking: '' };
+        this.changed('stream');
+        break;
+      case 'text_delta':
+        vm.streaming ??= { text: '', thinking: '' };
+        vm.streaming.text += event.text;
+        vm.activity = 'Writing…';
+        this.changed('stream');
+        break;
+      case 'thinking_delta':
+        vm.streaming ??= { text: '', thinking: '' };
+        vm.streaming.thinking += event.text;
+        vm.activity = 'Thinking…';
+        this.changed('stream');
+        break;
+      case 'tool_call_started':
+        vm.activity = 'Writing code…';
+        this.changed('stream');
+        break;
+      case 'assistant_message':
+        vm.streaming = null;
+        this.refreshItems();
+        break;
+      case 'cell_started':
+        vm.streaming = null;
+        vm.live.set(event.exec_id, { stdout: '', stderr: '', outputs: [], packages: [] });
+        vm.activity = 'Running Python…';
+        this.sandboxUsedBy = vm.currentId;
+        this.refreshItems();
+        break;
+      case 'cell_finished':
+        vm.live.delete(event.exec.exec_id);
+        this.refreshItems();
+        this.refreshFiles();
+        break;
+      case 'file_changed':
+        this.refreshFiles();
+        break;
+      case 'retrying':
+        vm.activity = `Retrying in ${Math.ceil(event.delay_ms / 1000)} s (attempt ${event.attempt} of ${event.max_attempts}): ${event.reason}`;
+        this.changed('running');
+        break;
+      case 'title':
+        vm.title = event.title;
+        this.changed('conversations');
+        break;
+      case 'usage':
+        break;
+      case 'notice':
+        this.refreshItems();
+        break;
+      case 'error':
+        if (event.error.kind === 'file') this.toast(event.error.message);
+        else this.refreshItems();
+        break;
+      case 'turn_done':
+        vm.running = false;
+        vm.streaming = null;
+        vm.activity = '';
+        vm.live.clear();
+        this.refreshItems();
+        if (event.reason === 'cancelled') this.runQueue = [];
+        if (this.pendingConfigure) this.configure();
+        this.runNextQueued();
+        break;
+      default:
+        break;
+    }
+  }
+
+  onSandboxEvent(event) {
+    const live = this.vm.live.get(event.exec_id);
+    if (event.type === 'package') {
+      const py = this.vm.python;
+      py.message = event.state === 'loading' ? `Loading ${event.name}…` : event.state === 'failed' ? `Could not load ${event.name}` : `Python ${py.info?.python ?? ''}`;
+      py.state = event.state === 'loading' ? 'loading' : 'ready';
+      this.changed('python');
+    }
+    if (!live) return;
+    if (event.type === 'stdout' || event.type === 'stderr') live[event.type] += event.text;
+    else if (event.type === 'output') live.outputs.push({ mime: event.mime, data: event.data });
+    else if (event.type === 'package') live.packages.push(event);
+    this.changed('live');
+  }
+
+  onSandboxRestart({ reason }) {
+    if (this.suppressRestart) return;
+    // Variables are gone; the core resends files and adds its notice.
+    this.driver?.send({ type: 'sandbox_restarted' });
+    this.vm.python.state = 'starting';
+    this.vm.python.message = 'Restarting Python…';
+    this.changed('python');
+    this.sandbox.start().then((info) => {
+      this.vm.python.state = 'ready';
+      this.vm.python.message = `Python ${info.python}`;
+      this.changed('python');
+    }, () => {});
+    void reason;
+  }
+
+  // ---------------------------------------------------------- view model
+
+  refreshItems() {
+    if (!this.session) return;
+    const conv = this.session.conversation();
+    const items = [];
+    const usage = new Map();
+    for (const e of conv.entries) {
+      if (e.kind === 'user') items.push({ kind: 'user', turn: e.turn, text: e.text });
+      else if (e.kind === 'assistant') {
+        const u = usageOf(e.usage);
+        const t = usage.get(e.turn) ?? { input: 0, output: 0 };
+        usage.set(e.turn, { input: t.input + u.input, output: t.output + u.output });
+        if (e.text || e.thinking) items.push({ kind: 'assistant', turn: e.turn, text: e.text, thinking: e.thinking ?? '' });
+      } else if (e.kind === 'exec') items.push({ kind: 'cell', turn: e.turn, exec: e.exec });
+      else if (e.kind === 'notice') items.push({ kind: 'notice', turn: e.turn, level: e.level, text: e.text });
+    }
+    // Per-turn token use (the sum of the turn's model replies), shown after the turn.
+    this.vm.turnUsage = usage;
+    this.vm.items = items;
+    this.vm.title = conv.title || this.vm.title;
+    this.changed('items');
+  }
+
+  refreshFiles() {
+    if (!this.session) return;
+    this.vm.files = this.session.listFiles();
+    this.changed('files');
+    this.refreshStorage();
+  }
+
+  async refreshStorage() {
+    try {
+      const est = await navigator.storage?.estimate?.();
+      if (est) {
+        this.vm.storage = { usage: est.usage ?? 0, quota: est.quota ?? 0 };
+        this.changed('files');
+      }
+    } catch { /* not available (private mode) */ }
+  }
+
+  // -------------------------------------------------------- conversations
+
+  makeDriver(session) {
+    const id = this.vm.currentId;
+    return new Driver(session, {
+      apiKey: this.keys[this.vm.settings.preset] ?? '',
+      apiBaseUrl: this.vm.settings.baseUrl,
+      sandbox: this.sandbox,
+      onEmit: (event) => this.onEmit(event),
+      onPersist: (snapshot) => this.save(id, snapshot),
+      onProtocolError: (error, event) => console.error('protocol error', error, event),
+    });
+  }
+
+  save(id, snapshot) {
+    // A conversation with nothing in it yet is not worth a row in the list.
+    const { state } = snapshot;
+    const empty = !state?.conversation?.entries?.length && !state?.files?.files?.length;
+    if (empty && !this.vm.conversations.some((c) => c.id === id)) return Promise.resolve();
+    const p = this.store.saveSnapshot(id, snapshot).then((meta) => {
+      const list = this.vm.conversations.filter((c) => c.id !== id);
+      this.vm.conversations = [meta, ...list].sort((a, b) => b.updated_ms - a.updated_ms);
+      this.changed('conversations');
+    }).catch((error) => {
+      console.error(error);
+      this.toast(`Could not save the conversation on this device: ${error.message}${error.name === 'QuotaExceededError' ? ' (storage is full: delete some files or conversations)' : ''}`);
+    });
+    this.pendingSaves.add(p);
+    p.finally(() => this.pendingSaves.delete(p));
+    return p;
+  }
+
+  closeCurrent() {
+    if (this.vm.running) this.driver.cancel();
+    this.driver?.close();
+    this.session?.destroy();
+    this.driver = null;
+    this.session = null;
+    this.runQueue = [];
+  }
+
+  resetView(id) {
+    Object.assign(this.vm, {
+      currentId: id, title: '', items: [], streaming: null, files: [], running: false, activity: '', restored: false,
+    });
+    this.vm.live = new Map();
+    this.vm.turnUsage = new Map();
+  }
+
+  /** Restarts the sandbox without a notice when another conversation used it. */
+  freshSandboxFor(id) {
+    if (this.sandboxUsedBy && this.sandboxUsedBy !== id && this.vm.python.state !== 'idle') {
+      this.suppressRestart = true;
+      try {
+        this.sandbox.restart('another conversation').then(
+          (info) => { this.vm.python.state = 'ready'; this.vm.python.message = `Python ${info.python}`; this.changed('python'); },
+          () => {},
+        );
+      } finally {
+        this.suppressRestart = false;
+      }
+      this.vm.python.state = 'starting';
+      this.vm.python.message = 'Starting a fresh Python…';
+    }
+    this.sandboxUsedBy = null;
+  }
+
+  newSession() {
+    const id = uid();
+    this.resetView(id);
+    this.session = this.core.createSession({ conversation_id: id, ...this.coreConfig() });
+    this.driver = this.makeDriver(this.session);
+    this.needsRestartNotice = false;
+  }
+
+  async newConversation() {
+    await this.leave();
+    this.newSession();
+    this.store.setSetting('current', this.vm.currentId);
+    this.changed('all');
+  }
+
+  async leave() {
+    this.closeCurrent();
+    await Promise.all([...this.pendingSaves]);
+  }
+
+  async open(id) {
+    if (id === this.vm.currentId && this.session) return;
+    await this.leave();
+    const saved = await this.store.loadConversation(id);
+    if (!saved) {
+      this.toast('That conversation could not be found on this device.');
+      this.newSession();
+      this.changed('all');
+      return;
+    }
+    this.resetView(id);
+    const { session, problems } = this.core.restoreSession(saved.state, saved.files);
+    this.session = session;
+    this.driver = this.makeDriver(session);
+    this.vm.title = saved.meta.title;
+    for (const p of problems ?? []) this.toast(`Restoring: ${p}`, 'warning');
+    this.configure();
+    this.refreshItems();
+    this.refreshFiles();
+    const hasCells = this.vm.items.some((i) => i.kind === 'cell');
+    this.vm.restored = hasCells;
+    this.needsRestartNotice = hasCells;
+    this.freshSandboxFor(id);
+    this.store.setSetting('current', id);
+    this.changed('all');
+  }
+
+  async renameConversation(id, title) {
+    const meta = await this.store.renameConversation(id, title.trim());
+    if (!meta) return;
+    this.vm.conversations = this.vm.conversations.map((c) => (c.id === id ? meta : c));
+    if (id === this.vm.currentId) this.vm.title = meta.title;
+    this.changed('conversations');
+  }
+
+  async deleteConversation(id) {
+    if (id === this.vm.currentId) await this.leave();
+    await this.store.deleteConversation(id);
+    this.vm.conversations = this.vm.conversations.filter((c) => c.id !== id);
+    if (id === this.vm.currentId) {
+      this.newSession();
+      this.store.setSetting('current', this.vm.currentId);
+    }
+    this.changed('all');
+    this.refreshStorage();
+  }
+
+  // ------------------------------------------------------------- settings
+
+  coreConfig() {
+    const s = this.vm.settings;
+    const info = this.vm.python.info;
+    return {
+      provider: providerConfig(s, !!this.keys[s.preset]),
+      limits: { max_steps: Math.max(1, Math.min(100, Number(s.maxSteps) || 12)) },
+      sandbox: {
+        python_version: info?.python ?? '3.14',
+        packages: info?.packages ?? [],
+        time_limit_ms: Math.max(1, Number(s.timeLimitS) || 120) * 1000,
+      },
+      system_prompt_extra: s.systemPromptExtra ?? '',
+    };
+  }
+
+  /** Sends the settings to the core (now when idle, else after the turn). */
+  configure() {
+    if (!this.driver) return;
+    if (this.vm.running) {
+      this.pendingConfigure = true;
+      return;
+    }
+    this.pendingConfigure = false;
+    this.driver.options.apiKey = this.keys[this.vm.settings.preset] ?? '';
+    this.driver.options.apiBaseUrl = this.vm.settings.baseUrl;
+    const r = this.driver.send({ type: 'configure', ...this.coreConfig() });
+    if (r.error) this.toast(`Settings not applied: ${r.error.message}`);
+  }
+
+  async keyFor(preset) {
+    if (!(preset in this.keys)) this.keys[preset] = (await this.store.getKey(preset)) ?? '';
+    return this.keys[preset];
+  }
+
+  /** Saves settings (and the key of their preset, on this device only). */
+  async saveSettings(settings, key) {
+    const s = { ...this.vm.settings, ...settings };
+    s.baseUrl = (s.baseUrl || '').trim().replace(/\/+$/, '');
+    this.vm.settings = s;
+    if (key !== undefined) {
+      this.keys[s.preset] = key;
+      await this.store.setKey(s.preset, key);
+    }
+    this.vm.hasKey = !!(await this.keyFor(s.preset));
+    this.vm.firstStart = false;
+    await this.store.setSetting('settings', s);
+    this.configure();
+    this.changed('settings');
+  }
+
+  useLocalServer(server) {
+    const preset = presetById(server.preset);
+    return this.saveSettings({ preset: preset.id, baseUrl: server.baseUrl, format: preset.format, model: server.models[0] ?? '' });
+  }
+
+  get modelReady() {
+    const s = this.vm.settings;
+    return !!(s.baseUrl && s.model);
+  }
+
+  // ------------------------------------------------------------- actions
+
+  beforeRun() {
+    if (this.needsRestartNotice) {
+      this.needsRestartNotice = false;
+      this.driver.send({ type: 'sandbox_restarted' });
+    }
+    this.vm.restored = false;
+    if (this.vm.python.state === 'idle') this.startPython();
+  }
+
+  /** @returns {boolean} the message was accepted */
+  ask(text) {
+    if (!text.trim() || !this.driver) return false;
+    if (!this.modelReady) {
+      this.toast('Choose a model endpoint and a model in Settings first (or run Python without a model).');
+      this.dispatchEvent(new CustomEvent('open-settings'));
+      return false;
+    }
+    this.beforeRun();
+    const r = this.driver.userMessage(text);
+    if (r.error) {
+      this.toast(r.error.message);
+      return false;
+    }
+    this.refreshItems();
+    return true;
+  }
+
+  /** Runs code with no model ("Run Python", an edited cell, a re-run). */
+  runCode(code) {
+    if (!code.trim() || !this.driver) return false;
+    if (this.vm.running) {
+      this.runQueue.push(code);
+      return true;
+    }
+    this.beforeRun();
+    const r = this.driver.runCode(code);
+    if (r.error) {
+      this.toast(r.error.message);
+      return false;
+    }
+    this.refreshItems();
+    return true;
+  }
+
+  runNextQueued() {
+    if (this.vm.running || !this.runQueue.length) return;
+    this.runCode(this.runQueue.shift());
+  }
+
+  /** Runs every cell of this conversation again, in order (after a reload). */
+  rerunAll() {
+    const codes = this.vm.items.filter((i) => i.kind === 'cell').map((i) => i.exec.code);
+    this.vm.restored = false;
+    this.runQueue.push(...codes);
+    this.runNextQueued();
+    this.changed('items');
+  }
+
+  dismissRestored() {
+    this.vm.restored = false;
+    this.changed('items');
+  }
+
+  stop() {
+    this.runQueue = [];
+    if (this.driver && this.vm.running) this.driver.cancel();
+  }
+
+  async upload(fileList) {
+    for (const file of fileList) {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const name = file.name || `pasted-${Date.now()}.${(file.type.split('/')[1] || 'bin').replace('+xml', '')}`;
+      const r = this.driver.upload(name, bytes, guessMediaType(name, file.type));
+      if (r.error) this.toast(r.error.message);
+    }
+    this.refreshFiles();
+  }
+
+  deleteFile(path) {
+    const r = this.driver.send({ type: 'file_delete', path });
+    if (r.error) this.toast(r.error.message);
+    this.refreshFiles();
+  }
+
+  readFile(path) {
+    return this.session?.readFile(path) ?? null;
+  }
+
+  downloadFile(path) {
+    const bytes = this.readFile(path);
+    if (!bytes) {
+      this.toast(`${path} is not in this conversation's files.`);
+      return;
+    }
+    const f = this.vm.files.find((x) => x.path === path);
+    saveBytes(baseName(path), bytes, f?.media_type || 'application/octet-stream');
+  }
+
+  downloadAll() {
+    const files = {};
+    for (const f of this.vm.files) files[f.path] = this.readFile(f.path);
+    saveBytes(`${safeFileName(this.vm.title, 'files')}.zip`, zipFiles(files), 'application/zip');
+  }
+
+  exportNotebook() {
+    const nb = this.session.exportNotebook({ python_version: this.vm.python.info?.python ?? '3.14' });
+    saveBytes(`${safeFileName(this.vm.title)}.ipynb`, new TextEncoder().encode(JSON.stringify(nb, null, 1)), 'application/x-ipynb+json');
+  }
+
+  exportMarkdown() {
+    const md = conversationToMarkdown(this.session.conversation());
+    saveBytes(`${safeFileName(this.vm.title)}.md`, new TextEncoder().encode(md), 'text/markdown');
+  }
+
+  /** Imports an .ipynb's code cells and runs them in order. */
+  async importNotebook(file) {
+    try {
+      const cells = notebookCodeCells(await file.text());
+      if (!cells.length) {
+        this.toast('That notebook has no code cells.', 'warning');
+        return;
+      }
+      this.toast(`Running ${cells.length} cell${cells.length === 1 ? '' : 's'} from ${file.name}…`, 'info');
+      this.runQueue.push(...cells);
+      if (!this.vm.running) this.runCode(this.runQueue.shift());
+    } catch (error) {
+      this.toast(error.message);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+// One execution: its code (highlighted, collapsible, editable and
+// re-runnable), live stdout/stderr while it runs, its outputs, the files it
+// made, its status and duration. Events: 'run-code' {code} (re-run, or run
+// the edited code), 'open-file' {path}.
+import { LitElement, html, css, nothing } from 'lit';
+import { unsafeHTML } from 'lit/directives/unsafe-html.js';
+import { base, code } from './theme.mjs';
+import { icon } from './icons.mjs';
+import { highlight } from '../app/markdown.mjs';
+import './ci-output.mjs';
+
+const STATUS = {
+  running: 'Running', ok: 'Done', error: 'Error', cancelled: 'Stopped', timeout: 'Timed out', crashed: 'Crashed',
+};
+
+function duration(ms) {
+  if (!ms && ms !== 0) return '';
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+}
+
+export class CiCell extends LitElement {
+  static properties = {
+    exec: { attribute: false },
+    live: { attribute: false },
+    busy: { type: Boolean },
+    tick: { type: Number },
+    collapsed: { state: true },
+    editing: { state: true },
+  };
+
+  static styles = [base, code, css`
+    :host { display: block; }
+    .cell { border: 1px solid var(--ci-border); border-radius: var(--ci-radius); background: var(--ci-bg); overflow: hidden; }
+    header { display: flex; align-items: center; gap: 0.5rem; padding: 0.35rem 0.5rem 0.35rem 0.75rem; background: var(--ci-bg-soft); border-bottom: 1px solid var(--ci-border); font-size: 0.8125rem; flex-wrap: wrap; }
+    .count { font-family: var(--ci-mono); color: var(--ci-muted); }
+    .status { display: inline-flex; align-items: center; gap: 0.3rem; font-weight: 600; padding: 0.05rem 0.5rem; border-radius: 999px; font-size: 0.75rem; }
+    .status.ok { color: var(--ci-accent); background: var(--ci-accent-soft); }
+    .status.running { color: var(--ci-muted); background: var(--ci-bg-sunk); }
+    .status.error, .status.crashed, .status.timeout { color: var(--ci-danger); background: var(--ci-danger-soft); }
+    .status.cancelled { color: var(--ci-warn); background: var(--ci-warn-soft); }
+    .spacer { flex: 1; }
+    header button { font-size: 0.75rem; padding: 0.2rem 0.5rem; }
+    .code:not(:last-child) { border-bottom: 1px solid var(--ci-border); }
+    .code { padding: 0.6rem 0.8rem; background: var(--ci-code-bg); max-height: 28rem; overflow: auto; }
+    textarea { width: 100%; min-height: 8rem; font-family: var(--ci-mono); font-size: 0.8125rem; border-radius: 0; border: 0; border-bottom: 1px solid var(--ci-border); background: var(--ci-code-bg); padding: 0.6rem 0.8rem; resize: vertical; display: block; }
+    .edit-bar { display: flex; gap: 0.4rem; justify-content: flex-end; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--ci-border); }
+    .body { padding: 0.5rem 0.8rem; display: flex; flex-direction: column; gap: 0.35rem; }
+    .body:empty { display: none; }
+    pre.stream { white-space: pre-wrap; word-break: break-word; margin: 0; max-height: 24rem; overflow: auto; }
+    pre.stderr, pre.error { color: var(--ci-danger); }
+    pre.result { color: var(--ci-text); }
+    .out-label { color: var(--ci-muted); font-family: var(--ci-mono); font-size: 0.75rem; flex: none; padding-top: 0.1rem; }
+    .result-row { display: flex; gap: 0.6rem; align-items: baseline; }
+    .files { display: flex; gap: 0.35rem; flex-wrap: wrap; align-items: center; font-size: 0.8125rem; }
+    .files button { font-size: 0.75rem; padding: 0.15rem 0.5rem; border-radius: 999px; }
+    .note { font-size: 0.8125rem; color: var(--ci-warn); }
+    .pkg { font-size: 0.75rem; color: var(--ci-muted); display: flex; gap: 0.35rem; align-items: center; }
+  `];
+
+  constructor() {
+    super();
+    this.collapsed = false;
+    this.editing = false;
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  startEdit() {
+    this.editing = true;
+    this.collapsed = false;
+    this.updateComplete.then(() => this.renderRoot.querySelector('textarea')?.focus());
+  }
+
+  runEdited() {
+    const code = this.renderRoot.querySelector('textarea').value;
+    this.editing = false;
+    this.emit('run-code', { code });
+  }
+
+  onEditKey(e) {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey || e.shiftKey)) {
+      e.preventDefault();
+      this.runEdited();
+    } else if (e.key === 'Escape') {
+      e.stopPropagation();
+      this.editing = false;
+    }
+  }
+
+  render() {
+    const x = this.exec;
+    if (!x) return nothing;
+    const running = x.status === 'running';
+    const live = running ? this.live : null;
+    const stdout = live ? live.stdout : x.stdout;
+    const stderr = live ? live.stderr : x.stderr;
+    const outputs = live ? live.outputs : x.outputs;
+    const made = [...new Set([...(x.files?.created ?? []), ...(x.files?.modified ?? [])])];
+    const pkgs = live?.packages?.filter((p) => p.state === 'loading' && !live.packages.some((q) => q.name === p.name && q.state !== 'loading')) ?? [];
+    const body = [
+      pkgs.map((p) => html`<div class="pkg"><span class="spinner" aria-hidden="true"></span>Loading package ${p.name}…</div>`),
+      stdout ? html`<pre class="stream stdout">${stdout}</pre>` : nothing,
+      stderr ? html`<pre class="stream stderr">${stderr}</pre>` : nothing,
+      (outputs ?? []).map((o) => html`<ci-output .output=${o}></ci-output>`),
+      x.result !== null && x.result !== undefined && !running ? html`<div class="result-row"><span class="out-label">Out[${x.execution_count}]:</span><pre class="stream result">${x.result}</pre></div>` : nothing,
+      x.error && !running ? html`<pre class="stream error">${x.error.traceback || `${x.error.type}: ${x.error.message}`}</pre>` : nothing,
+      x.restarted ? html`<div class="note">Python was restarted: variables were reset, files were kept.</div>` : nothing,
+      made.length ? html`<div class="files"><span class="muted">Files:</span>${made.map((p) => html`<button type="button" @click=${() => this.emit('open-file', { path: p })} title="Preview or download ${p}">${icon('file', 12)} ${p}</button>`)}</div>` : nothing,
+    ].filter((part) => part !== nothing && !(Array.isArray(part) && !part.length));
+    return html`
+      <section class="cell" aria-label="Code cell ${x.execution_count}">
+        <header>
+          <span class="count">In [${running ? '*' : x.execution_count}]</span>
+          <span class="status ${x.status}" role="status">${running ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${STATUS[x.status] ?? x.status}</span>
+          ${running ? nothing : html`<span class="muted">${duration(x.duration_ms)}</span>`}
+          <span class="muted">${x.tool_call_id ? 'by the model' : 'by you'}</span>
+          <span class="spacer"></span>
+          <button type="button" @click=${() => { this.collapsed = !this.collapsed; }} aria-expanded=${String(!this.collapsed)}>${this.collapsed ? 'Show code' : 'Hide code'}</button>
+          <button type="button" ?disabled=${this.busy} @click=${() => this.startEdit()} title="Edit this code and run it as a new cell">Edit</button>
+          <button type="button" ?disabled=${this.busy} @click=${() => this.emit('run-code', { code: x.code })} title="Run this code again">Re-run</button>
+        </header>
+        ${this.editing ? html`
+          <label class="sr-only" for="editor">Code of cell ${x.execution_count}</label>
+          <textarea id="editor" spellcheck="false" .value=${x.code} @keydown=${this.onEditKey}></textarea>
+          <div class="edit-bar">
+            <span class="muted spacer">Ctrl+Enter runs · Esc cancels</span>
+            <button type="button" @click=${() => { this.editing = false; }}>Cancel</button>
+            <button type="button" class="primary" ?disabled=${this.busy} @click=${this.runEdited}>Run edited code</button>
+          </div>` : this.collapsed ? nothing : html`<div class="code"><pre><code class="hljs language-python">${unsafeHTML(highlight(x.code))}</code></pre></div>`}
+        ${body.length ? html`<div class="body">${body}</div>` : nothing}
+      </section>`;
+  }
+}
+customElements.define('ci-cell', CiCell);

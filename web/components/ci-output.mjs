@@ -1,0 +1,97 @@
+// One rich output of a run. Nothing from Python reaches the page's DOM as
+// markup: images go in <img> (PNG/JPEG as data: URLs, SVG from a blob URL,
+// so its scripts never run), HTML in an <iframe sandbox> without
+// allow-scripts (tables in it are also shown as a plain table, built from
+// the cells' text), markdown through the same sanitizer as the chat, the
+// rest as text.
+import { LitElement, html, nothing } from 'lit';
+import { unsafeHTML } from 'lit/directives/unsafe-html.js';
+import { base, code, prose, table } from './theme.mjs';
+import { renderMarkdown } from '../app/markdown.mjs';
+import { css } from 'lit';
+
+const svgUrls = new Map(); // svg text → blob URL (kept: outputs re-render often)
+
+function svgUrl(text) {
+  let url = svgUrls.get(text);
+  if (!url) {
+    url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+    svgUrls.set(text, url);
+  }
+  return url;
+}
+
+/** The first <table> of an HTML text as {head: string[], rows: string[][]} (text only), or null. */
+export function tableFromHtml(markup, maxRows = 500) {
+  if (!/<table[\s>]/i.test(markup)) return null;
+  // DOMParser documents are inert: no script runs, no image loads.
+  const doc = new DOMParser().parseFromString(markup, 'text/html');
+  const t = doc.querySelector('table');
+  if (!t) return null;
+  const rowsOf = (sel) => [...t.querySelectorAll(sel)].map((tr) => [...tr.children].map((c) => c.textContent.trim()));
+  let head = rowsOf('thead tr');
+  let rows = rowsOf('tbody tr');
+  if (!rows.length) {
+    const all = rowsOf('tr');
+    head = all.slice(0, 1);
+    rows = all.slice(1);
+  }
+  const total = rows.length;
+  return { head: head.at(-1) ?? [], rows: rows.slice(0, maxRows), total };
+}
+
+export class CiOutput extends LitElement {
+  static properties = { output: { attribute: false }, showHtml: { state: true } };
+
+  static styles = [base, code, prose, table, css`
+    :host { display: block; margin: 0.4rem 0; }
+    img { max-width: 100%; height: auto; display: block; border-radius: 8px; background: #fff; }
+    iframe { width: 100%; height: 16rem; border: 1px solid var(--ci-border); border-radius: 8px; background: #fff; display: block; resize: vertical; }
+    pre.text { white-space: pre-wrap; }
+    .bar { display: flex; justify-content: space-between; align-items: center; margin-top: 0.3rem; font-size: 0.75rem; }
+    .bar button { font-size: 0.75rem; padding: 0.15rem 0.5rem; }
+  `];
+
+  render() {
+    const o = this.output;
+    if (!o) return nothing;
+    switch (o.mime) {
+      case 'image/png':
+      case 'image/jpeg':
+      case 'image/gif':
+      case 'image/webp':
+        return html`<img src="data:${o.mime};base64,${o.data}" alt="Image output">`;
+      case 'image/svg+xml':
+        return html`<img src=${svgUrl(o.data)} alt="SVG image output">`;
+      case 'text/html':
+        return this.renderHtml(o.data);
+      case 'text/markdown':
+        return html`<div class="prose">${unsafeHTML(renderMarkdown(o.data))}</div>`;
+      case 'application/json': {
+        let text = o.data;
+        try { text = JSON.stringify(JSON.parse(o.data), null, 2); } catch { /* show as is */ }
+        return html`<pre class="text">${text}</pre>`;
+      }
+      default:
+        return html`<pre class="text">${o.data}</pre>`;
+    }
+  }
+
+  renderHtml(markup) {
+    const t = this.showHtml ? null : tableFromHtml(markup);
+    const frame = html`<iframe sandbox="" referrerpolicy="no-referrer" title="HTML output (sandboxed, no scripts)" .srcdoc=${markup}></iframe>`;
+    if (!t) return frame;
+    return html`
+      <div class="table-wrap">
+        <table class="data">
+          ${t.head.length ? html`<thead><tr>${t.head.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>` : nothing}
+          <tbody>${t.rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody>
+        </table>
+      </div>
+      <div class="bar muted">
+        <span>${t.total > t.rows.length ? `${t.rows.length} of ${t.total} rows` : `${t.total} row${t.total === 1 ? '' : 's'}`}</span>
+        <button type="button" @click=${() => { this.showHtml = true; }}>Show as HTML</button>
+      </div>`;
+  }
+}
+customElements.define('ci-output', CiOutput);
