@@ -183,7 +183,8 @@ export class Driver {
     if (this.closed) return;
     const sandbox = this.options.sandbox;
     const files = {
-      write: action.files.write.map((f) => ({ ...f, bytes: this.session.readFile(f.path) })),
+      // readFile returns a fresh copy: the sandbox may take it over (transfer).
+      write: action.files.write.map((f) => ({ ...f, bytes: this.session.readFile(f.path), transfer: true })),
       delete: action.files.delete,
     };
     let result;

@@ -502,7 +502,12 @@ export class PythonSandbox {
     }
     const transfer = [];
     const write = (files?.write ?? []).map((f) => {
-      const bytes = ownedCopy(f.bytes);
+      // `transfer: true` (the driver's fresh copies from the core) hands the
+      // caller's buffer over without a second copy; otherwise copy, so the
+      // caller's array stays usable.
+      const whole = f.transfer && f.bytes instanceof Uint8Array && f.bytes.byteOffset === 0 &&
+        f.bytes.byteLength === f.bytes.buffer.byteLength && f.bytes.buffer instanceof ArrayBuffer;
+      const bytes = whole ? f.bytes.buffer : ownedCopy(f.bytes);
       transfer.push(bytes);
       return { path: f.path, bytes: new Uint8Array(bytes) };
     });

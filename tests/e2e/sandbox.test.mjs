@@ -265,3 +265,21 @@ test('a crashed interpreter answers crashed + restarted, and the next run works'
   assert.equal(r2.status, 'ok', JSON.stringify(r2.error));
   assert.equal(r2.result, '(3, 14)');
 });
+
+test('with transfer: true a file goes in without a second copy (the caller hands its buffer over)', async () => {
+  const r = await page.evaluate(async () => {
+    const bytes = new TextEncoder().encode('handed over, not copied');
+    const kept = new TextEncoder().encode('copied');
+    const result = await window.sb.run({
+      exec_id: 'transfer-1',
+      code: 'open("given.txt").read() + " / " + open("kept.txt").read()',
+      timeout_ms: 30000,
+      files: { write: [{ path: 'given.txt', bytes, transfer: true }, { path: 'kept.txt', bytes: kept }], delete: [] },
+    });
+    return { status: result.status, result: result.result, givenLength: bytes.byteLength, keptLength: kept.byteLength };
+  });
+  assert.equal(r.status, 'ok');
+  assert.equal(r.result, "'handed over, not copied / copied'");
+  assert.equal(r.givenLength, 0, 'the transferred buffer is detached from the caller');
+  assert.equal(r.keptLength, 6, 'without transfer the caller keeps its bytes');
+});
