@@ -277,5 +277,15 @@ TEST(ConversationJson, LargeMillisecondTimesSurvive) {
   EXPECT_EQ(back.duration_ms, -1);
 }
 
+TEST(ConversationJson, SourceSaysWhoAskedForTheRunAndDefaultsForOldRecords) {
+  ExecRecord e;
+  e.source = "fenced";
+  EXPECT_EQ(ExecRecordFromJson(Json::parse(ExecRecordToJson(e).dump())).source, "fenced");
+  // Saved before "source" existed: a tool call id means the model asked.
+  EXPECT_EQ(ExecRecordFromJson(Json::parse(R"({"tool_call_id":"call_1"})")).source, "tool");
+  EXPECT_EQ(ExecRecordFromJson(Json::parse(R"({})")).source, "user");
+  EXPECT_THROW(ExecRecordFromJson(Json::parse(R"({"source":"martians"})")), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace ci

@@ -482,6 +482,7 @@ TEST(Session, ModelsWithoutToolsRunFencedPythonBlocks) {
   auto run = OfType(r, "run_code");
   ASSERT_EQ(run.size(), 1u);
   EXPECT_EQ(run[0]["code"], "print(sum([1,2,3]))");
+  EXPECT_EQ(Emitted(r, "cell_started")[0]["source"], "fenced") << "the UI must credit the model, not the user";
   d.ExecOk("6\n");
   Json last = d.LastRequestBody()["messages"].back();
   EXPECT_EQ(last["role"], "user");
@@ -518,6 +519,7 @@ TEST(Session, UserCodeRunsWithoutAModel) {
   Driver d;
   auto a = d.Send({{"type", "user_code"}, {"code", "print('hi')"}});
   EXPECT_TRUE(OfType(a, "http_request").empty());
+  EXPECT_EQ(Emitted(a, "cell_started")[0]["source"], "user");
   ASSERT_EQ(OfType(a, "run_code").size(), 1u);
   auto e = d.ExecOk("hi\n");
   EXPECT_TRUE(OfType(e, "http_request").empty());

@@ -157,6 +157,10 @@ ExecRecord ExecRecordFromJsonAt(const Json& j, const std::string& path) {
   ExecRecord e;
   e.exec_id = ReadString(j, "exec_id", path);
   e.tool_call_id = ReadString(j, "tool_call_id", path);
+  // Records saved before "source" existed: a tool call id means the model.
+  e.source = ReadString(j, "source", path, e.tool_call_id.empty() ? "user" : "tool");
+  if (e.source != "tool" && e.source != "fenced" && e.source != "user")
+    throw std::invalid_argument(path + ".source: expected \"tool\", \"fenced\" or \"user\", got \"" + e.source + "\"");
   e.code = ReadString(j, "code", path);
   e.status = ReadString(j, "status", path, e.status);
   e.stdout_text = ReadString(j, "stdout", path);
@@ -254,6 +258,7 @@ Json ExecRecordToJson(const ExecRecord& e) {
   Json j = Json::object();
   j["exec_id"] = e.exec_id;
   j["tool_call_id"] = e.tool_call_id;
+  j["source"] = e.source;
   j["code"] = e.code;
   j["status"] = e.status;
   j["stdout"] = e.stdout_text;

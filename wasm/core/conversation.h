@@ -19,6 +19,8 @@ struct Output {
 struct ExecRecord {
   std::string exec_id;
   std::string tool_call_id;  // "" when run by the user or from a fenced block
+  std::string source = "user";  // who asked for the run: "tool" (a tool call), "fenced" (a ```python
+                                // block in the model's reply) or "user"
   std::string code;
   std::string status = "running";  // running | ok | error | cancelled | timeout | crashed
   std::string stdout_text;

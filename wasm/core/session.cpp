@@ -252,7 +252,7 @@ std::optional<std::string> Session::OnUserCode(const Json& e, int64_t now, Out& 
   turn_from_user_code_ = true;
   ++turn_;
   StartTurn(now, out);
-  pending_execs_.push_back(PendingExec{code->get<std::string>(), "", ""});
+  pending_execs_.push_back(PendingExec{code->get<std::string>(), "", "", "user"});
   StartNextExec(now, out);
   return std::nullopt;
 }
@@ -703,7 +703,7 @@ void Session::FinishModelReply(int64_t now, Out& out) {
       pending_execs_.push_back(std::move(p));
     }
   } else {
-    for (auto& block : ExtractPythonBlocks(entry.text)) pending_execs_.push_back(PendingExec{block, "", ""});
+    for (auto& block : ExtractPythonBlocks(entry.text)) pending_execs_.push_back(PendingExec{block, "", "", "fenced"});
   }
   bool has_content = !entry.text.empty() || !entry.tool_calls.empty() || !entry.thinking.empty();
   if (has_content) conversation_.entries.push_back(std::move(entry));
@@ -727,6 +727,7 @@ void Session::StartNextExec(int64_t now, Out& out) {
     ExecRecord& rec = entry.exec;
     rec.exec_id = "x" + std::to_string(++exec_counter_);
     rec.tool_call_id = p.tool_call_id;
+    rec.source = p.source;
     rec.code = p.code;
     rec.started_ms = now;
     if (!p.problem.empty()) {
@@ -750,7 +751,8 @@ void Session::StartNextExec(int64_t now, Out& out) {
                   {"exec_id", rec.exec_id},
                   {"code", rec.code},
                   {"execution_count", rec.execution_count},
-                  {"tool_call_id", rec.tool_call_id}});
+                  {"tool_call_id", rec.tool_call_id},
+                  {"source", rec.source}});
     out.Action(Json{{"type", "run_code"},
                     {"exec_id", rec.exec_id},
                     {"code", rec.code},
@@ -898,9 +900,7 @@ ChatRequest Session::BuildChat() const {
   for (const auto& e : entries)
     if (e.kind == Entry::Kind::kExec && !e.exec.tool_call_id.empty()) by_call[e.exec.tool_call_id] = &e.exec;
 
-  const Entry* last_said = nullptr;  // the last user or assistant entry seen
   for (const auto& e : entries) {
-    if (e.kind == Entry::Kind::kUser || e.kind == Entry::Kind::kAssistant) last_said = &e;
     switch (e.kind) {
       case Entry::Kind::kUser:
         chat.messages.push_back(ChatMessage{ChatMessage::Role::kUser, e.text, {}, "", false});
@@ -926,9 +926,8 @@ ChatRequest Session::BuildChat() const {
       }
       case Entry::Kind::kExec: {
         if (!e.exec.tool_call_id.empty()) break;  // sent with its call above
-        // Fenced-block runs and the user's own runs reach the model as user
-        // text. A fenced run follows an assistant reply of the same turn.
-        bool by_user = !(last_said && last_said->kind == Entry::Kind::kAssistant && last_said->turn == e.turn);
+        // Fenced-block runs and the user's own runs reach the model as user text.
+        bool by_user = e.exec.source == "user";
         std::string text;
         if (by_user)
           text = "I ran this code myself:\n```python\n" + e.exec.code + "\n```\nOutput:\n" + ToolResultText(e.exec);

@@ -114,6 +114,7 @@ class Session {
     std::string code;
     std::string tool_call_id;
     std::string problem;  // non-empty: not runnable (bad arguments, unknown tool); fed back as an error
+    std::string source = "tool";  // "tool" | "fenced" | "user", as in ExecRecord
   };
 
   class Out;  // collects actions for one Handle call

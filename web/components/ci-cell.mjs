@@ -115,7 +115,7 @@ export class CiCell extends LitElement {
           <span class="count">In [${running ? '*' : x.execution_count}]</span>
           <span class="status ${x.status}" role="status">${running ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${STATUS[x.status] ?? x.status}</span>
           ${running ? nothing : html`<span class="muted">${duration(x.duration_ms)}</span>`}
-          <span class="muted">${x.tool_call_id ? 'by the model' : 'by you'}</span>
+          <span class="muted">${(x.source ?? (x.tool_call_id ? 'tool' : 'user')) === 'user' ? 'by you' : 'by the model'}</span>
           <span class="spacer"></span>
           <button type="button" @click=${() => { this.collapsed = !this.collapsed; }} aria-expanded=${String(!this.collapsed)}>${this.collapsed ? 'Show code' : 'Hide code'}</button>
           <button type="button" ?disabled=${this.busy} @click=${() => this.startEdit()} title="Edit this code and run it as a new cell">Edit</button>
