@@ -519,7 +519,7 @@ export class PythonSandbox {
       cur.finish = (result) => {
         if (done) return;
         done = true;
-        for (const t of cur.timers) clearTimeout(t);
+        for (const t of cur.timers) { clearTimeout(t); clearInterval(t); }
         if (this.current === cur) this.current = null;
         resolve(result);
       };
@@ -579,7 +579,13 @@ export class PythonSandbox {
       cur.interrupted = true;
       cur.interruptedAt = performance.now();
       // The frame owns the SharedArrayBuffer (see frame.mjs) and sets it.
-      cur.inst.control.postMessage({ type: 'interrupt', run: cur.runId });
+      // Re-sent every 20 ms until the run ends: in about one try in ten a
+      // first signal was not honoured (root cause not found yet; the next
+      // signal always was). The frame ignores a signal once another run has
+      // begun, so repeating it cannot hit the next run.
+      const signal = () => cur.inst.control.postMessage({ type: 'interrupt', run: cur.runId });
+      signal();
+      cur.timers.push(setInterval(signal, 20));
       cur.timers.push(setTimeout(() => this.stop(cur, reason, true), this.options.graceMs));
       return;
     }
