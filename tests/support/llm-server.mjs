@@ -13,7 +13,60 @@
 //     body?: string,                                            // raw body, sent as is
 //     delay_ms?: per-event delay, cut_after?: events before the connection is cut,
 //     hang?: true (headers, then nothing) }
+//
+// Scenario files (tests/scenarios/*.json) hold such steps for a whole
+// conversation: { "description": "...", "steps": [step, …] }. For easier
+// writing, a step's `text` may be a list of lines, and a tool call may give
+// `code` (a string or a list of lines) instead of `arguments`; loadScenario()
+// turns these into the wire form above.
+//
+// As a command, it serves one scenario for a demo of the app with no model:
+//   node tests/support/llm-server.mjs --port 8787 --scenario tests/scenarios/csv-chart.json
+// It prints the base URL to enter in Settings and starts the scenario over
+// when its steps run out.
 import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const SCENARIOS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../scenarios');
+
+const lines = (v) => (Array.isArray(v) ? v.join('\n') : v);
+
+/** A scenario file's step in the wire form (text and code lines joined, code → arguments). */
+export function normalizeStep(step) {
+  const out = { ...step };
+  if (out.text !== undefined) out.text = lines(out.text);
+  if (out.thinking !== undefined) out.thinking = lines(out.thinking);
+  if (out.tool_calls) {
+    out.tool_calls = out.tool_calls.map((call, i) => {
+      const { code, ...rest } = call;
+      let args = rest.arguments;
+      if (code !== undefined) args = { code: lines(code) };
+      return { ...rest, id: rest.id ?? `call_${i + 1}`, arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) };
+    });
+  }
+  return out;
+}
+
+/**
+ * Loads a scenario: a name ("csv-chart" → tests/scenarios/csv-chart.json)
+ * or a path to a .json file. Returns { name, description, steps } with the
+ * steps in the wire form, ready for server.script(steps).
+ */
+export function loadScenario(name) {
+  const file = name.endsWith('.json') || name.includes('/') ? path.resolve(name) : path.join(SCENARIOS_DIR, `${name}.json`);
+  let data;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`scenario ${name}: cannot read ${file}: ${error.message}`);
+  }
+  if (typeof data.description !== 'string' || !Array.isArray(data.steps) || !data.steps.length) {
+    throw new Error(`scenario ${file}: needs a "description" string and a non-empty "steps" list`);
+  }
+  return { name: path.basename(file, '.json'), description: data.description, steps: data.steps.map(normalizeStep) };
+}
 
 const enc = (obj) => `data: ${JSON.stringify(obj)}\n\n`;
 const named = (name, obj) => `event: ${name}\ndata: ${JSON.stringify(obj)}\n\n`;
@@ -80,7 +133,15 @@ function errorBody(format, status, error) {
   return JSON.stringify({ error: { message: error.message, type: error.type, param: null, code: error.code ?? null } });
 }
 
-export async function startLlmServer({ cors = true } = {}) {
+/**
+ * @param {object} [options]
+ * @param {boolean} [options.cors]   answer with permissive CORS headers (true)
+ * @param {number} [options.port]    0: a free port
+ * @param {string} [options.host]
+ * @param {() => object[] | null} [options.onEmpty] called when a model request finds the queue
+ *   empty: steps to queue (e.g. the scenario again), or null for the "no reply left" 500
+ */
+export async function startLlmServer({ cors = true, port: wantPort = 0, host = '127.0.0.1', onEmpty = null } = {}) {
   const queue = [];
   const requests = [];
   const sockets = new Set();
@@ -111,6 +172,7 @@ export async function startLlmServer({ cors = true } = {}) {
       res.end('not found');
       return;
     }
+    if (!queue.length && onEmpty) queue.push(...(onEmpty() ?? []));
     const step = queue.shift() ?? { status: 500, error: { type: 'server_error', message: 'scripted server: no reply left in the scenario' } };
     if (step.status && step.status !== 200) {
       res.writeHead(step.status, { 'content-type': 'application/json', ...corsHeaders, ...step.headers });
@@ -135,10 +197,13 @@ export async function startLlmServer({ cors = true } = {}) {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(wantPort, host, resolve);
+  });
   const { port } = server.address();
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     requests,
     /** Replaces the queue of replies. */
@@ -160,4 +225,71 @@ function safeJson(text) {
   } catch {
     return text;
   }
+}
+
+function usage() {
+  return `usage: node tests/support/llm-server.mjs --scenario NAME|FILE.json [--port 8787] [--host 127.0.0.1] [--once]
+
+Serves the scripted model for a demo of the app with no real model.
+  --scenario  a file in tests/scenarios/ (by name) or a path to a scenario .json
+  --port      the port to listen on (default 8787; 0: any free port)
+  --host      the address to listen on (default 127.0.0.1)
+  --once      do not start the scenario over when it runs out (then it answers HTTP 500)
+Scenarios: ${fs.readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).join(', ')}`;
+}
+
+async function main(argv) {
+  const opts = { port: 8787, host: '127.0.0.1', scenario: null, once: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--port') opts.port = Number(value());
+    else if (a === '--host') opts.host = value();
+    else if (a === '--scenario') opts.scenario = value();
+    else if (a === '--once') opts.once = true;
+    else if (a === '--help' || a === '-h') { console.log(usage()); return; }
+    else throw new Error(`unknown argument: ${a}`);
+  }
+  if (!opts.scenario) throw new Error('--scenario is required');
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error('--port must be a port number');
+  const scenario = loadScenario(opts.scenario);
+  let rounds = 1;
+  const server = await startLlmServer({
+    port: opts.port,
+    host: opts.host,
+    onEmpty: opts.once ? null : () => {
+      rounds += 1;
+      console.log(`[scenario] ${scenario.name}: its ${scenario.steps.length} steps ran out; starting it over (round ${rounds})`);
+      return scenario.steps;
+    },
+  });
+  server.script(scenario.steps);
+  let seen = 0;
+  setInterval(() => {
+    for (; seen < server.requests.length; seen += 1) {
+      const r = server.requests[seen];
+      if (r.method !== 'OPTIONS') console.log(`[request] ${r.method} ${r.path}`);
+    }
+  }, 200).unref();
+  console.log(`Scripted model server: scenario "${scenario.name}" (${scenario.steps.length} steps)
+  ${scenario.description}
+
+In the app's Settings: provider "Custom (OpenAI-compatible URL)", base URL
+  ${server.url}/v1
+any API key (or none), model gpt-4o-mini. (For the Anthropic format, pick
+"Anthropic" and set the same base URL.)
+${opts.once ? 'The scenario runs once; after it, requests get HTTP 500.' : 'When the scenario runs out, it starts over from its first step.'} Ctrl+C stops.`);
+  const stop = () => server.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).catch((error) => {
+    console.error(`llm-server: ${error.message}\n\n${usage()}`);
+    process.exit(2);
+  });
 }

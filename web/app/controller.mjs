@@ -219,7 +219,7 @@ export class AppController extends EventTarget {
         this.changed('running');
         break;
       case 'title':
-        vm.title = event.title;
+        if (!this.customTitle()) vm.title = event.title;
         this.changed('conversations');
         break;
       case 'usage':
@@ -296,8 +296,15 @@ export class AppController extends EventTarget {
     // Per-turn token use (the sum of the turn's model replies), shown after the turn.
     this.vm.turnUsage = usage;
     this.vm.items = items;
-    this.vm.title = conv.title || this.vm.title;
+    // A title the user gave (rename) wins over the core's.
+    if (!this.customTitle()) this.vm.title = conv.title || this.vm.title;
     this.changed('items');
+  }
+
+  /** The current conversation's title when the user renamed it, else ''. */
+  customTitle() {
+    const meta = this.vm.conversations.find((c) => c.id === this.vm.currentId);
+    return meta?.custom_title ? meta.title : '';
   }
 
   refreshFiles() {
