@@ -10,21 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, artifactPath, launchBrowser, startApp } from './harness.mjs';
 import { startLlmServer } from '../support/llm-server.mjs';
+import { CHART_CODE as CODE } from './app-helpers.mjs';
 
 const coreBuilt = fs.existsSync(path.join(ROOT, 'build/wasm/ci_core.wasm'));
 
-// A 16×16 PNG made with the standard library only.
-const CODE = `import zlib, struct
-rows = [b'\\x00' + bytes([x * 16, 255 - x * 16, 128]) * 16 for x in range(16)]
-def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
-png = b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 16, 16, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(b''.join(rows))) + chunk(b'IEND', b'')
-class Picture:
-    def _repr_png_(self): return png
-display(Picture())
-open('chart.png', 'wb').write(png)
-rows_total = sum(int(line.split(',')[1]) for line in open('sales.csv').read().split()[1:])
-print('total:', rows_total)
-rows_total * 2`;
 
 test('dev page: ask → tool call → Python in the sandbox → image, file, answer', { skip: !coreBuilt && 'build/wasm is not built' }, async () => {
   const app = await startApp({ isolation: true });

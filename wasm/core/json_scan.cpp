@@ -8,6 +8,7 @@
 // the value. Numbers nlohmann would refuse as out of range (1e400) are handed
 // to nlohmann itself to decide, so both agree exactly.
 #include "core/json_scan.h"
+#include "core/utf8.h"
 
 #include <cstring>
 #include <limits>
@@ -66,34 +67,6 @@ inline int32_t Hex4(const char* p) {
     v = v * 16 + h;
   }
   return v;
-}
-
-// Length of the valid UTF-8 sequence (2-4 bytes) starting at p, or 0 when the
-// bytes there are not one (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
-inline int Utf8SequenceLength(const unsigned char* p, const unsigned char* end) {
-  unsigned char c = p[0];
-  int needed;
-  unsigned char lower = 0x80, upper = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    needed = 1;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    needed = 2;
-    if (c == 0xE0) lower = 0xA0;
-    if (c == 0xED) upper = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    needed = 3;
-    if (c == 0xF0) lower = 0x90;
-    if (c == 0xF4) upper = 0x8F;
-  } else {
-    return 0;
-  }
-  if (end - p <= needed) return 0;
-  for (int k = 1; k <= needed; ++k) {
-    if (p[k] < lower || p[k] > upper) return 0;
-    lower = 0x80;
-    upper = 0xBF;
-  }
-  return needed + 1;
 }
 
 void AppendUtf8(uint32_t cp, std::string* out) {

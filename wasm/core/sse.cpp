@@ -7,6 +7,7 @@
 // the whole stream first. This lets a chunk end anywhere, even inside a
 // character, without holding more than the unfinished line.
 #include "core/sse.h"
+#include "core/utf8.h"
 
 #include <cstdint>
 #include <cstring>
@@ -34,34 +35,9 @@ size_t ValidUtf8Prefix(std::string_view bytes) {
     }
     while (p != end && *p < 0x80) ++p;
     if (p == end) break;
-    unsigned char c = *p;
-    int needed;
-    unsigned char lower = 0x80, upper = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      needed = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      needed = 2;
-      if (c == 0xE0) lower = 0xA0;
-      if (c == 0xED) upper = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      needed = 3;
-      if (c == 0xF0) lower = 0x90;
-      if (c == 0xF4) upper = 0x8F;
-    } else {
-      break;
-    }
-    if (end - p <= needed) break;
-    bool ok = true;
-    for (int k = 1; k <= needed; ++k) {
-      if (p[k] < lower || p[k] > upper) {
-        ok = false;
-        break;
-      }
-      lower = 0x80;
-      upper = 0xBF;
-    }
-    if (!ok) break;
-    p += needed + 1;
+    int len = Utf8SequenceLength(p, end);
+    if (len == 0) break;
+    p += len;
   }
   return static_cast<size_t>(p - begin);
 }
@@ -101,18 +77,8 @@ std::string SanitizeUtf8(std::string_view bytes) {
       continue;
     }
     int needed = 0;
-    unsigned char lower = 0x80, upper = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      needed = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      needed = 2;
-      if (c == 0xE0) lower = 0xA0;
-      if (c == 0xED) upper = 0x9F;  // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      needed = 3;
-      if (c == 0xF0) lower = 0x90;
-      if (c == 0xF4) upper = 0x8F;  // nothing above U+10FFFF
-    } else {
+    unsigned char lower, upper;
+    if (!Utf8Lead(c, &needed, &lower, &upper)) {
       out.append(kReplacement);
       ++i;
       continue;
