@@ -14,6 +14,7 @@ command -v node >/dev/null || need+=(nodejs npm)
 [ -d /usr/src/googletest ] || need+=(libgtest-dev)
 # Real Chromium for the end-to-end tests (driven by playwright-core).
 command -v chromium >/dev/null || need+=(chromium)
+[ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)  # text in screenshots
 # The fuzzer runtime for clang (tests/fuzz).
 ls /usr/lib/llvm-14/lib/clang/14*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
 
