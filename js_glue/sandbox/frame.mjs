@@ -22,9 +22,9 @@
  * The frame's bootstrap. It runs inside the opaque frame, as its only
  * inline script, so it must not close over anything.
  *
- * Protocol: it tells the parent it is ready (a bare string: nothing to
- * leak), then accepts exactly one message from window.parent carrying a
- * MessagePort ("control"). Everything else goes over that port:
+ * Protocol: it makes a MessageChannel and posts one end ("control") to
+ * window.parent, targeted at the parent's exact origin, with the ready
+ * string. Everything else goes over that port:
  *   host → frame: {type:'spawn', id, source, interrupt}   start the classic worker from
  *                 `source`; answers {type:'spawned', id, interruptible} with a fresh
  *                 MessagePort that talks straight to the worker (the frame keeps no copy)
@@ -41,14 +41,6 @@ export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
   let control = null;
   let worker = null;
   let interrupt = null;
-  const onFirstMessage = (event) => {
-    // Only the embedding page may hand us the port, and only once. The
-    // message carries no data, only the port.
-    if (control || event.source !== window.parent || !event.ports || event.ports.length !== 1) return;
-    window.removeEventListener('message', onFirstMessage);
-    control = event.ports[0];
-    control.onmessage = onControl;
-  };
   const report = (message) => control && control.postMessage({ type: 'worker_error', message: String(message) });
   const onControl = (event) => {
     const m = event.data || {};
@@ -79,10 +71,15 @@ export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
       }
     }
   };
-  window.addEventListener('message', onFirstMessage);
-  // '*': the frame cannot know (and need not trust) the parent's origin; this
-  // string carries nothing. The host checks event.source === this frame.
-  window.parent.postMessage('ci-sandbox-frame-ready', '*');
+  // The control channel is made here and its other end goes to the embedding
+  // page only, named by its exact origin (which the host wrote into a meta
+  // tag: the script text, and so its hash, stays the same on every origin).
+  // The message carries no data but the ready string and the port.
+  const parentOrigin = document.querySelector('meta[name="ci-parent-origin"]').content;
+  const channel = new MessageChannel();
+  control = channel.port1;
+  control.onmessage = onControl;
+  window.parent.postMessage('ci-sandbox-frame-ready', parentOrigin, [channel.port2]);
 })();`;
 
 export const FRAME_READY = 'ci-sandbox-frame-ready';
@@ -107,11 +104,14 @@ export async function frameCsp() {
   ].join('; ');
 }
 
-/** The srcdoc HTML of the sandbox frame. */
-export async function frameSrcdoc() {
+const escapeAttribute = (text) => String(text).replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The srcdoc HTML of the sandbox frame; parentOrigin: the embedding page's origin. */
+export async function frameSrcdoc(parentOrigin) {
   const csp = await frameCsp();
   return `<!doctype html><html><head><meta charset="utf-8">` +
     `<meta http-equiv="Content-Security-Policy" content="${csp}">` +
+    `<meta name="ci-parent-origin" content="${escapeAttribute(parentOrigin)}">` +
     `</head><body><script>${BOOTSTRAP_SOURCE}</script></body></html>`;
 }
 
@@ -125,6 +125,6 @@ export async function createFrame(doc = document) {
   iframe.setAttribute('tabindex', '-1');
   iframe.title = 'Python sandbox';
   iframe.style.cssText = 'position:absolute;width:0;height:0;border:0;visibility:hidden';
-  iframe.srcdoc = await frameSrcdoc();
+  iframe.srcdoc = await frameSrcdoc((doc.defaultView ?? window).location.origin);
   return iframe;
 }

@@ -6,13 +6,12 @@
 //   page (this class) ──control port──▶ iframe bootstrap ──spawns──▶ worker
 //        └──────────────worker port (MessageChannel)────────────────┘
 //
-// - Messaging. The frame's origin is opaque, so no targetOrigin can name it.
-//   Exactly ONE message goes to the frame with '*': it carries only a
-//   MessagePort (no data), is sent after the frame said it is ready (checked
-//   by event.source), and everything after that travels over the channel,
-//   which nobody else holds. The frame accepts that one message only from
-//   window.parent. The frame then hands us a second port that talks straight
-//   to the worker.
+// - Messaging. The frame's origin is opaque, so no targetOrigin could name
+//   it: we never post to the frame. The frame makes the control channel and
+//   posts one end to us, targeted at our exact origin (see frame.mjs); we
+//   take it only from our own frame (event.source). Everything after that
+//   travels over channels nobody else holds; the frame then hands us a
+//   second port that talks straight to the worker.
 // - Requests are typed {type, id}; a map of pending promises is rejected all
 //   at once when the worker goes away.
 // - Stop: when the page is cross-origin isolated, a SharedArrayBuffer
@@ -389,25 +388,24 @@ export class PythonSandbox {
     inst.iframe = iframe;
     const ready = new Promise((resolve) => {
       inst.onWindowMessage = (event) => {
-        // Only our own frame's ready signal counts.
-        if (event.source !== iframe.contentWindow || event.data !== FRAME_READY) return;
+        // Only our own frame's one message, carrying its control port. (The
+        // frame posts to our exact origin; we never post to the frame's
+        // opaque origin at all: no targetOrigin could name it.)
+        if (event.source !== iframe.contentWindow || event.data !== FRAME_READY || event.ports?.length !== 1) return;
         window.removeEventListener('message', inst.onWindowMessage);
         inst.onWindowMessage = null;
-        resolve();
+        resolve(event.ports[0]);
       };
       window.addEventListener('message', inst.onWindowMessage);
     });
     container.append(iframe);
-    await withTimeout(ready, frameTimeoutMs, 'Starting the sandbox frame');
-    if (inst.closed) throw new SandboxError('The sandbox was restarted or closed while starting');
-    const channel = new MessageChannel();
-    inst.control = channel.port1;
+    const control = await withTimeout(ready, frameTimeoutMs, 'Starting the sandbox frame');
+    if (inst.closed) {
+      control.close();
+      throw new SandboxError('The sandbox was restarted or closed while starting');
+    }
+    inst.control = control;
     inst.control.onmessage = (event) => inst.onControl(event.data ?? {}, event.ports);
-    // The only message sent with targetOrigin '*': the frame's origin is
-    // opaque, so no origin can name it. It carries no data, only the port;
-    // the frame takes it only from window.parent, and from then on all
-    // traffic runs over the private channel.
-    iframe.contentWindow.postMessage(undefined, '*', [channel.port2]);
     const spawned = await withTimeout(inst.spawnRequest(), frameTimeoutMs, 'Starting the sandbox worker');
     if (!spawned.port) throw new SandboxError('The sandbox frame did not hand over the worker port');
     inst.interruptible = spawned.interruptible === true;

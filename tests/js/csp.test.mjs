@@ -7,9 +7,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { BOOTSTRAP_SOURCE } from '../../js_glue/sandbox/frame.mjs';
 
-test("web/index.html's CSP allows the sandbox bootstrap by its current sha256", () => {
+for (const page of ['web/index.html', 'web/dev/index.html']) test(`${page}'s CSP allows the sandbox bootstrap by its current sha256`, () => {
   const hash = crypto.createHash('sha256').update(BOOTSTRAP_SOURCE).digest('base64');
-  const html = fs.readFileSync(new URL('../../web/index.html', import.meta.url), 'utf8');
+  const html = fs.readFileSync(new URL(`../../${page}`, import.meta.url), 'utf8');
   const csp = html.match(/http-equiv="Content-Security-Policy"\s+content="([^"]+)"/)?.[1];
   assert.ok(csp, 'the page has a CSP meta');
   assert.ok(csp.includes(`'sha256-${hash}'`), `script-src must list 'sha256-${hash}'`);
