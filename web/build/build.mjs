@@ -1,0 +1,29 @@
+// The whole static build, in order (each step is its own file):
+//   1. the app:            vite build (vite.config.mjs) → dist/ (emptied first)
+//   2. the embeddable parts: vite build (vite.embed.config.mjs) → dist/code-interpreter.js,
+//                          dist/embed.html and what they load (added to dist/, not emptied)
+//   3. the service worker: web/build/service-worker.mjs → dist/sw.js with the
+//                          precache manifest of everything above (last: it lists dist/)
+//   node web/build/build.mjs        (npm run build)
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function main() {
+  await build({ configFile: path.join(ROOT, 'vite.config.mjs') });
+  const embedConfig = path.join(ROOT, 'vite.embed.config.mjs');
+  if (fs.existsSync(embedConfig)) await build({ configFile: embedConfig });
+  const sw = path.join(ROOT, 'web/build/service-worker.mjs');
+  if (fs.existsSync(sw)) {
+    const { buildServiceWorker } = await import(sw);
+    await buildServiceWorker({ root: ROOT, outDir: path.join(ROOT, 'dist') });
+  }
+}
+
+main().catch((error) => {
+  console.error(error.message ?? error);
+  process.exit(1);
+});
