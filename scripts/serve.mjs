@@ -7,8 +7,11 @@
 // pages (tests/e2e/pages/).
 // Sends COOP/COEP so the page is cross-origin isolated (the sandbox's
 // interrupt buffer needs it); --no-isolation serves like a plain static host.
+// --cors adds Access-Control-Allow-Origin: * and CORP cross-origin, as a host
+// must for pages of other origins that load dist/code-interpreter.js.
+// --dist DIR serves another build (tests serve copies of dist/).
 //
-//   node scripts/serve.mjs [--port 8080] [--no-isolation]
+//   node scripts/serve.mjs [--port 8080] [--no-isolation] [--cors] [--dist DIR]
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVED = ['web', 'js_glue', 'public', 'build/wasm', 'node_modules/pyodide', 'tests/e2e/pages', 'bench/sandbox'];
-const DIST = path.join(ROOT, 'dist');
+const DEFAULT_DIST = path.join(ROOT, 'dist');
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Code Interpreter: not built</title>
 <h1>The app is not built yet</h1><p>Run <code>npm run build</code> (or <code>bash scripts/start.sh</code>), then reload.
 The developer page works without a build: <a href="web/dev/">web/dev/</a>.</p>`;
@@ -27,7 +30,15 @@ const TYPES = {
   '.py': 'text/x-python; charset=utf-8',
 };
 
-export function createServer({ isolation = true } = {}) {
+/**
+ * @param {object} [options]
+ * @param {boolean} [options.isolation] send COOP/COEP (true)
+ * @param {boolean} [options.cors]      allow every origin to load the files (false)
+ * @param {string}  [options.dist]      the built site to serve at / (dist/)
+ * @param {boolean} [options.checkout]  also serve the checkout's allowlisted folders (true)
+ */
+export function createServer({ isolation = true, cors = false, dist = DEFAULT_DIST, checkout = true } = {}) {
+  const DIST = path.resolve(dist);
   return http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let rel = decodeURIComponent(url.pathname).replace(/^\/+/, '');
@@ -35,7 +46,7 @@ export function createServer({ isolation = true } = {}) {
     if (rel === '' || rel.endsWith('/')) rel = path.posix.join(rel, 'index.html');
     // The checkout's allowlisted folders first, then the built app (dist/).
     let file = path.resolve(ROOT, rel);
-    const inChecked = SERVED.some((dir) => file.startsWith(path.join(ROOT, dir) + path.sep));
+    const inChecked = checkout && SERVED.some((dir) => file.startsWith(path.join(ROOT, dir) + path.sep));
     if (!inChecked) file = path.resolve(DIST, rel);
     const allowed = inChecked || file.startsWith(DIST + path.sep);
     if (rel === 'index.html' && !fs.existsSync(file)) {
@@ -54,6 +65,10 @@ export function createServer({ isolation = true } = {}) {
       headers['cross-origin-embedder-policy'] = 'require-corp';
       headers['cross-origin-resource-policy'] = 'same-origin';
     }
+    if (cors) {
+      headers['access-control-allow-origin'] = '*';
+      headers['cross-origin-resource-policy'] = 'cross-origin';
+    }
     res.writeHead(200, headers);
     fs.createReadStream(file).pipe(res);
   });
@@ -63,12 +78,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const port = Number(args[args.indexOf('--port') + 1] || process.env.PORT || 8080) || 8080;
   const isolation = !args.includes('--no-isolation');
+  const cors = args.includes('--cors');
+  const dist = args.includes('--dist') ? path.resolve(args[args.indexOf('--dist') + 1]) : DEFAULT_DIST;
   if (!fs.existsSync(path.join(ROOT, 'build/wasm/ci_core.wasm'))) {
     console.error('build/wasm/ci_core.wasm is missing: run "npm run build:wasm" (or bash scripts/start.sh)');
     process.exit(1);
   }
-  createServer({ isolation }).listen(port, '127.0.0.1', () => {
-    const built = fs.existsSync(path.join(DIST, 'index.html'));
+  createServer({ isolation, cors, dist }).listen(port, '127.0.0.1', () => {
+    const built = fs.existsSync(path.join(dist, 'index.html'));
     console.log(`Serving the app on http://127.0.0.1:${port}/${built ? '' : ' (not built yet: run "npm run build")'}  (cross-origin isolation ${isolation ? 'on' : 'off'})`);
     console.log(`Developer page: http://127.0.0.1:${port}/web/dev/`);
   });

@@ -32,9 +32,12 @@ export function closeServer(server) {
   });
 }
 
-/** The app server (serve.mjs's createServer), isolated (COOP/COEP) or not. */
-export async function startApp({ isolation = true } = {}) {
-  const server = createServer({ isolation });
+/**
+ * The app server (serve.mjs's createServer), isolated (COOP/COEP) or not;
+ * `dist` serves another build (a copy of dist/), `cors` lets other origins load it.
+ */
+export async function startApp({ isolation = true, cors = false, dist, checkout = true } = {}) {
+  const server = createServer({ isolation, cors, dist, checkout });
   const url = await listen(server);
   return { server, url, close: () => closeServer(server) };
 }

@@ -24,6 +24,7 @@ import { Store } from './store.mjs';
 import { DEFAULT_SETTINGS, presetById, providerConfig, probeLocalServers } from './providers.mjs';
 import { guessMediaType, saveBytes, safeFileName, zipFiles, baseName } from './files.mjs';
 import { conversationToMarkdown, notebookCodeCells } from './export.mjs';
+import { loadAppConfig } from './config.mjs';
 
 const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
 
@@ -38,6 +39,7 @@ export class AppController extends EventTarget {
    * @param {string} [options.baseURI]     where core/, pyodide/ and python/ live (document.baseURI)
    * @param {string} [options.dbName]
    * @param {boolean} [options.probeLocal] probe for Ollama / llama.cpp on first start (true)
+   * @param {object} [options.config]      the deployment config (default: config.json at baseURI, see config.mjs)
    */
   constructor(options = {}) {
     super();
@@ -82,10 +84,12 @@ export class AppController extends EventTarget {
   async init() {
     try {
       const base = this.options.baseURI;
-      const [core, store] = await Promise.all([
+      const [core, store, config] = await Promise.all([
         loadCore({ moduleUrl: new URL('core/ci_core.mjs', base).href }),
         Store.open(this.options.dbName),
+        this.options.config ?? loadAppConfig(base),
       ]);
+      this.config = config;
       this.core = core;
       this.store = store;
       const saved = await store.getSetting('settings');
@@ -96,6 +100,8 @@ export class AppController extends EventTarget {
       this.sandbox = new PythonSandbox({
         assetBaseURL: new URL('pyodide/', base),
         runnerBaseURL: new URL('python/', base),
+        ...(config.packageBaseURL ? { packageBaseURL: config.packageBaseURL } : {}),
+        ...(config.lockFileURL ? { lockFileURL: config.lockFileURL } : {}),
         onEvent: (e) => this.onSandboxEvent(e),
         onRestart: (info) => this.onSandboxRestart(info),
       });
