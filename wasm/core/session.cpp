@@ -50,6 +50,42 @@ const Json* Field(const Json& e, const char* key) {
   return it == e.end() ? nullptr : &*it;
 }
 
+// A 2xx answer with no event in it: a web page (a captive portal, a wrong
+// base URL), one JSON document (a server that does not stream, or an error
+// sent with status 200), or nothing. Retrying would get the same again, so
+// this ends the turn with what it is. nullopt: it looks like a cut stream.
+std::optional<StreamError> DescribeNonStream(const std::string& head, const std::map<std::string, std::string>& headers,
+                                             int status) {
+  std::string_view body = head;
+  if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
+  while (!body.empty() && (body.front() == ' ' || body.front() == '\n' || body.front() == '\r' || body.front() == '\t'))
+    body.remove_prefix(1);
+  std::string type;
+  for (const auto& [k, v] : headers) {
+    std::string key = k;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (key == "content-type") type = v;
+  }
+  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string where = " (HTTP " + std::to_string(status) + (type.empty() ? "" : ", " + type) + ")";
+  if (body.empty())
+    return StreamError{"empty_response", "The model endpoint answered with an empty body" + where +
+                                             ". Check the base URL and that the server supports streaming."};
+  if (body.front() == '<' || type.find("text/html") != std::string::npos)
+    return StreamError{"not_a_stream", "The model endpoint answered with a web page, not a stream of events" + where +
+                                           ". Check the base URL (it usually ends in /v1)."};
+  if (body.front() == '{' || body.front() == '[') {
+    StreamError parsed = ParseErrorBody(status, body);
+    std::string msg = "The model endpoint answered with one JSON document instead of a stream" + where;
+    if (parsed.type != "http_error") return StreamError{parsed.type, msg + ": " + parsed.message};
+    return StreamError{"not_a_stream", msg + ". The server may not support streaming."};
+  }
+  if (!type.empty() && type.find("event-stream") == std::string::npos && type.find("text/plain") == std::string::npos)
+    return StreamError{"not_a_stream", "The model endpoint answered with something that is not a stream of events" +
+                                           where + ". Check the base URL."};
+  return std::nullopt;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- config --
@@ -59,6 +95,8 @@ Json SessionLimits::ToJson() const {
               {"max_turn_tokens", max_turn_tokens},
               {"request_timeout_ms", request_timeout_ms},
               {"idle_timeout_ms", idle_timeout_ms},
+              {"max_reply_ms", max_reply_ms},
+              {"max_reply_bytes", max_reply_bytes},
               {"max_retries", max_retries},
               {"retry_base_ms", retry_base_ms},
               {"max_retry_wait_ms", max_retry_wait_ms},
@@ -82,6 +120,8 @@ SessionLimits SessionLimits::FromJson(const Json& j, const SessionLimits& base) 
   get_int("max_turn_tokens", &l.max_turn_tokens, 0, int64_t{1} << 40);
   get_int("request_timeout_ms", &l.request_timeout_ms, 1, 3600000);
   get_int("idle_timeout_ms", &l.idle_timeout_ms, 1, 3600000);
+  get_int("max_reply_ms", &l.max_reply_ms, 1, int64_t{24} * 3600000);
+  get_int("max_reply_bytes", &l.max_reply_bytes, 1024, int64_t{1} << 30);
   get_int("max_retries", &l.max_retries, 0, 20);
   get_int("retry_base_ms", &l.retry_base_ms, 0, 600000);
   get_int("max_retry_wait_ms", &l.max_retry_wait_ms, 0, 3600000);
@@ -275,8 +315,8 @@ std::optional<std::string> Session::OnLlmHeaders(const Json& e, int64_t now, Out
 std::optional<std::string> Session::OnLlmChunk(int64_t request_id, std::string_view bytes, int64_t now, Out& out) {
   if (request_id <= 0 || request_id >= next_request_id_) return "llm_chunk: unknown request_id";
   if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
-  got_bytes_ = true;
   last_activity_ms_ = now;
+  got_bytes_ = true;
   if (body_head_.size() < config_.limits.max_error_body_bytes) {
     body_head_.append(bytes.substr(0, config_.limits.max_error_body_bytes - body_head_.size()));
   }
@@ -303,11 +343,21 @@ std::optional<std::string> Session::OnLlmChunk(int64_t request_id, std::string_v
     }
     if (!joined.empty()) {
       emitted_content_ = true;
+      reply_bytes_ += joined.size();
       if (d.kind == StreamDelta::Kind::kText) out.Emit(Json{{"type", "text_delta"}, {"text", joined}});
       else if (d.kind == StreamDelta::Kind::kThinking) out.Emit(Json{{"type", "thinking_delta"}, {"text", joined}});
       else out.Emit(Json{{"type", "tool_call_delta"}, {"index", d.tool_index}, {"arguments", joined}});
     }
     i = j;
+  }
+  if (reply_bytes_ > config_.limits.max_reply_bytes) {
+    AbortCurrentRequest(out);
+    RecordPartialReply(out);
+    FailTurn("stream",
+             StreamError{"reply_too_large", "The model's reply passed " + HumanSize(config_.limits.max_reply_bytes) +
+                                                ", so it was stopped. What arrived is kept."},
+             200, now, out);
+    return std::nullopt;
   }
   if (const auto& err = decoder_->result().error) {
     StreamError e = *err;
@@ -357,6 +407,14 @@ std::optional<std::string> Session::OnLlmDone(const Json& e, int64_t now, Out& o
   }
   if (const auto& err = decoder_->result().error) {
     StreamError se = *err;
+    if (se.type == "incomplete_stream" && !emitted_content_) {
+      if (auto what = DescribeNonStream(body_head_, http_headers_, http_status_)) {
+        request_id_ = 0;
+        ClearTimer(out);
+        FailTurn("stream", *what, http_status_, now, out);
+        return std::nullopt;
+      }
+    }
     if (IsRetryableStreamError(se.type) && !emitted_content_ && retries_ < config_.limits.max_retries) {
       request_id_ = 0;
       ScheduleRetry(config_.limits.retry_base_ms << retries_, se.message, now, out);
@@ -523,20 +581,24 @@ std::optional<std::string> Session::OnTimer(const Json& e, int64_t now, Out& out
   switch (timer_purpose_) {
     case TimerPurpose::kRequest: {
       if (state_ != State::kWaitingModel) return std::nullopt;
-      // One timer covers both deadlines; chunks only move last_activity_ms_,
-      // so a live stream costs no timer actions.
-      int64_t limit = got_bytes_ ? config_.limits.idle_timeout_ms : config_.limits.request_timeout_ms;
-      int64_t since = got_bytes_ ? last_activity_ms_ : request_sent_ms_;
-      int64_t elapsed = now - since;
-      if (elapsed < limit) {
-        SetTimer(TimerPurpose::kRequest, limit - elapsed, out);
+      // One timer covers every deadline (first byte, stream idle, whole
+      // reply); chunks only move last_activity_ms_, so a live stream costs no
+      // timer actions: the timer re-arms itself when it fires early.
+      int64_t deadline = RequestDeadline();
+      if (now < deadline) {
+        ArmRequestTimer(now, out);
         return std::nullopt;
       }
       AbortCurrentRequest(out);
       RecordPartialReply(out);
+      bool too_long = now >= request_sent_ms_ + config_.limits.max_reply_ms;
+      int64_t limit = got_bytes_ ? config_.limits.idle_timeout_ms : config_.limits.request_timeout_ms;
       std::string secs = std::to_string(limit / 1000);
-      std::string msg = got_bytes_ ? "The model's stream stalled: no data for " + secs + " s. What arrived is kept."
-                                   : "The model did not start answering within " + secs + " s.";
+      std::string msg = too_long ? "The model's answer took longer than " +
+                                       std::to_string(config_.limits.max_reply_ms / 1000) +
+                                       " s, so it was stopped. What arrived is kept."
+                        : got_bytes_ ? "The model's stream stalled: no data for " + secs + " s. What arrived is kept."
+                                     : "The model did not start answering within " + secs + " s.";
       FailTurn("timeout", StreamError{"timeout", msg}, 0, now, out);
       return std::nullopt;
     }
@@ -644,6 +706,7 @@ void Session::SendModelRequest(int64_t now, Out& out) {
   body_head_.clear();
   got_bytes_ = false;
   emitted_content_ = false;
+  reply_bytes_ = 0;
   request_sent_ms_ = now;
   last_activity_ms_ = now;
   Json headers = Json::object();
@@ -658,7 +721,7 @@ void Session::SendModelRequest(int64_t now, Out& out) {
                   {"body", req.body},
                   {"auth", auth}});
   state_ = State::kWaitingModel;
-  SetTimer(TimerPurpose::kRequest, config_.limits.request_timeout_ms, out);
+  ArmRequestTimer(now, out);
   out.Emit(Json{{"type", "model_request"}, {"request_id", request_id_}, {"step", steps_}, {"attempt", retries_ + 1}});
 }
 
@@ -711,6 +774,8 @@ void Session::FinishModelReply(int64_t now, Out& out) {
   if (pending_execs_.empty()) {
     if (r.finish_reason == "length" || r.finish_reason == "max_tokens")
       AddNotice("warning", "The reply was cut off at the model's output token limit.", out);
+    else if (!has_content)
+      AddNotice("warning", "The model sent an empty reply. Ask again, or try another model.", out);
     EndTurn("completed", now, out);
     return;
   }
@@ -868,6 +933,19 @@ void Session::RecordPartialReply(Out& out) {
   entry.usage = r.usage;
   conversation_.entries.push_back(std::move(entry));
   out.dirty = true;
+}
+
+int64_t Session::RequestDeadline() const {
+  int64_t first_or_idle = got_bytes_ ? last_activity_ms_ + config_.limits.idle_timeout_ms
+                                     : request_sent_ms_ + config_.limits.request_timeout_ms;
+  return std::min(first_or_idle, request_sent_ms_ + config_.limits.max_reply_ms);
+}
+
+// Never longer than the idle timeout: a stall right after the first byte is
+// then seen on time although chunks never touch the timer (it re-arms itself
+// for what is left when it fires early).
+void Session::ArmRequestTimer(int64_t now, Out& out) {
+  SetTimer(TimerPurpose::kRequest, std::min(RequestDeadline() - now, config_.limits.idle_timeout_ms), out);
 }
 
 void Session::AbortCurrentRequest(Out& out) {

@@ -53,6 +53,8 @@ struct SessionLimits {
   int64_t max_turn_tokens = 0;           // input + output tokens per turn (provider's usage); 0: no limit
   int64_t request_timeout_ms = 120000;   // request sent → first byte
   int64_t idle_timeout_ms = 60000;       // longest silence inside a stream
+  int64_t max_reply_ms = 600000;         // request sent → end of stream (keep-alives can't hold a turn forever)
+  size_t max_reply_bytes = 1 << 20;      // text + thinking + tool arguments of one reply
   int max_retries = 3;                   // on 408/409/429/5xx/529 and overloaded errors
   int64_t retry_base_ms = 1000;          // backoff: base * 2^attempt
   int64_t max_retry_wait_ms = 60000;     // a longer Retry-After ends the turn instead
@@ -154,6 +156,8 @@ class Session {
   void RecordPartialReply(Out& out);
   void AbortCurrentRequest(Out& out);
   int64_t SetTimer(TimerPurpose purpose, int64_t delay_ms, Out& out);
+  int64_t RequestDeadline() const;
+  void ArmRequestTimer(int64_t now, Out& out);  // when the request in flight times out (first byte, idle, whole reply)
   void ClearTimer(Out& out);
 
   ChatRequest BuildChat() const;
@@ -183,6 +187,7 @@ class Session {
   int64_t last_activity_ms_ = 0;
   bool got_bytes_ = false;
   bool emitted_content_ = false;
+  size_t reply_bytes_ = 0;  // content decoded from the current reply (max_reply_bytes)
 
   // Executions.
   std::deque<PendingExec> pending_execs_;
