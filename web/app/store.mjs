@@ -118,3 +118,72 @@ export class Store {
 
   close() { this.db.close(); }
 }
+
+/**
+ * The same API as Store, kept in memory only: for embeds (<code-interpreter
+ * no-persist>, embed.html), whose conversations and keys must neither outlive
+ * the page nor mix with the app's own stored ones. Values are structured-
+ * cloned in and out, as IndexedDB would.
+ */
+export class MemoryStore {
+  constructor() {
+    this.conversations = new Map();
+    this.states = new Map();
+    this.files = new Map(); // id → Map(path → bytes)
+    this.settings = new Map();
+    this.keys = new Map();
+  }
+
+  static async open() { return new MemoryStore(); }
+
+  async listConversations() {
+    return [...this.conversations.values()].map((m) => ({ ...m })).sort((a, b) => b.updated_ms - a.updated_ms);
+  }
+
+  async saveSnapshot(id, { state, files }) {
+    const now = Date.now();
+    const meta = { ...(this.conversations.get(id) ?? { id, title: '', custom_title: false, created_ms: now }) };
+    if (!meta.custom_title) meta.title = state?.conversation?.title || meta.title || firstCodeLine(state);
+    meta.updated_ms = now;
+    const bytes = new Map(this.files.get(id) ?? []);
+    for (const path of files.delete) bytes.delete(path);
+    for (const f of files.write) bytes.set(f.path, f.bytes.slice());
+    this.conversations.set(id, meta);
+    this.states.set(id, structuredClone(state));
+    this.files.set(id, bytes);
+    return { ...meta };
+  }
+
+  async loadConversation(id) {
+    const meta = this.conversations.get(id);
+    const state = this.states.get(id);
+    if (!meta || !state) return null;
+    const files = {};
+    for (const [path, bytes] of this.files.get(id) ?? []) files[path] = bytes.slice();
+    return { meta: { ...meta }, state: structuredClone(state), files };
+  }
+
+  async renameConversation(id, title) {
+    const meta = this.conversations.get(id);
+    if (!meta) return undefined;
+    Object.assign(meta, { title, custom_title: true });
+    return { ...meta };
+  }
+
+  async deleteConversation(id) {
+    this.conversations.delete(id);
+    this.states.delete(id);
+    this.files.delete(id);
+  }
+
+  async getSetting(key) { return structuredClone(this.settings.get(key)); }
+  async setSetting(key, value) { this.settings.set(key, structuredClone(value)); }
+
+  async getKey(provider) { return this.keys.get(provider); }
+  async setKey(provider, key) {
+    if (key) this.keys.set(provider, key);
+    else this.keys.delete(provider);
+  }
+
+  close() {}
+}

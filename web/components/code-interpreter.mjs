@@ -2,15 +2,28 @@
 // one as .app), lays out the conversation list, the chat + input box and
 // the files panel, and routes UI events to the controller. Uploads come
 // from the button, drag and drop anywhere on the app, and paste.
+//
+// Embedding (web/embed/README.md): attributes provider, base-url, model,
+// system-prompt (settings that win over the saved ones, never saved),
+// compact (no conversation list), no-persist (conversations in memory, not
+// IndexedDB), asset-base (where core/, pyodide/, python/ live; default
+// CodeInterpreter.assetBase, set by dist/code-interpreter.js to its own
+// folder, else document.baseURI); the property apiKey (never an attribute:
+// keys stay out of the DOM); methods addFile, readFile, listFiles, send,
+// runCode, cancel; DOM events (bubbling, composed, plain data in detail):
+// ci-event (every public event, web/embed/events.mjs), ci-message, ci-cell,
+// ci-file, ci-turn, ci-error, ci-ready.
 import { LitElement, html, css, nothing } from 'lit';
 import { tokens, base } from './theme.mjs';
 import { icon } from './icons.mjs';
 import { AppController } from '../app/controller.mjs';
+import { fromCoreEvent, fromSandboxEvent, domEventName } from '../embed/events.mjs';
 import './ci-sidebar.mjs';
 import './ci-chat.mjs';
 import './ci-composer.mjs';
 import './ci-files.mjs';
 import './ci-settings.mjs';
+import './ci-pwa-status.mjs';
 
 const WIDE = '(min-width: 1100px)';
 
@@ -21,7 +34,16 @@ export class CodeInterpreter extends LitElement {
     filesOpen: { state: true },
     dragging: { state: true },
     mode: { state: true },
+    provider: { type: String },
+    baseUrl: { type: String, attribute: 'base-url' },
+    model: { type: String },
+    systemPrompt: { type: String, attribute: 'system-prompt' },
+    compact: { type: Boolean },
+    noPersist: { type: Boolean, attribute: 'no-persist' },
   };
+
+  /** Where core/, pyodide/ and python/ are (dist/code-interpreter.js sets it to its folder); null: document.baseURI. */
+  static assetBase = null;
 
   static styles = [tokens, base, css`
     :host { display: block; height: 100dvh; background: var(--ci-bg); overflow: hidden; }
@@ -42,7 +64,8 @@ export class CodeInterpreter extends LitElement {
     details.menu summary:hover { background: var(--ci-bg-sunk); }
     details.menu .items { position: absolute; right: 0; top: calc(100% + 4px); z-index: 20; background: var(--ci-bg); border: 1px solid var(--ci-border); border-radius: 10px; box-shadow: var(--ci-shadow); padding: 0.3rem; display: grid; min-width: 13rem; }
     details.menu .items button { border: 0; justify-content: flex-start; width: 100%; padding: 0.5rem 0.6rem; }
-    .toasts { position: fixed; right: 1rem; bottom: 1rem; display: grid; gap: 0.5rem; z-index: 50; max-width: min(26rem, calc(100vw - 2rem)); }
+    :host([compact]) ci-sidebar, :host([compact]) .sidebar-toggle { display: none !important; }
+    .toasts { position: absolute; right: 1rem; bottom: 1rem; display: grid; gap: 0.5rem; z-index: 50; max-width: min(26rem, calc(100vw - 2rem)); }
     .toast { display: flex; gap: 0.5rem; align-items: flex-start; padding: 0.65rem 0.5rem 0.65rem 0.85rem; border-radius: 10px; box-shadow: var(--ci-shadow); background: var(--ci-bg); border: 1px solid var(--ci-border); font-size: 0.875rem; line-height: 1.45; }
     .toast.error { border-color: color-mix(in srgb, var(--ci-danger) 40%, transparent); color: var(--ci-danger); background: var(--ci-danger-soft); }
     .toast.warning { color: var(--ci-warn); background: var(--ci-warn-soft); }
@@ -78,12 +101,12 @@ export class CodeInterpreter extends LitElement {
 
   connectedCallback() {
     super.connectedCallback();
-    if (!this.app) {
-      this.app = new AppController();
-      this.app.init();
+    // One microtask later: the module that imported this one (the embed
+    // entry) may still set CodeInterpreter.assetBase in the same evaluation.
+    if (!this.attached) {
+      this.attached = true;
+      queueMicrotask(() => this.attachApp());
     }
-    this.app.addEventListener('change', () => { this.tick += 1; });
-    this.app.addEventListener('open-settings', () => this.openSettings());
     document.addEventListener('keydown', this.onKey);
     document.addEventListener('paste', this.onPaste);
     // Crossing to a narrow screen turns the side panels into closed drawers.
@@ -94,6 +117,128 @@ export class CodeInterpreter extends LitElement {
     };
   }
 
+  /** Creates the controller (unless given as .app) and listens to it. Once. */
+  attachApp() {
+    // A key set on the element before this class was defined is an own property: take it over.
+    if (Object.prototype.hasOwnProperty.call(this, 'apiKey')) {
+      const key = this.apiKey;
+      delete this.apiKey;
+      this.apiKey = key;
+    }
+    if (this.compact) this.filesOpen = false; // an embedded element is narrow: open panels on demand
+    if (!this.app) {
+      const base = this.getAttribute('asset-base') || CodeInterpreter.assetBase || document.baseURI;
+      this.app = new AppController({
+        baseURI: new URL(base, document.baseURI).href,
+        ...(this.noPersist ? { persist: false, probeLocal: false } : {}),
+        overrides: this.overrides(),
+        apiKey: this.pendingKey,
+      });
+      this.lastOverrides = JSON.stringify(this.overrides() ?? {});
+      this.keyDirty = false;
+      this.app.init();
+    }
+    this.app.addEventListener('change', () => {
+      this.tick += 1;
+      if (this.app.vm.phase !== 'loading' && !this.settled) {
+        this.settled = true;
+        this.readyResolve?.(this.app.vm.phase === 'ready');
+        if (this.app.vm.phase === 'ready') {
+          this.syncSettings();
+          this.fire('ci-ready', { python: this.app.vm.python.state });
+        }
+      }
+    });
+    this.app.addEventListener('open-settings', () => this.openSettings());
+    this.app.addEventListener('core-event', (e) => this.relay(fromCoreEvent(e.detail)));
+    this.app.addEventListener('sandbox-event', (e) => this.relay(fromSandboxEvent(e.detail)));
+  }
+
+  // ------------------------------------------------------- embedding API
+
+  /** Settings from the attributes (only those set). */
+  overrides() {
+    const o = {};
+    if (this.provider) o.preset = this.provider;
+    if (this.baseUrl) o.baseUrl = this.baseUrl;
+    if (this.model) o.model = this.model;
+    if (this.systemPrompt != null) o.systemPromptExtra = this.systemPrompt;
+    return Object.keys(o).length ? o : undefined;
+  }
+
+  updated(changed) {
+    super.updated?.(changed);
+    this.syncSettings();
+  }
+
+  /** Applies changed attributes (and a new apiKey) once the app is ready. */
+  syncSettings() {
+    if (this.app?.vm.phase !== 'ready') return;
+    const o = JSON.stringify(this.overrides() ?? {});
+    if (o === this.lastOverrides && !this.keyDirty) return;
+    this.lastOverrides = o;
+    const key = this.keyDirty ? this.pendingKey : undefined;
+    this.keyDirty = false;
+    this.app.applyOverrides(JSON.parse(o), key);
+  }
+
+  /** The API key for the provider the attributes name. A property only: keys must not sit in the DOM. */
+  set apiKey(key) {
+    this.pendingKey = String(key ?? '');
+    this.keyDirty = true;
+    this.syncSettings();
+  }
+
+  get apiKey() { return undefined; } // write-only
+
+  /** Resolves true when the app is ready (false if it failed to start). */
+  get ready() {
+    this.readyPromise ??= new Promise((resolve) => {
+      this.readyResolve = resolve;
+      if (this.settled) resolve(this.app.vm.phase === 'ready');
+    });
+    return this.readyPromise;
+  }
+
+  fire(name, detail) {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+
+  relay(event) {
+    if (!event) return;
+    const name = domEventName(event);
+    if (name) this.fire(name, structuredClone(event));
+    this.fire('ci-event', event);
+  }
+
+  /** Adds a file to /mnt/data of the open conversation. data: Uint8Array | ArrayBuffer | Blob | File | string. */
+  async addFile(name, data) {
+    if (!(await this.ready)) throw new Error('Code Interpreter did not start');
+    await this.app.upload([new File([data], String(name), data instanceof Blob ? { type: data.type } : {})]);
+    return this.app.vm.files.find((f) => f.path === String(name)) ?? null;
+  }
+
+  /** A copy of a file's bytes (Uint8Array), or null. */
+  readFile(path) {
+    const bytes = this.app?.readFile(path);
+    return bytes ? bytes.slice() : null;
+  }
+
+  listFiles() { return structuredClone(this.app?.vm.files ?? []); }
+
+  /** Sends a message as if typed; returns false when refused (no model set, a turn runs). */
+  async send(text) {
+    if (!(await this.ready)) return false;
+    return this.app.ask(String(text));
+  }
+
+  async runCode(code) {
+    if (!(await this.ready)) return false;
+    return this.app.runCode(String(code));
+  }
+
+  cancel() { this.app?.stop(); }
+
   disconnectedCallback() {
     super.disconnectedCallback();
     document.removeEventListener('keydown', this.onKey);
@@ -102,8 +247,18 @@ export class CodeInterpreter extends LitElement {
 
   get narrow() { return !matchMedia(WIDE).matches; }
 
+  /** Embedded in another page (code-interpreter.js or asset-base): keys and paste act only inside the element. */
+  get embedded() { return !!CodeInterpreter.assetBase || this.hasAttribute('asset-base'); }
+
+  /** Does a document-level key/paste event belong to this element? The full-page app also takes them with nothing focused. */
+  owns(e) {
+    if (e.composedPath().includes(this)) return true;
+    const active = document.activeElement;
+    return !this.embedded && (!active || active === document.body);
+  }
+
   onKey(e) {
-    if (e.key === 'Escape' && !e.defaultPrevented) {
+    if (e.key === 'Escape' && !e.defaultPrevented && this.app && this.owns(e)) {
       if (this.renderRoot.querySelector('ci-settings')?.dialog?.open) return;
       if (this.app.vm.running) {
         e.preventDefault();
@@ -117,7 +272,7 @@ export class CodeInterpreter extends LitElement {
 
   onPaste(e) {
     const files = [...(e.clipboardData?.files ?? [])];
-    if (!files.length) return;
+    if (!files.length || !this.owns(e)) return;
     e.preventDefault();
     this.upload(files);
   }
@@ -186,9 +341,10 @@ export class CodeInterpreter extends LitElement {
         @close-sidebar=${() => { this.sidebarOpen = false; }} @navigated=${() => { if (this.narrow) this.sidebarOpen = false; }}></ci-sidebar>
       <main>
         <header class="bar">
-          <button type="button" class="icon" aria-label=${this.sidebarOpen ? 'Hide conversations' : 'Show conversations'} aria-expanded=${String(this.sidebarOpen)}
+          <button type="button" class="icon sidebar-toggle" aria-label=${this.sidebarOpen ? 'Hide conversations' : 'Show conversations'} aria-expanded=${String(this.sidebarOpen)}
             @click=${() => { this.sidebarOpen = !this.sidebarOpen; }}>${icon('menu', 18)}</button>
           <h1>${vm.title || vm.conversations.find((c) => c.id === vm.currentId)?.title || 'New conversation'}</h1>
+          <ci-pwa-status .app=${app} .tick=${this.tick}></ci-pwa-status>
           <button type="button" aria-label="Files" aria-expanded=${String(this.filesOpen)} @click=${() => { this.filesOpen = !this.filesOpen; }}>${icon('folder')} <span class="label">Files</span>${vm.files.length ? html` <span class="count">${vm.files.length}</span>` : nothing}</button>
           <details class="menu">
             <summary aria-label="Export or import">${icon('share')} <span class="label">Export</span></summary>
