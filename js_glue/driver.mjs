@@ -72,6 +72,7 @@ export class Driver {
   }
 
   close() {
+    if (!this.closed) this.flushPersist();
     this.closed = true;
     for (const c of this.requests.values()) c.abort();
     for (const t of this.timers.values()) clearTimeout(t);
@@ -217,15 +218,36 @@ export class Driver {
     this.send(event, blobs);
   }
 
-  async persist(action) {
-    if (!this.options.onPersist) return;
+  // Persist actions are coalesced and done in a task of their own: the
+  // snapshot serializes the whole conversation (megabytes with long outputs),
+  // which must not lengthen the task that handled the event (a run's end, a
+  // stream chunk). The last action per file wins. close() flushes, so
+  // nothing is lost when a conversation is closed right after a change.
+  persist(action) {
+    if (!this.options.onPersist || this.closed) return;
+    this.pendingPersist ??= new Map();
+    for (const path of action.files.write) this.pendingPersist.set(path, 'write');
+    for (const path of action.files.delete) this.pendingPersist.set(path, 'delete');
+    this.persistTimer ??= setTimeout(() => this.flushPersist(), 0);
+  }
+
+  /** Saves what persist() queued, now. Returns onPersist's promise (or undefined when nothing was queued). */
+  flushPersist() {
+    clearTimeout(this.persistTimer);
+    this.persistTimer = null;
+    const pending = this.pendingPersist;
+    this.pendingPersist = null;
+    if (!pending) return undefined;
+    const write = [];
+    const del = [];
+    for (const [path, op] of pending) (op === 'write' ? write : del).push(path);
     const snapshot = {
       state: this.session.serialize(),
       files: {
-        write: action.files.write.map((path) => ({ path, bytes: this.session.readFile(path) })).filter((f) => f.bytes),
-        delete: action.files.delete,
+        write: write.map((path) => ({ path, bytes: this.session.readFile(path) })).filter((f) => f.bytes),
+        delete: del,
       },
     };
-    await this.options.onPersist(snapshot);
+    return this.options.onPersist(snapshot);
   }
 }

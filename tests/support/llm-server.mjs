@@ -12,7 +12,27 @@
 //     status?, error?: {type, message}, headers?,               // an HTTP error instead
 //     body?: string,                                            // raw body, sent as is
 //     delay_ms?: per-event delay, cut_after?: events before the connection is cut,
-//     hang?: true (headers, then nothing) }
+//     hang?: true (headers, then nothing),
+//     raw?: RawResponse }                                        // any bytes, see below
+//
+// A raw step sends exactly what it says, for hostile-endpoint tests
+// (tests/security/hostile-streams.mjs):
+//   raw: { status?: 200, headers?: { 'content-type': 'text/event-stream' }  // as given, CORS added
+//          body?: string | Uint8Array,                       // the bytes (strings as UTF-8)
+//          splits?: [offset, …] | chunk_size?: n,            // one write per piece (Nagle off)
+//          delay_ms?: 0,                                     // pause after each piece
+//          cut_at?: offset,                                  // destroy the socket after this many body bytes
+//          generate?: { bytes, piece, prefix?, suffix? },    // a huge body made on the fly: prefix,
+//                                                            // piece repeated up to `bytes`, suffix
+//                                                            // (never held in memory; waits on drain)
+//          after?: 'end' | 'cut' | 'hang' | { repeat, interval_ms?, max_ms? } }
+//                 // then: end the response (default), destroy the socket, keep it open with no
+//                 // bytes, or keep writing `repeat` (until the client goes away or max_ms)
+//   The request's record gets `response: { bytes_sent, last_write_ms, client_closed, ended_ms }`.
+//
+// startLlmServer({ respond(record) }) answers each model request with the
+// step respond() returns (undefined: the queue as usual), e.g. to pick the
+// reply from the request's content.
 //
 // Scenario files (tests/scenarios/*.json) hold such steps for a whole
 // conversation: { "description": "...", "steps": [step, …] }. For easier
@@ -141,7 +161,7 @@ function errorBody(format, status, error) {
  * @param {() => object[] | null} [options.onEmpty] called when a model request finds the queue
  *   empty: steps to queue (e.g. the scenario again), or null for the "no reply left" 500
  */
-export async function startLlmServer({ cors = true, port: wantPort = 0, host = '127.0.0.1', onEmpty = null } = {}) {
+export async function startLlmServer({ cors = true, port: wantPort = 0, host = '127.0.0.1', onEmpty = null, respond = null } = {}) {
   const queue = [];
   const requests = [];
   const sockets = new Set();
@@ -172,8 +192,15 @@ export async function startLlmServer({ cors = true, port: wantPort = 0, host = '
       res.end('not found');
       return;
     }
-    if (!queue.length && onEmpty) queue.push(...(onEmpty() ?? []));
-    const step = queue.shift() ?? { status: 500, error: { type: 'server_error', message: 'scripted server: no reply left in the scenario' } };
+    let step = respond ? respond(record) : undefined;
+    if (step === undefined) {
+      if (!queue.length && onEmpty) queue.push(...(onEmpty() ?? []));
+      step = queue.shift() ?? { status: 500, error: { type: 'server_error', message: 'scripted server: no reply left in the scenario' } };
+    }
+    if (step.raw) {
+      await sendRaw(req, res, step.raw, corsHeaders, record);
+      return;
+    }
     if (step.status && step.status !== 200) {
       res.writeHead(step.status, { 'content-type': 'application/json', ...corsHeaders, ...step.headers });
       res.end(step.body ?? errorBody(format, step.status, step.error ?? { type: 'error', message: 'error' }));
@@ -217,6 +244,112 @@ export async function startLlmServer({ cors = true, port: wantPort = 0, host = '
       return new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+const toBuffer = (v) => (v === undefined ? Buffer.alloc(0) : typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer ? v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) : v));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The pieces of a raw body: at the given offsets, or every chunk_size bytes, or whole. */
+function rawPieces(body, { splits, chunk_size: size }) {
+  if (size) {
+    const out = [];
+    for (let i = 0; i < body.length; i += size) out.push(body.subarray(i, i + size));
+    return out;
+  }
+  if (splits?.length) {
+    const cuts = [...new Set(splits.filter((o) => o > 0 && o < body.length))].sort((a, b) => a - b);
+    const out = [];
+    let at = 0;
+    for (const c of cuts) {
+      out.push(body.subarray(at, c));
+      at = c;
+    }
+    out.push(body.subarray(at));
+    return out;
+  }
+  return body.length ? [body] : [];
+}
+
+/** Sends a raw step (see the opening comment); records what was sent in record.response. */
+async function sendRaw(req, res, raw, corsHeaders, record) {
+  const info = { bytes_sent: 0, last_write_ms: Date.now(), client_closed: false, ended_ms: 0 };
+  record.response = info;
+  const socket = res.socket;
+  socket.setNoDelay(true); // one write, one TCP segment (as far as the kernel goes)
+  let gone = false;
+  res.on('close', () => {
+    if (!res.writableFinished) info.client_closed = !info.ended_ms;
+    gone = true;
+  });
+  const write = async (buf) => {
+    if (gone || !buf.length) return !gone;
+    const ok = res.write(buf);
+    info.bytes_sent += buf.length;
+    info.last_write_ms = Date.now();
+    if (!ok && !gone) {
+      await new Promise((r) => {
+        const done = () => { res.off('drain', done); res.off('close', done); r(); };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+    return !gone;
+  };
+  const cut = () => {
+    info.ended_ms = Date.now();
+    socket.destroy();
+  };
+  res.writeHead(raw.status ?? 200, { ...(raw.headers ?? { 'content-type': 'text/event-stream' }), ...corsHeaders });
+  res.flushHeaders();
+  info.last_write_ms = Date.now();
+
+  let sent = 0;
+  const pieces = raw.generate ? null : rawPieces(toBuffer(raw.body), raw);
+  if (pieces) {
+    for (const piece of pieces) {
+      let p = piece;
+      if (raw.cut_at !== undefined && sent + p.length > raw.cut_at) p = p.subarray(0, raw.cut_at - sent);
+      if (!(await write(p))) return;
+      sent += p.length;
+      if (raw.cut_at !== undefined && sent >= raw.cut_at) {
+        await sleep(Math.max(raw.delay_ms ?? 0, 100)); // let the bytes arrive before the reset
+        cut();
+        return;
+      }
+      if (raw.delay_ms) await sleep(raw.delay_ms);
+    }
+  } else {
+    // A huge body made on the fly: a few MB per batch of writes, waiting on drain.
+    const g = raw.generate;
+    if (!(await write(toBuffer(g.prefix)))) return;
+    const piece = toBuffer(g.piece);
+    const batch = Buffer.concat(Array(Math.max(1, Math.floor((1 << 20) / piece.length))).fill(piece));
+    let left = g.bytes;
+    while (left > 0) {
+      const b = batch.subarray(0, Math.min(left, batch.length));
+      if (!(await write(b))) return;
+      left -= b.length;
+    }
+    if (!(await write(toBuffer(g.suffix)))) return;
+  }
+  const after = raw.after ?? 'end';
+  if (after === 'end') {
+    res.end(() => { info.ended_ms = Date.now(); });
+  } else if (after === 'cut') {
+    await sleep(100);
+    cut();
+  } else if (after === 'hang') {
+    // Headers (and maybe a body) sent; nothing more, connection kept open.
+  } else {
+    const buf = toBuffer(after.repeat);
+    const stopAt = Date.now() + (after.max_ms ?? 120000);
+    while (!gone && Date.now() < stopAt) {
+      if (!(await write(buf))) return;
+      if (after.interval_ms) await sleep(after.interval_ms);
+      else await new Promise((r) => setImmediate(r));
+    }
+    if (!gone) cut();
+  }
 }
 
 function safeJson(text) {

@@ -33,7 +33,9 @@ struct SseEvent {
 
 class SseDecoder {
  public:
-  static constexpr size_t kDefaultMaxBufferedBytes = 16u << 20;
+  // 4 MiB: far above any real event (a reply is capped at 1 MiB of content,
+  // see SessionLimits), low enough that an endless line costs little memory.
+  static constexpr size_t kDefaultMaxBufferedBytes = 4u << 20;
   explicit SseDecoder(size_t max_buffered_bytes = kDefaultMaxBufferedBytes);
 
   // Appends complete events to *out. Returns false when the decoder has

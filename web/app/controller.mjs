@@ -20,11 +20,18 @@
 import { loadCore } from '../../js_glue/core.mjs';
 import { Driver } from '../../js_glue/driver.mjs';
 import { PythonSandbox } from '../../js_glue/sandbox/python-sandbox.mjs';
-import { Store } from './store.mjs';
-import { DEFAULT_SETTINGS, presetById, providerConfig, probeLocalServers } from './providers.mjs';
+import { Store, MemoryStore } from './store.mjs';
+import { DEFAULT_SETTINGS, presetById, providerConfig, probeLocalServers, originOf } from './providers.mjs';
 import { guessMediaType, saveBytes, safeFileName, zipFiles, baseName } from './files.mjs';
 import { conversationToMarkdown, notebookCodeCells } from './export.mjs';
 import { loadAppConfig } from './config.mjs';
+import { ConnectPolicy } from './csp.mjs';
+
+// stdout + stderr kept per run. Every byte is stored in the conversation,
+// saved, and read back on each refresh; at the end of a run the whole output
+// crosses into the core in one main-thread task (~50 ms per MB here), so 1 MB
+// keeps a print flood from freezing the page (tests/security/dos.test.mjs).
+export const OUTPUT_LIMIT_BYTES = 1_000_000;
 
 const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
 
@@ -40,6 +47,9 @@ export class AppController extends EventTarget {
    * @param {string} [options.dbName]
    * @param {boolean} [options.probeLocal] probe for Ollama / llama.cpp on first start (true)
    * @param {object} [options.config]      the deployment config (default: config.json at baseURI, see config.mjs)
+   * @param {boolean} [options.persist]    false: conversations, settings and keys in memory only (embeds)
+   * @param {object} [options.overrides]   settings set by an embedder ({preset, baseUrl, format, model, systemPromptExtra}), not saved
+   * @param {string} [options.apiKey]      the embedder's key for the overridden preset (memory only)
    */
   constructor(options = {}) {
     super();
@@ -55,6 +65,10 @@ export class AppController extends EventTarget {
     this.suppressRestart = false;
     this.needsRestartNotice = false;
     this.keys = {};
+    // preset → the origin its key was entered for (not a secret: kept with the
+    // settings). A key goes only there: moving the base URL to another origin
+    // does not take the key along (tests/security/escape.test.mjs).
+    this.keyOrigins = {};
     this.vm = {
       phase: 'loading', // loading | ready | failed
       fatal: '',
@@ -86,7 +100,7 @@ export class AppController extends EventTarget {
       const base = this.options.baseURI;
       const [core, store, config] = await Promise.all([
         loadCore({ moduleUrl: new URL('core/ci_core.mjs', base).href }),
-        Store.open(this.options.dbName),
+        this.options.persist === false ? MemoryStore.open() : Store.open(this.options.dbName),
         this.options.config ?? loadAppConfig(base),
       ]);
       this.config = config;
@@ -96,15 +110,24 @@ export class AppController extends EventTarget {
       this.vm.firstStart = !saved;
       this.vm.settings = { ...DEFAULT_SETTINGS, ...(saved ?? {}) };
       this.keys[this.vm.settings.preset] = (await store.getKey(this.vm.settings.preset)) ?? '';
-      this.vm.hasKey = !!this.keys[this.vm.settings.preset];
+      this.keyOrigins = (await store.getSetting('keyOrigins')) ?? {};
+      if (this.keys[this.vm.settings.preset] && !this.keyOrigins[this.vm.settings.preset]) {
+        // A key saved before origins were recorded: bound to where it is used now.
+        this.keyOrigins[this.vm.settings.preset] = originOf(this.vm.settings.baseUrl);
+        await store.setSetting('keyOrigins', this.keyOrigins);
+      }
+      this.vm.hasKey = !!this.usableKey(this.vm.settings.preset);
+      if (this.options.overrides || this.options.apiKey !== undefined) this.applyOverrides(this.options.overrides ?? {}, this.options.apiKey);
       this.sandbox = new PythonSandbox({
         assetBaseURL: new URL('pyodide/', base),
         runnerBaseURL: new URL('python/', base),
         ...(config.packageBaseURL ? { packageBaseURL: config.packageBaseURL } : {}),
         ...(config.lockFileURL ? { lockFileURL: config.lockFileURL } : {}),
+        outputLimitBytes: OUTPUT_LIMIT_BYTES,
         onEvent: (e) => this.onSandboxEvent(e),
         onRestart: (info) => this.onSandboxRestart(info),
       });
+      if (!this.vm.firstStart) this.applyConnectPolicy(); // before any request to the endpoint or for packages
       this.vm.conversations = await store.listConversations();
       const last = await store.getSetting('current');
       if (last && this.vm.conversations.some((c) => c.id === last)) await this.open(last);
@@ -114,6 +137,10 @@ export class AppController extends EventTarget {
       }
       this.vm.phase = 'ready';
       this.changed('all');
+      if (await store.getSetting('reopenSettings')) { // saved an endpoint on a new origin, then reloaded
+        await store.setSetting('reopenSettings', false);
+        this.dispatchEvent(new CustomEvent('open-settings'));
+      }
       this.startPython();
       this.refreshStorage();
       if (this.vm.firstStart && this.options.probeLocal) this.probeLocal();
@@ -173,6 +200,8 @@ export class AppController extends EventTarget {
   }
 
   onEmit(event) {
+    // For embedders (<code-interpreter>'s ci-* DOM events): the core's event as it is.
+    this.dispatchEvent(new CustomEvent('core-event', { detail: event }));
     const vm = this.vm;
     switch (event.type) {
       case 'turn_started':
@@ -203,18 +232,18 @@ export class AppController extends EventTarget {
         break;
       case 'assistant_message':
         vm.streaming = null;
-        this.refreshItems();
+        this.refreshItemsSoon();
         break;
       case 'cell_started':
         vm.streaming = null;
         vm.live.set(event.exec_id, { stdout: '', stderr: '', outputs: [], packages: [] });
         vm.activity = 'Running Python…';
         this.sandboxUsedBy = vm.currentId;
-        this.refreshItems();
+        this.refreshItemsSoon();
         break;
       case 'cell_finished':
         vm.live.delete(event.exec.exec_id);
-        this.refreshItems();
+        this.refreshItemsSoon();
         this.refreshFiles();
         break;
       case 'file_changed':
@@ -231,18 +260,18 @@ export class AppController extends EventTarget {
       case 'usage':
         break;
       case 'notice':
-        this.refreshItems();
+        this.refreshItemsSoon();
         break;
       case 'error':
         if (event.error.kind === 'file') this.toast(event.error.message);
-        else this.refreshItems();
+        else this.refreshItemsSoon();
         break;
       case 'turn_done':
         vm.running = false;
         vm.streaming = null;
         vm.activity = '';
         vm.live.clear();
-        this.refreshItems();
+        this.refreshItemsSoon();
         if (event.reason === 'cancelled') this.runQueue = [];
         if (this.pendingConfigure) this.configure();
         this.runNextQueued();
@@ -253,6 +282,7 @@ export class AppController extends EventTarget {
   }
 
   onSandboxEvent(event) {
+    this.dispatchEvent(new CustomEvent('sandbox-event', { detail: event }));
     const live = this.vm.live.get(event.exec_id);
     if (event.type === 'package') {
       const py = this.vm.python;
@@ -264,7 +294,15 @@ export class AppController extends EventTarget {
     if (event.type === 'stdout' || event.type === 'stderr') live[event.type] += event.text;
     else if (event.type === 'output') live.outputs.push({ mime: event.mime, data: event.data });
     else if (event.type === 'package') live.packages.push(event);
-    this.changed('live');
+    // One re-render per frame at most, however fast output arrives (a print
+    // flood sends a batch every 50 ms; each render lays out the live text).
+    if (!this.liveFrame) {
+      const raf = globalThis.requestAnimationFrame ?? ((f) => setTimeout(f, 16));
+      this.liveFrame = raf(() => {
+        this.liveFrame = null;
+        this.changed('live');
+      });
+    }
   }
 
   onSandboxRestart({ reason }) {
@@ -283,6 +321,22 @@ export class AppController extends EventTarget {
   }
 
   // ---------------------------------------------------------- view model
+
+  /**
+   * refreshItems once for this batch of core events: a run's end emits
+   * cell_finished and turn_done together, and each refresh reads the whole
+   * conversation out of the core (costly with a long output).
+   */
+  refreshItemsSoon() {
+    if (this.refreshQueued) return;
+    this.refreshQueued = true;
+    // A task of its own (not a microtask): the event that caused it may have
+    // cost the main thread already (a run's end hands the core its output).
+    setTimeout(() => {
+      this.refreshQueued = false;
+      this.refreshItems();
+    }, 0);
+  }
 
   refreshItems() {
     if (!this.session) return;
@@ -335,7 +389,7 @@ export class AppController extends EventTarget {
   makeDriver(session) {
     const id = this.vm.currentId;
     return new Driver(session, {
-      apiKey: this.keys[this.vm.settings.preset] ?? '',
+      apiKey: this.usableKey(this.vm.settings.preset),
       apiBaseUrl: this.vm.settings.baseUrl,
       sandbox: this.sandbox,
       onEmit: (event) => this.onEmit(event),
@@ -470,7 +524,7 @@ export class AppController extends EventTarget {
     const s = this.vm.settings;
     const info = this.vm.python.info;
     return {
-      provider: providerConfig(s, !!this.keys[s.preset]),
+      provider: providerConfig(s, !!this.usableKey(s.preset)),
       limits: { max_steps: Math.max(1, Math.min(100, Number(s.maxSteps) || 12)) },
       sandbox: {
         python_version: info?.python ?? '3.14',
@@ -489,15 +543,24 @@ export class AppController extends EventTarget {
       return;
     }
     this.pendingConfigure = false;
-    this.driver.options.apiKey = this.keys[this.vm.settings.preset] ?? '';
+    this.driver.options.apiKey = this.usableKey(this.vm.settings.preset);
     this.driver.options.apiBaseUrl = this.vm.settings.baseUrl;
     const r = this.driver.send({ type: 'configure', ...this.coreConfig() });
     if (r.error) this.toast(`Settings not applied: ${r.error.message}`);
   }
 
+  /** The key of `preset` if it was entered for the origin of `baseUrl` (or was never bound), else ''. */
+  usableKey(preset, baseUrl = this.vm.settings.baseUrl) {
+    const key = this.keys[preset] ?? '';
+    const bound = this.keyOrigins[preset];
+    return key && (!bound || bound === originOf(baseUrl)) ? key : '';
+  }
+
+  /** The key to show for `preset` (settings dialog): '' when it belongs to another origin. */
   async keyFor(preset) {
     if (!(preset in this.keys)) this.keys[preset] = (await this.store.getKey(preset)) ?? '';
-    return this.keys[preset];
+    const s = this.vm.settings;
+    return this.usableKey(preset, preset === s.preset ? s.baseUrl : (presetById(preset).baseUrl || s.baseUrl));
   }
 
   /** Saves settings (and the key of their preset, on this device only). */
@@ -505,13 +568,62 @@ export class AppController extends EventTarget {
     const s = { ...this.vm.settings, ...settings };
     s.baseUrl = (s.baseUrl || '').trim().replace(/\/+$/, '');
     this.vm.settings = s;
-    if (key !== undefined) {
+    await this.keyFor(s.preset);
+    // An empty key field for a key that belongs to another origin keeps that key (for its origin).
+    const otherOrigins = !key && this.keys[s.preset] && this.keyOrigins[s.preset] && this.keyOrigins[s.preset] !== originOf(s.baseUrl);
+    if (key !== undefined && !otherOrigins) {
       this.keys[s.preset] = key;
       await this.store.setKey(s.preset, key);
+      if (key) this.keyOrigins[s.preset] = originOf(s.baseUrl);
+      else delete this.keyOrigins[s.preset];
+      await this.store.setSetting('keyOrigins', this.keyOrigins);
     }
-    this.vm.hasKey = !!(await this.keyFor(s.preset));
+    this.vm.hasKey = !!this.usableKey(s.preset);
     this.vm.firstStart = false;
     await this.store.setSetting('settings', s);
+    if (this.needsReloadFor(s.baseUrl)) return this.reloadForPolicy();
+    this.applyConnectPolicy();
+    this.configure();
+    this.changed('settings');
+  }
+
+  /** Narrows the page's connect-src to the endpoint, the packages and the lock file (csp.mjs; once). */
+  applyConnectPolicy() {
+    this.connectPolicy ??= new ConnectPolicy(globalThis.document);
+    const sb = this.sandbox?.options ?? {};
+    this.connectPolicy.apply([this.vm.settings.baseUrl, sb.packageBaseURL, sb.lockFileURL].filter(Boolean).map(String));
+  }
+
+  /** Saving this endpoint needs a reload: the page's added connect policy does not list its origin. */
+  needsReloadFor(baseUrl) {
+    return !!this.connectPolicy?.applied && !!baseUrl && !this.connectPolicy.allows(baseUrl);
+  }
+
+  /** Reloads to apply a new policy; settings reopen after it. Conversations and files are saved first. */
+  async reloadForPolicy() {
+    await this.store.setSetting('reopenSettings', true);
+    await this.leave();
+    (this.options.reload ?? (() => globalThis.location.reload()))();
+  }
+
+  /**
+   * Settings an embedder gives (element attributes, embed.html's configure):
+   * applied now, sent to the core, never written to the store. The key is
+   * kept in memory for that preset only.
+   */
+  applyOverrides(settings, key) {
+    const s = { ...this.vm.settings };
+    for (const [k, v] of Object.entries(settings)) if (v !== undefined && v !== null) s[k] = v;
+    if (settings.preset && !settings.baseUrl) s.baseUrl = presetById(settings.preset).baseUrl;
+    if (settings.preset && !settings.format) s.format = presetById(settings.preset).format;
+    s.baseUrl = String(s.baseUrl || '').trim().replace(/\/+$/, '');
+    this.vm.settings = s;
+    if (key !== undefined) {
+      this.keys[s.preset] = key ?? '';
+      this.keyOrigins[s.preset] = originOf(s.baseUrl);
+    }
+    this.vm.hasKey = !!this.usableKey(s.preset);
+    this.vm.firstStart = false;
     this.configure();
     this.changed('settings');
   }
@@ -551,6 +663,7 @@ export class AppController extends EventTarget {
       this.toast(r.error.message);
       return false;
     }
+    this.dispatchEvent(new CustomEvent('core-event', { detail: { type: 'user_message', text } }));
     this.refreshItems();
     return true;
   }

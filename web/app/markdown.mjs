@@ -1,13 +1,18 @@
 // Model text → safe HTML: marked (GitHub-flavoured markdown, code blocks
 // highlighted by highlight.js inside the renderer, raw HTML kept as
-// text), then DOMPurify as the
-// LAST step; nothing touches the HTML after it. The purifier's hooks (part
-// of that last step) keep the page's CSP quiet and its origin private:
+// text), then DOMPurify as the LAST step; nothing touches the HTML after
+// it. The purifier's hooks (part of that last step) keep the page's CSP
+// quiet and its origin private ("zero-click": nothing in an answer makes
+// the browser contact another host until the user clicks):
 // - no style attributes or <style> (style-src 'self' would refuse them),
-// - images only from data: URLs (a remote image would leak that the answer
-//   was read, and img-src refuses it anyway),
+// - images only from data: URLs; a markdown image from elsewhere becomes a
+//   link "Image from <host> — open" (a remote image would tell its host
+//   that the answer was read),
 // - links to /mnt/data/… become buttons for the file (data-ci-file),
-// - other links open in a new tab without an opener.
+// - other links open in a new tab without an opener or a referrer,
+// - no URL attribute other than those, and no CSS url() to another host.
+// sanitizeHtmlOutput() does the same for Python's text/html outputs, which
+// are shown in an <iframe sandbox> (no scripts) by ci-output.
 import { Marked } from 'marked';
 import DOMPurify from 'dompurify';
 import hljs from 'highlight.js/lib/core';
@@ -27,17 +32,28 @@ hljs.registerLanguage('javascript', javascript);
 
 const escapeHtml = (s) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
-// Views re-render often (every streamed chunk): both renderers remember
-// their recent answers.
-function memo(fn, max = 400) {
+// Views re-render often (every streamed chunk): the renderers remember
+// their recent answers, up to `max` entries and `maxChars` characters of keys
+// and values together (a streamed answer leaves one entry per prefix: without
+// the character bound a 1 MB reply would keep hundreds of MB alive).
+function memo(fn, max = 400, maxChars = 4_000_000) {
   const cache = new Map();
+  let chars = 0;
+  const sizeOf = (k, v) => k.length + (typeof v === 'string' ? v.length : 0);
   return (key, ...rest) => {
     const k = rest.length ? `${rest.join('|')}\u0000${key}` : key;
     let v = cache.get(k);
     if (v === undefined) {
       v = fn(key, ...rest);
-      if (cache.size >= max) cache.delete(cache.keys().next().value);
+      const size = sizeOf(k, v);
+      if (size > maxChars / 4) return v; // too big to keep: render again when asked
+      while (cache.size && (cache.size >= max || chars + size > maxChars)) {
+        const [oldKey, oldValue] = cache.entries().next().value;
+        cache.delete(oldKey);
+        chars -= sizeOf(oldKey, oldValue);
+      }
       cache.set(k, v);
+      chars += size;
     }
     return v;
   };
@@ -48,6 +64,9 @@ export const highlight = memo((code, lang = 'python') => {
   const language = hljs.getLanguage(lang) ? lang : 'plaintext';
   return hljs.highlight(code, { language, ignoreIllegals: true }).value;
 });
+
+export const FILE_LINK = /^(?:sandbox:)?\/mnt\/data\/(.+)$/;
+const INLINE_IMAGE = /^data:image\/(?:png|jpeg|gif|webp);base64,[a-z0-9+/=\s]*$/i;
 
 const marked = new Marked({
   gfm: true,
@@ -60,6 +79,21 @@ const marked = new Marked({
     html({ text }) {
       return escapeHtml(text);
     },
+    // ![alt](url): only data: images are shown inline; a remote one is a
+    // link the user may open; a file in /mnt/data is a link to the file.
+    image({ href, title, text }) {
+      const url = String(href ?? '').trim();
+      const alt = text || 'image';
+      if (INLINE_IMAGE.test(url)) return `<img src="${escapeHtml(url)}" alt="${escapeHtml(alt)}"${title ? ` title="${escapeHtml(title)}"` : ''}>`;
+      if (FILE_LINK.test(url)) return `<a href="${escapeHtml(url)}">${escapeHtml(alt)}</a>`;
+      let host = '';
+      try {
+        const u = new URL(url);
+        if (u.protocol === 'http:' || u.protocol === 'https:') host = u.host;
+      } catch { /* not an absolute URL */ }
+      if (!host) return `<span class="ci-image-missing">[image: ${escapeHtml(alt)}]</span>`;
+      return `<a class="ci-ext-image" href="${escapeHtml(url)}" title="Not loaded: loading it would tell ${escapeHtml(host)} that this was read. Click to open it in a new tab.">Image from ${escapeHtml(host)}: ${escapeHtml(alt)} — open</a>`;
+    },
     code({ text, lang }) {
       const name = (lang || '').trim().split(/\s+/)[0].toLowerCase() || 'plaintext';
       const language = name === 'py' ? 'python' : name;
@@ -69,7 +103,6 @@ const marked = new Marked({
 });
 
 const purify = DOMPurify(window);
-export const FILE_LINK = /^(?:sandbox:)?\/mnt\/data\/(.+)$/;
 
 // sandbox:/mnt/data/… (ChatGPT's form) is not a scheme the purifier keeps:
 // mark file links as a fragment before it checks URLs, finish after.
@@ -97,13 +130,41 @@ purify.addHook('afterSanitizeAttributes', (node) => {
   }
   if (node.tagName === 'IMG') {
     const src = node.getAttribute('src') ?? '';
-    if (!/^data:image\/(png|jpeg|gif|webp);base64,/i.test(src)) {
+    if (!INLINE_IMAGE.test(src)) {
       node.removeAttribute('src');
       node.setAttribute('alt', `[image not shown: ${node.getAttribute('alt') || 'external image'}]`);
     }
     node.removeAttribute('srcset');
   }
 });
+
+// Every attribute that can make the browser fetch or navigate: only the
+// values `allowed(tag, name, value)` accepts survive; CSS url() only to a
+// fragment (#id). Shared by both purifiers below.
+const URL_ATTRS = new Set(['src', 'href', 'xlink:href', 'srcset', 'imagesrcset', 'poster', 'background', 'data', 'codebase',
+  'action', 'formaction', 'lowsrc', 'dynsrc', 'manifest', 'icon', 'ping', 'longdesc', 'usemap', 'cite', 'archive', 'classid', 'profile']);
+const CSS_URL = /url\s*\(|image-set|@import|expression\s*\(/i;
+const FRAGMENT_URL = /url\s*\(\s*['"]?#/gi;
+
+function urlAttributeHook(allowed) {
+  return (node, data) => {
+    const name = data.attrName.toLowerCase();
+    const value = String(data.attrValue ?? '').trim();
+    if (URL_ATTRS.has(name) && !allowed(node.nodeName.toLowerCase(), name, value)) {
+      data.keepAttr = false;
+      return;
+    }
+    // url(#clip) is a reference inside the same document; any other url() may fetch.
+    if (CSS_URL.test(value.replace(FRAGMENT_URL, '#'))) data.keepAttr = false;
+  };
+}
+
+const LINK_URL = /^(?:https?:|mailto:|#)/i;
+purify.addHook('uponSanitizeAttribute', urlAttributeHook((tag, name, value) => {
+  if (tag === 'a' && name === 'href') return LINK_URL.test(value);
+  if (tag === 'img' && name === 'src') return INLINE_IMAGE.test(value);
+  return false;
+}));
 
 const PURIFY_CONFIG = {
   FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'option', 'iframe', 'frame', 'object', 'embed', 'video', 'audio', 'source', 'link', 'meta', 'base'],
@@ -116,3 +177,78 @@ export const renderMarkdown = memo((text) => {
   const html = marked.parse(text ?? '', { async: false });
   return purify.sanitize(html, PURIFY_CONFIG);
 });
+
+// Python's HTML outputs (display(), _repr_html_) go into an <iframe sandbox>
+// without scripts, whose document inherits the page's CSP. What is left to
+// stop before it: requests to other hosts with no click (images, CSS,
+// <link rel=preconnect/prefetch>, meta refresh, media, nested frames) and
+// markup the CSP would only refuse noisily (style). Links stay, opening in
+// a new tab (the frame allows popups, never scripts).
+const purifyOutput = DOMPurify(window);
+const OUTPUT_MEDIA = /^(?:data:image\/|blob:)/i;
+purifyOutput.addHook('uponSanitizeAttribute', urlAttributeHook((tag, name, value) => {
+  if (tag === 'a' && name === 'href') return /^(?:https?:|mailto:)/i.test(value);
+  if ((tag === 'img' && name === 'src') || (tag === 'image' && (name === 'href' || name === 'xlink:href'))) return OUTPUT_MEDIA.test(value);
+  if (name === 'href' || name === 'xlink:href') return value.startsWith('#'); // <use href="#id">, in-page links
+  return false;
+}));
+purifyOutput.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'A' && node.hasAttribute('href') && !node.getAttribute('href').startsWith('#')) {
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  }
+});
+const OUTPUT_CONFIG = {
+  FORBID_TAGS: [...PURIFY_CONFIG.FORBID_TAGS, 'frameset', 'track', 'picture', 'portal', 'fencedframe', 'feimage'],
+  FORBID_ATTR: [...PURIFY_CONFIG.FORBID_ATTR, 'background', 'poster', 'lowsrc', 'dynsrc', 'imagesrcset'],
+  ALLOW_DATA_ATTR: false,
+};
+
+// Parsing HTML in this page, even into an inert document (DOMParser, which
+// DOMPurify uses), makes Chromium report each event-handler attribute,
+// <style> and style attribute as a CSP violation, although nothing runs.
+// pandas puts a <style scoped> in every table. So before any parse, this
+// drops them from the text: <style>…</style> and <base> elements (base-uri
+// 'none' reports those), and on*= / style= attributes inside tags. It is
+// noise reduction, not the defence: what it misses is only reported (and
+// refused) by the CSP, and DOMPurify still
+// removes it after.
+// A linear scan (a regular expression for whole tags backtracked
+// exponentially on an unclosed one): each start tag up to its '>' (quotes
+// count only as attribute values, after '='), with noisy attributes cut.
+const NOISY_ATTR = /([\s/"'])(?:on[a-z-]*|style)(\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]*))?(?=[\s/>]|$)/gi;
+const TAG_START = /[a-zA-Z]/;
+export function quietHtml(markup) {
+  const text = String(markup ?? '').replace(/<style\b[\s\S]*?(?:<\/style\s*>|$)/gi, '').replace(/<base\b[^>]*>?/gi, '');
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const lt = text.indexOf('<', i);
+    if (lt < 0) {
+      out += text.slice(i);
+      break;
+    }
+    if (!TAG_START.test(text[lt + 1] ?? '')) {
+      out += text.slice(i, lt + 1);
+      i = lt + 1;
+      continue;
+    }
+    let j = lt + 1;
+    let quote = '';
+    let afterEq = false;
+    for (; j < text.length; j += 1) {
+      const c = text[j];
+      if (quote) {
+        if (c === quote) quote = '';
+      } else if (c === '>') break;
+      else if ((c === '"' || c === "'") && afterEq) quote = c;
+      if (!quote && c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r' && c !== '\f') afterEq = c === '=';
+    }
+    out += text.slice(i, lt) + text.slice(lt, j).replace(NOISY_ATTR, '$1') + (j < text.length ? '>' : '');
+    i = j + 1;
+  }
+  return out;
+}
+
+/** Markup for a sandboxed frame's srcdoc from Python's HTML (DOMPurify's output, as is). */
+export const sanitizeHtmlOutput = memo((markup) => purifyOutput.sanitize(quietHtml(markup), OUTPUT_CONFIG), 100);

@@ -88,3 +88,8 @@ export async function probeLocalServers({ timeoutMs = 1500, fetch: f } = {}) {
   }));
   return answers.filter(Boolean);
 }
+
+/** The origin of a URL, or '' when it is not one (keys are bound to an origin). */
+export const originOf = (url) => {
+  try { return new URL(url).origin; } catch { return ''; }
+};

@@ -13,6 +13,24 @@ const STATUS = {
   running: 'Running', ok: 'Done', error: 'Error', cancelled: 'Stopped', timeout: 'Timed out', crashed: 'Crashed',
 };
 
+// Output is shown up to its last SHOWN_TAIL characters: laying out megabytes
+// of text (a print flood, a 2 MB line) blocks the main thread for seconds
+// (tests/security/dos.test.mjs). The whole text stays in the conversation
+// and its exports.
+const SHOWN_TAIL = 64 * 1024;
+
+function tailOf(text) {
+  if (!text || text.length <= SHOWN_TAIL) return { text, hidden: 0 };
+  return { text: text.slice(-SHOWN_TAIL), hidden: text.length - SHOWN_TAIL };
+}
+
+function streamBlock(kind, full) {
+  const { text, hidden } = tailOf(full);
+  if (!text) return nothing;
+  const kb = (n) => `${Math.round(n / 1024).toLocaleString()} KB`;
+  return html`${hidden ? html`<div class="note">Showing the last ${kb(SHOWN_TAIL)} of ${kb(full.length)} of ${kind} (the full text is in the exports).</div>` : nothing}<pre class="stream ${kind}">${text}</pre>`;
+}
+
 function duration(ms) {
   if (!ms && ms !== 0) return '';
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
@@ -101,8 +119,8 @@ export class CiCell extends LitElement {
     const pkgs = live?.packages?.filter((p) => p.state === 'loading' && !live.packages.some((q) => q.name === p.name && q.state !== 'loading')) ?? [];
     const body = [
       pkgs.map((p) => html`<div class="pkg"><span class="spinner" aria-hidden="true"></span>Loading package ${p.name}…</div>`),
-      stdout ? html`<pre class="stream stdout">${stdout}</pre>` : nothing,
-      stderr ? html`<pre class="stream stderr">${stderr}</pre>` : nothing,
+      streamBlock('stdout', stdout),
+      streamBlock('stderr', stderr),
       (outputs ?? []).map((o) => html`<ci-output .output=${o}></ci-output>`),
       x.result !== null && x.result !== undefined && !running ? html`<div class="result-row"><span class="out-label">Out[${x.execution_count}]:</span><pre class="stream result">${x.result}</pre></div>` : nothing,
       x.error && !running ? html`<pre class="stream error">${x.error.traceback || `${x.error.type}: ${x.error.message}`}</pre>` : nothing,

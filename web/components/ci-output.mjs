@@ -1,21 +1,29 @@
 // One rich output of a run. Nothing from Python reaches the page's DOM as
-// markup: images go in <img> (PNG/JPEG as data: URLs, SVG from a blob URL,
-// so its scripts never run), HTML in an <iframe sandbox> without
+// markup: images go in <img> (PNG/JPEG/SVG as data: URLs, so an SVG's
+// scripts never run), HTML sanitized into an <iframe sandbox> without
 // allow-scripts (tables in it are also shown as a plain table, built from
 // the cells' text), markdown through the same sanitizer as the chat, the
 // rest as text.
 import { LitElement, html, nothing } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { base, code, prose, table } from './theme.mjs';
-import { renderMarkdown } from '../app/markdown.mjs';
+import { renderMarkdown, sanitizeHtmlOutput, quietHtml } from '../app/markdown.mjs';
 import { css } from 'lit';
 
-const svgUrls = new Map(); // svg text → blob URL (kept: outputs re-render often)
+const svgUrls = new Map(); // svg text → data: URL (kept: outputs re-render often)
 
+// A data: URL, not a blob: one: a blob URL has the app's origin, so a
+// user opening the image on its own ("Open image in new tab") would run
+// the SVG's scripts as the app; a data: document has an opaque origin.
+// As an <img>, an SVG runs no script and loads nothing either way.
 function svgUrl(text) {
   let url = svgUrls.get(text);
   if (!url) {
-    url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+    const bytes = new TextEncoder().encode(text);
+    let bin = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    url = `data:image/svg+xml;base64,${btoa(bin)}`;
+    if (svgUrls.size > 200) svgUrls.delete(svgUrls.keys().next().value);
     svgUrls.set(text, url);
   }
   return url;
@@ -25,7 +33,7 @@ function svgUrl(text) {
 export function tableFromHtml(markup, maxRows = 500) {
   if (!/<table[\s>]/i.test(markup)) return null;
   // DOMParser documents are inert: no script runs, no image loads.
-  const doc = new DOMParser().parseFromString(markup, 'text/html');
+  const doc = new DOMParser().parseFromString(quietHtml(markup), 'text/html'); // quietHtml: no CSP reports for pandas' <style>
   const t = doc.querySelector('table');
   if (!t) return null;
   const rowsOf = (sel) => [...t.querySelectorAll(sel)].map((tr) => [...tr.children].map((c) => c.textContent.trim()));
@@ -79,7 +87,9 @@ export class CiOutput extends LitElement {
 
   renderHtml(markup) {
     const t = this.showHtml ? null : tableFromHtml(markup);
-    const frame = html`<iframe sandbox="" referrerpolicy="no-referrer" title="HTML output (sandboxed, no scripts)" .srcdoc=${markup}></iframe>`;
+    // Sanitized first (sanitizeHtmlOutput: nothing that fetches without a
+    // click); no scripts; links may open a new tab of their own.
+    const frame = html`<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" title="HTML output (sandboxed, no scripts)" .srcdoc=${sanitizeHtmlOutput(markup)}></iframe>`;
     if (!t) return frame;
     return html`
       <div class="table-wrap">

@@ -5,7 +5,7 @@
 import { LitElement, html, css, nothing } from 'lit';
 import { base } from './theme.mjs';
 import { icon } from './icons.mjs';
-import { PRESETS, presetById, fetchModels } from '../app/providers.mjs';
+import { PRESETS, presetById, fetchModels, originOf } from '../app/providers.mjs';
 
 export class CiSettings extends LitElement {
   static properties = {
@@ -48,6 +48,7 @@ export class CiSettings extends LitElement {
     const s = this.app.vm.settings;
     this.draft = { ...s };
     this.key = await this.app.keyFor(s.preset);
+    this.keyOrigin = originOf(s.baseUrl); // the key field's value belongs to this origin
     this.showKey = false;
     this.typeModel = false;
     this.models = null;
@@ -66,6 +67,7 @@ export class CiSettings extends LitElement {
     const p = presetById(id);
     this.draft = { ...this.draft, preset: p.id, baseUrl: p.baseUrl || this.draft.baseUrl, format: p.format, model: p.model };
     this.key = await this.app.keyFor(p.id);
+    this.keyOrigin = originOf(this.draft.baseUrl);
     this.models = null;
     this.typeModel = false;
     this.loadModels();
@@ -74,11 +76,20 @@ export class CiSettings extends LitElement {
   async loadModels() {
     const { baseUrl, format } = this.draft;
     if (!baseUrl) return;
+    if (this.needsReload) { // the page may not connect there yet (csp.mjs): the list loads after the reload
+      this.loadToken = (this.loadToken ?? 0) + 1;
+      this.models = null;
+      this.modelsError = '';
+      this.loadingModels = false;
+      return;
+    }
     const token = (this.loadToken = (this.loadToken ?? 0) + 1);
     this.loadingModels = true;
     this.modelsError = '';
     try {
-      const models = await fetchModels({ baseUrl, format, key: this.key });
+      // The key goes only to the origin it belongs to: not to a base URL being typed.
+      const key = originOf(baseUrl) === this.keyOrigin ? this.key : '';
+      const models = await fetchModels({ baseUrl, format, key });
       if (token !== this.loadToken) return;
       this.models = models;
       if (!this.draft.model && models.length) this.set('model', models[0]);
@@ -90,6 +101,16 @@ export class CiSettings extends LitElement {
     } finally {
       if (token === this.loadToken) this.loadingModels = false;
     }
+  }
+
+  /** The draft's endpoint is on an origin the page's connect policy lacks: saving reloads the app. */
+  get needsReload() {
+    try {
+      new URL(this.draft?.baseUrl); // eslint-disable-line no-new
+    } catch {
+      return false; // not a URL yet: the form's own check says so
+    }
+    return !!this.app.needsReloadFor?.(this.draft.baseUrl);
   }
 
   async save(e) {
@@ -143,10 +164,11 @@ export class CiSettings extends LitElement {
                 </select>
               </label>
             </div>
+            ${this.needsReload ? html`<p class="hint" role="note" data-reload-note>For your safety this page connects only to the endpoint you chose. Saving reloads the app to allow ${new URL(d.baseUrl, location.href).origin}: conversations and files are kept, a running answer stops, Python restarts. Settings open again after the reload with this endpoint's model list.</p>` : nothing}
             ${preset.key !== 'none' || this.key ? html`<label>API key for ${preset.name}
               <div class="row">
                 <input name="apiKey" type=${this.showKey ? 'text' : 'password'} autocomplete="off" spellcheck="false" .value=${this.key ?? ''}
-                  placeholder=${preset.key === 'required' ? 'Required' : 'Optional'} @change=${(e) => { this.key = e.target.value.trim(); this.loadModels(); }}>
+                  placeholder=${preset.key === 'required' ? 'Required' : 'Optional'} @change=${(e) => { this.key = e.target.value.trim(); this.keyOrigin = originOf(this.draft.baseUrl); this.loadModels(); }}>
                 <button type="button" @click=${() => { this.showKey = !this.showKey; }} aria-pressed=${String(!!this.showKey)}>${this.showKey ? 'Hide' : 'Show'}</button>
               </div>
               <span class="hint">Stored on this device only (IndexedDB), sent only to ${d.baseUrl ? new URL(d.baseUrl, location.href).origin : 'this endpoint'}, never exported.</span>
@@ -175,7 +197,7 @@ export class CiSettings extends LitElement {
         </div>
         <footer>
           <button type="button" @click=${() => this.close()}>Cancel</button>
-          <button type="submit" class="primary">Save</button>
+          <button type="submit" class="primary">${this.needsReload ? 'Save and reload' : 'Save'}</button>
         </footer>
       </form>` : nothing}
     </dialog>`;
