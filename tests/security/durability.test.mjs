@@ -78,13 +78,19 @@ test(`${TOTAL_WRITES} writes, ${KILLS} SIGKILLs of the browser: every record is 
   let bytesWritten = 0;
   const stats = { seed: SEED, records: RECORDS, kills: 0, killedProcesses: 0, launches: 0, writesStarted: 0, writesAcked: 0, bytesAcked: 0, checks: 0, torn: [], lostAcked: [], inFlightAtKill: [], versionsFound: { acked: 0, inFlight: 0, none: 0 } };
   let onStart = () => {};
+  const writeMs = []; // how long writes take as Node sees them (started → acked)
+  const recentMedianMs = () => {
+    const xs = writeMs.slice(-50).sort((a, b) => a - b);
+    return xs.length ? xs[Math.floor(xs.length / 2)] : 20;
+  };
   const hooks = {
     started(r, v, bytes) {
       started += 1;
-      inFlight = { r, v, bytes };
+      inFlight = { r, v, bytes, t: performance.now() };
       onStart(started);
     },
     acked(r, v) {
+      if (inFlight) writeMs.push(performance.now() - inFlight.t);
       acked[r] = v;
       ackedCount += 1;
       bytesWritten += inFlight?.bytes ?? 0;
@@ -130,9 +136,10 @@ test(`${TOTAL_WRITES} writes, ${KILLS} SIGKILLs of the browser: every record is 
       break;
     }
     // Kill after a random number of started writes (so that about TOTAL/KILLS land per launch),
-    // then a random 0–60 ms into that write.
+    // then a random moment within a typical write's duration (the median of the last 50, at most
+    // 60 ms), so that most kills land during a write on a fast machine as on a slow one.
     const target = started + Math.max(5, Math.round((left / (KILLS - k + 1)) * (0.5 + random())));
-    const delay = Math.floor(random() * 60);
+    const delay = Math.floor(random() * Math.min(60, recentMedianMs()));
     const reached = new Promise((resolve) => { onStart = (n) => { if (n >= target) resolve(); }; });
     const writer = page.evaluate(([n, s, seed, max]) => window.__dur.run(n, s, seed, max), [RECORDS, state, SEED + k, left]).catch(() => 'killed');
     const outcome = await Promise.race([reached.then(() => 'reached'), writer.then(() => 'finished')]);
