@@ -14,10 +14,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
 import zlib from 'node:zlib';
 import { createServer } from '../scripts/serve.mjs';
 import { launchBrowser, listen, closeServer, ROOT } from '../tests/e2e/harness.mjs';
+import { benchServer } from './bench-server.mjs';
 import { copyDist, waitControlled } from '../tests/e2e/pwa-helpers.mjs';
 
 const args = process.argv.slice(2);
@@ -27,27 +27,6 @@ const OUT = path.join(ROOT, 'bench/results/pwa.json');
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const log = (...a) => console.log(...a);
 
-/** The checkout (bench/sandbox/, node_modules/pyodide/) with COOP/COEP and ETag/304, like bench/sandbox.mjs. */
-function bareServer() {
-  const handler = createServer({ isolation: true }).listeners('request')[0];
-  const iso = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' };
-  return http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://localhost');
-    let st = null;
-    try { st = fs.statSync(path.resolve(ROOT, decodeURIComponent(url.pathname).replace(/^\/+/, ''))); } catch {}
-    if (st?.isFile()) {
-      const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
-      if (req.headers['if-none-match'] === etag) {
-        res.writeHead(304, { etag, 'cache-control': 'no-cache', ...iso });
-        res.end();
-        return;
-      }
-      const writeHead = res.writeHead.bind(res);
-      res.writeHead = (code, headers) => writeHead(code, code === 200 ? { ...headers, etag } : headers);
-    }
-    handler(req, res);
-  });
-}
 
 /** Bytes of dist/ without pyodide/: raw, and gzip -9 of each file summed. */
 function distSize(dir) {
@@ -96,7 +75,7 @@ async function main() {
   const size = distSize(copy.dir); // a copy: other builds may rewrite dist/ meanwhile
   const appServer = createServer({ dist: copy.dir, isolation: true, checkout: false });
   const appUrl = await listen(appServer);
-  const bare = bareServer();
+  const bare = benchServer();
   const bareUrl = await listen(bare); // another port: another origin, out of the worker's scope
   const browser = await launchBrowser();
   const loads = [];

@@ -10,10 +10,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { createServer } from '../scripts/serve.mjs';
 import { launchBrowser, listen, closeServer, ROOT } from '../tests/e2e/harness.mjs';
+import { benchServer } from './bench-server.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
@@ -28,33 +26,6 @@ const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 const load = () => os.loadavg()[0];
 const loads = [];
 const log = (...a) => console.log(...a);
-
-/**
- * serve.mjs (COOP/COEP, cache-control: no-cache) plus validators: ETag and
- * Last-Modified, and 304 for a matching If-None-Match, like a real static
- * host. Without them every warm load would refetch everything and
- * Chromium's HTTP cache (and its wasm code cache) could not help bare Pyodide.
- */
-function benchServer() {
-  const handler = createServer({ isolation: true }).listeners('request')[0];
-  const isolationHeaders = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' };
-  return http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://localhost');
-    let st = null;
-    try { st = fs.statSync(path.resolve(ROOT, decodeURIComponent(url.pathname).replace(/^\/+/, ''))); } catch {}
-    if (st?.isFile()) {
-      const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
-      if (req.headers['if-none-match'] === etag) {
-        res.writeHead(304, { etag, 'cache-control': 'no-cache', ...isolationHeaders });
-        res.end();
-        return;
-      }
-      const writeHead = res.writeHead.bind(res);
-      res.writeHead = (code, headers) => writeHead(code, code === 200 ? { ...headers, etag, 'last-modified': st.mtime.toUTCString() } : headers);
-    }
-    handler(req, res);
-  });
-}
 
 async function openBench(browser, base, mode) {
   const page = await browser.newPage();
