@@ -267,14 +267,17 @@ export class AppController extends EventTarget {
         else this.refreshItemsSoon();
         break;
       case 'turn_done':
-        vm.running = false;
-        vm.streaming = null;
-        vm.activity = '';
-        vm.live.clear();
-        this.refreshItemsSoon();
         if (event.reason === 'cancelled') this.runQueue = [];
-        if (this.pendingConfigure) this.configure();
-        this.runNextQueued();
+        // The turn ends in the view together with its last items (in the
+        // refresh's task): never "not running" beside stale items.
+        this.refreshItemsSoon(() => {
+          vm.running = false;
+          vm.streaming = null;
+          vm.activity = '';
+          vm.live.clear();
+          if (this.pendingConfigure) this.configure();
+          this.runNextQueued();
+        });
         break;
       default:
         break;
@@ -327,14 +330,20 @@ export class AppController extends EventTarget {
    * cell_finished and turn_done together, and each refresh reads the whole
    * conversation out of the core (costly with a long output).
    */
-  refreshItemsSoon() {
+  refreshItemsSoon(then) {
+    if (then) (this.afterRefresh ??= []).push(then);
     if (this.refreshQueued) return;
     this.refreshQueued = true;
     // A task of its own (not a microtask): the event that caused it may have
     // cost the main thread already (a run's end hands the core its output).
     setTimeout(() => {
       this.refreshQueued = false;
+      const after = this.afterRefresh ?? [];
+      this.afterRefresh = [];
+      if (after.length) this.vm.streaming = null; // the turn's text is in the items now
       this.refreshItems();
+      for (const f of after) f();
+      if (after.length) this.changed('running');
     }, 0);
   }
 
