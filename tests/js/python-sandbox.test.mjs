@@ -173,6 +173,9 @@ test('through the real core and driver: user_code runs in the sandbox, files syn
     assert.equal(new TextDecoder().decode(session.readFile('sum.txt')), '6');
 
     // Stop from the UI: the core sends interrupt, the run ends as cancelled.
+    // What is checked is that a stop keeps the variables, not how fast it is:
+    // a long grace, so a starved machine does not turn it into a restart.
+    sandbox.graceMs = 15000;
     done = driver.turnDone();
     driver.runCode('while True: pass');
     await new Promise((r) => setTimeout(r, 300));
@@ -186,6 +189,7 @@ test('through the real core and driver: user_code runs in the sandbox, files syn
     const last = emitted.filter((e) => e.type === 'cell_finished').at(-1).exec;
     assert.equal(last.result, "['1', '2', '3']", 'variables survived the stop');
   } finally {
+    sandbox.graceMs = 1500;
     driver.close();
     session.destroy();
   }

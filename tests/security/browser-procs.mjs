@@ -92,3 +92,26 @@ export function descendants(root) {
   walk(root);
   return out;
 }
+
+/** True while pid runs (a zombie has exited: it holds no file or lock any more). */
+function alive(pid) {
+  const stat = readProc(pid, 'stat');
+  if (!stat) return false;
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
+/**
+ * Waits until every pid has exited (a killed process can take a while to go
+ * on a loaded machine; a browser relaunched on the same profile before its
+ * storage process is gone would find the databases still locked).
+ * Returns the pids still running at the timeout.
+ */
+export async function waitExited(pids, timeoutMs = 15000) {
+  const end = Date.now() + timeoutMs;
+  let left = pids.filter(alive);
+  while (left.length && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = left.filter(alive);
+  }
+  return left;
+}

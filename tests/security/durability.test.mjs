@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { artifactPath, startApp } from '../e2e/harness.mjs';
 import { requireBuiltApp } from '../e2e/app-helpers.mjs';
-import { launchProfile, tempProfile, descendants } from './browser-procs.mjs';
+import { launchProfile, tempProfile, descendants, waitExited } from './browser-procs.mjs';
 import { installKit, rng } from './durability-helpers.mjs';
 
 const SEED = Number(process.env.DURABILITY_SEED ?? 20251126);
@@ -58,7 +58,7 @@ async function open(hooks) {
   return { browser, page };
 }
 
-/** SIGKILLs every process of the browser's tree at once. */
+/** SIGKILLs every process of the browser's tree at once; returns their pids. */
 function killTree(browser) {
   const procs = descendants(browser.browserPid());
   for (const p of procs) {
@@ -66,7 +66,7 @@ function killTree(browser) {
       process.kill(p.pid, 'SIGKILL');
     } catch { /* already gone */ }
   }
-  return procs.length;
+  return procs.map((p) => p.pid);
 }
 
 test(`${TOTAL_WRITES} writes, ${KILLS} SIGKILLs of the browser: every record is one whole version, no acknowledged write lost`, { timeout: 30 * 60000 }, async () => {
@@ -146,11 +146,15 @@ test(`${TOTAL_WRITES} writes, ${KILLS} SIGKILLs of the browser: every record is 
     onStart = () => {};
     if (outcome === 'reached') await sleep(delay);
     const flight = inFlight ? { ...inFlight } : null;
-    stats.killedProcesses += killTree(browser);
+    const pids = killTree(browser);
+    stats.killedProcesses += pids.length;
     stats.kills += 1;
     stats.inFlightAtKill.push(flight);
     await writer;
     await browser.context.close().catch(() => {});
+    // As after a real crash: the next launch starts once the old processes are gone.
+    const stuck = await waitExited(pids);
+    assert.deepEqual(stuck, [], 'every killed process exited');
     await sleep(300);
   }
   stats.writesStarted = started;
