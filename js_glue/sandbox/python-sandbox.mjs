@@ -181,7 +181,7 @@ export class PythonSandbox {
   constructor(options = {}) {
     this.options = {
       assetBaseURL: new URL('../../node_modules/pyodide/', import.meta.url),
-      runnerBaseURL: new URL('../python/', import.meta.url),
+      runnerBaseURL: new URL(/* @vite-ignore */ '../python/', import.meta.url),
       lockFileURL: undefined,
       packageBaseURL: DEFAULT_PACKAGE_BASE_URL,
       container: null,
