@@ -116,6 +116,8 @@ async function fuzz({ count, seed, appOrigin, llmUrl, target }) {
       }
     }
     try {
+      // The SENDER here is the hostile page: it may post to '*' as well as to
+      // the embed's origin. The product's own code never does (tests/js/postmessage.test.mjs).
       to.postMessage(message, pick([appOrigin, '*']), transfer);
       posted += 1;
       counts[kind] += 1;
