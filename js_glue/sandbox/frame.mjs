@@ -13,10 +13,13 @@
 // - The CSP: default-src 'none' shuts every door; script-src allows only the
 //   inline bootstrap (by its sha256, not 'unsafe-inline'), blob: (the worker
 //   and the modules it imports from blob URLs it made itself) and
-//   'wasm-unsafe-eval' (WebAssembly.compile); worker-src blob:; connect-src
-//   'none', so fetch/XHR/WebSocket/EventSource/sendBeacon from the frame or its
-//   worker (blob workers inherit this policy) never leave the browser. The
-//   worker does not need the network: the host hands every byte in.
+//   'wasm-unsafe-eval' (WebAssembly.compile); worker-src blob: data: (the
+//   data: module worker is WebKit's shape under COEP, see worker-bootstrap.mjs;
+//   its static imports are checked against worker-src, so script-src needs no
+//   data:); connect-src 'none', so fetch/XHR/WebSocket/EventSource/sendBeacon
+//   from the frame or its worker (blob and data: workers inherit this policy
+//   in all three engines) never leave the browser. The worker does not need
+//   the network: the host hands every byte in.
 
 /**
  * The frame's bootstrap. It runs inside the opaque frame, as its only
@@ -26,8 +29,13 @@
  * window.parent, targeted at the parent's exact origin, with the ready
  * string. Everything else goes over that port:
  *   host → frame: {type:'spawn', id, source, interrupt}   start the classic worker from
- *                 `source`; answers {type:'spawned', id, interruptible} with a fresh
- *                 MessagePort that talks straight to the worker (the frame keeps no copy)
+ *                 `source` (its text, made a blob URL here)
+ *                 {type:'spawn', id, url, interrupt}      start a MODULE worker from `url`
+ *                 (a data: URL the host built; see worker-bootstrap.mjs, "Two shapes")
+ *                 Either answers, once the worker has said it is alive,
+ *                 {type:'spawned', id, interruptible, isolated, sharedMemory} with a fresh MessagePort that talks
+ *                 straight to the worker (the frame keeps no copy), or
+ *                 {type:'spawn_failed', id, message} when the worker could not start.
  *                 {type:'interrupt', run}     raise KeyboardInterrupt in run `run` (if isolated)
  *   frame → host: {type:'worker_error', message}  the worker died or threw at top level
  * To stop a worker for good, the host removes the whole iframe.
@@ -46,12 +54,22 @@ export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
     const m = event.data || {};
     if (m.type === 'spawn') {
       if (worker) worker.terminate();
-      const url = URL.createObjectURL(new Blob([m.source], { type: 'text/javascript' }));
-      // A classic worker: a module worker from a blob URL does not start in
-      // an opaque frame (Chromium).
-      worker = new Worker(url, { name: 'python-sandbox' });
-      worker.onerror = (e) => { e.preventDefault(); report(e.message || 'the sandbox worker failed'); };
-      worker.onmessageerror = () => report('a message to the sandbox worker could not be deserialized');
+      // The classic worker from a blob URL of the source; or a module worker from
+      // the host's data: URL, for engines that refuse blob workers here
+      // (WebKit under Cross-Origin-Embedder-Policy: see worker-bootstrap.mjs).
+      const url = m.url || URL.createObjectURL(new Blob([m.source], { type: 'text/javascript' }));
+      worker = m.url ? new Worker(url, { name: 'python-sandbox', type: 'module' }) : new Worker(url, { name: 'python-sandbox' });
+      let alive = false;
+      const w = worker;
+      w.onerror = (e) => {
+        e.preventDefault();
+        // Some engines give a worker that never started an error event
+        // without a message: say which step failed.
+        const message = e.message || (alive ? 'the sandbox worker failed' : 'the browser refused to start the sandbox worker (no reason given)');
+        if (alive) report(message);
+        else control.postMessage({ type: 'spawn_failed', id: m.id, message: String(message) });
+      };
+      w.onmessageerror = () => report('a message to the sandbox worker could not be deserialized');
       // The interrupt buffer is made HERE, not by the host: a
       // SharedArrayBuffer cannot cross from the app's agent cluster into the
       // opaque origin's (it arrives as a messageerror), but the frame and its
@@ -62,9 +80,17 @@ export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
         interrupt = new SharedArrayBuffer(8);
       }
       const channel = new MessageChannel();
-      worker.postMessage({ type: 'port', interruptBuffer: interrupt }, [channel.port2]);
-      control.postMessage({ type: 'spawned', id: m.id, interruptible: !!interrupt }, [channel.port1]);
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      // The worker answers 'alive' once it holds its port; only then is it spawned.
+      w.onmessage = (e) => {
+        if (alive || !e.data || e.data.type !== 'alive') return;
+        alive = true;
+        control.postMessage({
+          type: 'spawned', id: m.id, interruptible: !!interrupt,
+          isolated: self.crossOriginIsolated === true, sharedMemory: typeof SharedArrayBuffer === 'function',
+        }, [channel.port1]);
+      };
+      w.postMessage({ type: 'port', interruptBuffer: interrupt }, [channel.port2]);
+      if (!m.url) setTimeout(() => URL.revokeObjectURL(url), 10000);
     } else if (m.type === 'interrupt') {
       if (interrupt && Atomics.load(new Int32Array(interrupt, 4, 1), 0) === m.run) {
         Atomics.store(new Uint8Array(interrupt, 0, 1), 0, 2); // SIGINT → KeyboardInterrupt
@@ -97,7 +123,7 @@ export async function frameCsp() {
   return [
     "default-src 'none'",
     `script-src 'sha256-${hash}' blob: 'wasm-unsafe-eval'`,
-    'worker-src blob:',
+    'worker-src blob: data:',
     "connect-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",

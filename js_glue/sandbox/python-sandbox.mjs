@@ -26,9 +26,10 @@
 //   IndexedDB; later starts load from it, falling back to a plain load.
 
 import { createFrame, FRAME_READY } from './frame.mjs';
-import { WORKER_SOURCE } from './worker-bootstrap.mjs';
+import { WORKER_SOURCE, dataWorkerSource } from './worker-bootstrap.mjs';
 import { loadAssets, fetchPackage, packagesByFile, DEFAULT_PACKAGE_BASE_URL, PYODIDE_VERSION } from './assets.mjs';
 import { IndexedDbSnapshotStore, MemorySnapshotStore } from './snapshot-store.mjs';
+import { retryDelay, CrashLedger } from './start-policy.mjs';
 
 export { DEFAULT_PACKAGE_BASE_URL, PYODIDE_VERSION };
 
@@ -56,6 +57,28 @@ function ownedCopy(bytes) {
   return view.slice().buffer;
 }
 
+/**
+ * What Stop can do in this browser, and why (for the status line):
+ * { interrupt: true, reason: 'isolated' } or { interrupt: false, reason:
+ * 'not-isolated' | 'no-shared-memory' | 'off' }.
+ */
+function stopModeOf(spawned, wanted) {
+  if (spawned.interruptible) return { interrupt: true, reason: 'isolated' };
+  if (!wanted) return { interrupt: false, reason: 'off' };
+  if (!spawned.isolated) return { interrupt: false, reason: 'not-isolated' };
+  return { interrupt: false, reason: 'no-shared-memory' };
+}
+
+/** A data: URL of these bytes as JavaScript (FileReader: base64 without a JS loop). */
+function javascriptDataUrl(bytes) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error ?? new Error('could not read the sandbox module'));
+    reader.readAsDataURL(new Blob([bytes], { type: 'text/javascript' }));
+  });
+}
+
 /** One iframe + worker. Replaced as a whole on restart. */
 class Instance {
   constructor(host) {
@@ -66,35 +89,36 @@ class Instance {
     this.nextId = 1;
     this.pending = new Map(); // id → { resolve, reject, onEvent, type }
     this.closed = false;
+    this.ready = false; // Python answered init: a crash from now on is a crash of a running interpreter
     this.crashListeners = new Set();
   }
 
-  spawnRequest() {
-    return new Promise((resolve) => {
+  /** spec: {source} (the classic blob worker) or {url} (the data: module worker); see worker-bootstrap.mjs. */
+  spawnRequest(spec) {
+    return new Promise((resolve, reject) => {
       this.onSpawned = resolve;
-      this.control.postMessage({ type: 'spawn', id: 1, source: WORKER_SOURCE, interrupt: this.host.options.useInterruptBuffer });
+      this.onSpawnFailed = (message) => reject(new SandboxError(message, 'WorkerRefused'));
+      this.control.postMessage({ type: 'spawn', id: 1, ...spec, interrupt: this.host.options.useInterruptBuffer });
     });
   }
 
   onControl(m, ports) {
     if (m.type === 'spawned') this.onSpawned?.({ ...m, port: ports?.[0] });
+    else if (m.type === 'spawn_failed') this.onSpawnFailed?.(m.message);
     else if (m.type === 'worker_error') this.crash(`The Python worker failed: ${m.message}`);
   }
 
-  boot(assets) {
+  async boot(assets) {
     // Each instance gets its own copies of ArrayBuffers: transferring
     // detaches them, and the host keeps the originals for the next restart.
-    // Blobs go as they are (a handle, no copy; the worker reads them).
-    const own = (x) => (x instanceof Blob ? x : ownedCopy(x));
-    const payload = {
-      pyodideMjs: own(assets.pyodideMjs),
-      pyodideAsmMjs: own(assets.pyodideAsmMjs),
-      wasm: own(assets.wasm),
-      stdlib: own(assets.stdlib),
-      lock: assets.lock,
-      runner: own(assets.runner),
-      workerMain: own(assets.workerMain),
-    };
+    // Blobs go as they are (a handle, no copy; the worker reads them), but
+    // for the data: worker, which cannot read a Blob of this page's origin
+    // in WebKit ("Blob loading failed"): it gets their bytes.
+    const own = (x) => (x instanceof Blob ? (this.host.workerShape === 'data' ? x.arrayBuffer() : x) : ownedCopy(x));
+    // The data: worker has its modules already (its static imports).
+    const names = this.host.workerShape === 'data' ? ['wasm', 'stdlib'] : ['pyodideMjs', 'pyodideAsmMjs', 'wasm', 'stdlib', 'runner', 'workerMain'];
+    const payload = Object.fromEntries(await Promise.all(names.map(async (k) => [k, await own(assets[k])])));
+    payload.lock = assets.lock;
     const transfer = Object.values(payload).filter((v) => v instanceof ArrayBuffer);
     return this.request('sandbox_boot', { assets: payload }, transfer);
   }
@@ -114,6 +138,11 @@ class Instance {
       return;
     }
     if (m.type === 'sandbox_timing') { this.timing = m.timing; return; }
+    if (m.type === 'sandbox_start_error') {
+      // An error nobody caught while Pyodide was starting (it would hang).
+      if (!this.ready) this.crash(`Python failed while starting: ${m.message}`);
+      return;
+    }
     if (m.type === 'sandbox_message_error') {
       this.crash(`A message could not be delivered to the Python worker (worker crossOriginIsolated: ${m.crossOriginIsolated})`);
       return;
@@ -211,6 +240,11 @@ export class PythonSandbox {
     /** How the last start went: { mode: 'plain'|'snapshot', ready_ms, snapshot?: 'made'|'loaded'|'failed'|'off', ... } */
     this.lastStart = null;
     this.starts = [];
+    this.generation = 0; // bumped by each kill(): a start of an older generation gives way
+    this.crashes = new CrashLedger();
+    this.gaveUp = null; // the error start() reports once crashes kept coming (until retry())
+    this.workerShape = null; // 'blob' | 'data' once a worker started (spawnWorker)
+    this.stopMode = null; // { interrupt: boolean, reason } once a worker started (see stopModeOf)
   }
 
   /** True when stopping a run can keep the interpreter (SharedArrayBuffer interrupt). */
@@ -228,14 +262,46 @@ export class PythonSandbox {
     return this.assetsPromise;
   }
 
-  /** Starts the sandbox (idempotent). Resolves with the runner's info. */
+  /**
+   * Starts the sandbox (idempotent). Resolves with the runner's info. A
+   * failed start is tried again a bounded number of times (start-policy.mjs);
+   * then it rejects with the last reason, and so does every later start()
+   * until retry().
+   */
   start() {
     if (this.closed) return Promise.reject(new SandboxError('The Python sandbox is closed'));
-    this.startPromise ??= this.boot().catch((error) => {
+    if (this.gaveUp) return Promise.reject(this.gaveUp);
+    this.startPromise ??= this.startWithRetries(this.generation).catch((error) => {
       this.startPromise = null;
       throw error;
     });
     return this.startPromise;
+  }
+
+  async startWithRetries(generation) {
+    for (let failed = 0; ;) {
+      try {
+        return await this.boot();
+      } catch (error) {
+        failed += 1;
+        if (this.closed || generation !== this.generation) throw error;
+        const delay = retryDelay(failed, error);
+        if (delay == null) throw error;
+        console.warn(`python sandbox: start attempt ${failed} failed, trying again in ${delay} ms:`, error);
+        this.lastStartError = error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        // Restarted, retried or closed while waiting: that start owns the sandbox now.
+        if (this.closed || generation !== this.generation) throw new SandboxError('The Python sandbox was restarted or closed while starting', 'SandboxRestarted');
+      }
+    }
+  }
+
+  /** After start() gave up: forget the failures and start again (the user's Retry). */
+  retry() {
+    this.gaveUp = null;
+    this.crashes.reset();
+    this.kill('retry', { notify: false });
+    return this.start();
   }
 
   snapshotKey(assets) {
@@ -312,9 +378,10 @@ export class PythonSandbox {
             return store.put(key, bytes);
           })
           .then(() => { record.snapshot = 'made'; })
-          .catch((error) => { record.snapshot = 'failed'; record.snapshot_error = error.message; console.warn('python sandbox: no snapshot made:', error); });
+          // A snapshot that cannot be made or stored never fails a run.
+          .catch((error) => { record.snapshot = 'failed'; record.snapshot_error = String(error?.message ?? error); console.warn('python sandbox: no snapshot made:', error); });
         // A run must not overlap the snapshot (it would put JS objects into Python).
-        this.queue = this.queue.then(() => this.snapshotDone);
+        this.queue = this.queue.then(() => this.snapshotDone).catch(() => {});
       }
       return info;
     } catch (error) {
@@ -345,14 +412,17 @@ export class PythonSandbox {
     };
     if (this.options.outputLimitBytes) options.outputLimitBytes = this.options.outputLimitBytes;
     const transfer = [];
-    const snap = pyodideOptions._loadSnapshot;
+    let snap = pyodideOptions._loadSnapshot;
+    // The data: worker cannot read this page's Blobs (see Instance#boot).
+    if (snap instanceof Blob && this.workerShape === 'data') snap = await snap.arrayBuffer();
     if (snap && !(snap instanceof Blob)) {
       // The store keeps its copy; the worker gets its own. (A Blob goes as
       // it is: no copy here, the worker reads it.)
-      options.pyodideOptions = { ...pyodideOptions, _loadSnapshot: ownedCopy(snap) };
+      options.pyodideOptions = { ...pyodideOptions, _loadSnapshot: snap instanceof ArrayBuffer && snap !== pyodideOptions._loadSnapshot ? snap : ownedCopy(snap) };
       transfer.push(options.pyodideOptions._loadSnapshot);
     }
     const info = await withTimeout(inst.request('init', { options }, transfer), this.options.initTimeoutMs, 'Starting Python');
+    inst.ready = true;
     const t1 = performance.now();
     this.info = info;
     const { t0 } = stamps;
@@ -378,6 +448,7 @@ export class PythonSandbox {
         load_end_at: fromEpoch(w.load_end_at),
       },
       interrupt: inst.interruptible ? 'shared-buffer' : 'restart',
+      worker_shape: this.workerShape,
     };
     return this.info;
   }
@@ -406,19 +477,67 @@ export class PythonSandbox {
     }
     inst.control = control;
     inst.control.onmessage = (event) => inst.onControl(event.data ?? {}, event.ports);
-    const spawned = await withTimeout(inst.spawnRequest(), frameTimeoutMs, 'Starting the sandbox worker');
+    const spawned = await this.spawnWorker(inst);
     if (!spawned.port) throw new SandboxError('The sandbox frame did not hand over the worker port');
     inst.interruptible = spawned.interruptible === true;
+    this.stopMode = stopModeOf(spawned, this.options.useInterruptBuffer);
     inst.attachPort(spawned.port);
+  }
+
+  /**
+   * Starts the frame's worker in the shape this browser takes: the classic
+   * blob worker first, the data: module worker when the browser refuses the
+   * blob one (WebKit under COEP; see worker-bootstrap.mjs). The shape that
+   * worked is kept for restarts.
+   */
+  async spawnWorker(inst) {
+    const { frameTimeoutMs } = this.options;
+    const spawn = (spec) => withTimeout(inst.spawnRequest(spec), frameTimeoutMs, 'Starting the sandbox worker');
+    let blobRefused = null;
+    if (this.workerShape !== 'data') {
+      try {
+        const spawned = await spawn({ source: WORKER_SOURCE });
+        this.workerShape = 'blob';
+        return spawned;
+      } catch (error) {
+        if (error.name !== 'WorkerRefused') throw error;
+        blobRefused = error;
+      }
+    }
+    try {
+      const spawned = await spawn({ url: await this.dataWorkerUrl() });
+      this.workerShape = 'data';
+      return spawned;
+    } catch (error) {
+      if (error.name !== 'WorkerRefused') throw error;
+      throw new SandboxError(`This browser refused to start the Python worker (${blobRefused ? `blob worker: ${blobRefused.message}; ` : ''}data: module worker: ${error.message})`, 'WorkerRefused');
+    }
+  }
+
+  /** The data: URL of the 'data' shape's worker, made once per page from the assets. */
+  dataWorkerUrl() {
+    this.dataWorkerUrlPromise ??= this.assets().then(async (a) => {
+      const [pyodide, pyodideAsm, workerMain, runner] = await Promise.all(
+        [a.pyodideMjs, a.pyodideAsmMjs, a.workerMain, a.runner].map(javascriptDataUrl));
+      return javascriptDataUrl(dataWorkerSource({ pyodide, pyodideAsm, workerMain, runner }));
+    });
+    this.dataWorkerUrlPromise.catch(() => { this.dataWorkerUrlPromise = null; });
+    return this.dataWorkerUrlPromise;
   }
 
   onInstanceCrash(inst, message) {
     if (this.instance !== inst) return;
     this.instance = null;
     this.startPromise = null;
+    // A crash while starting fails that start (its caller sees the error and
+    // the start policy decides); only a crash of a ready interpreter is a restart.
+    if (!inst.ready) return;
     const cur = this.current;
     if (cur && cur.inst === inst) {
       cur.finish(this.restartedResult(cur, 'crashed', message));
+    }
+    if (this.crashes.record(Date.now())) {
+      this.gaveUp = new SandboxError(`Python crashed ${this.crashes.times.length} times within a minute, so it is not restarted again (last: ${message})`, 'SandboxCrashed');
     }
     this.notifyRestart('crashed');
   }
@@ -446,18 +565,19 @@ export class PythonSandbox {
   }
 
   /** Drops the current frame and worker and starts new ones. */
-  async restart(reason = 'restart') {
-    this.kill(reason);
+  async restart(reason = 'restart', { notify = true } = {}) {
+    this.kill(reason, { notify });
     return this.start();
   }
 
-  kill(reason) {
+  kill(reason, { notify = true } = {}) {
     const inst = this.instance;
     this.instance = null;
     this.startPromise = null;
+    this.generation += 1;
     if (inst) {
       inst.close(new SandboxError(`The Python sandbox was restarted (${reason})`, 'SandboxRestarted'));
-      this.notifyRestart(reason);
+      if (notify && inst.ready) this.notifyRestart(reason);
     }
   }
 

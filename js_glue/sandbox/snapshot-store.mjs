@@ -9,10 +9,34 @@
 const DB_NAME = 'ci-python-snapshots';
 const STORE = 'snapshots';
 
-function request(req) {
+/**
+ * An Error for a failed IndexedDB request or transaction, never null: WebKit
+ * may fire a transaction's error event with its `error` still null.
+ */
+export function idbError(error, what) {
+  if (error instanceof Error || (error && typeof error.message === 'string' && error.message)) return error;
+  const e = new Error(`${what} failed (the browser gave no reason; storage may be full or unavailable, as in some private windows)`);
+  e.name = (error && error.name) || 'UnknownError';
+  return e;
+}
+
+function request(req, what = 'An IndexedDB request') {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
+    req.onerror = () => reject(idbError(req.error, what));
+  });
+}
+
+/** Writes `value` under `key` (clearing the store first) in one transaction. */
+function putOnly(db, key, value) {
+  const tx = db.transaction(STORE, 'readwrite');
+  const store = tx.objectStore(STORE);
+  store.clear(); // keep only the newest snapshot
+  store.put(value, key);
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = resolve;
+    tx.onerror = (event) => { event.preventDefault(); reject(idbError(tx.error ?? event.target?.error, 'Saving the Python snapshot')); };
+    tx.onabort = () => reject(idbError(tx.error, 'Saving the Python snapshot'));
   });
 }
 
@@ -29,7 +53,7 @@ export class IndexedDbSnapshotStore {
     const req = this.idb.open(this.dbName, 1);
     req.onupgradeneeded = () => req.result.createObjectStore(STORE);
     req.onblocked = () => {};
-    this.db = await request(req);
+    this.db = await request(req, 'Opening the Python snapshot store');
     this.db.onversionchange = () => { this.db?.close(); this.db = null; };
     return this.db;
   }
@@ -56,16 +80,20 @@ export class IndexedDbSnapshotStore {
 
   async put(key, bytes) {
     const db = await this.open();
-    const tx = db.transaction(STORE, 'readwrite');
-    const store = tx.objectStore(STORE);
-    store.clear(); // keep only the newest snapshot
     // A Blob lets the browser keep the 30 MB on disk instead of in memory.
-    store.put(new Blob([bytes]), key);
-    await new Promise((resolve, reject) => {
-      tx.oncomplete = resolve;
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error ?? new Error('snapshot write aborted'));
-    });
+    // WebKit's ephemeral sessions (private windows, automation) refuse Blob
+    // values ("Error preparing Blob/File data to be stored"): then the bytes
+    // go as an ArrayBuffer, which they accept.
+    if (!this.blobsRefused) {
+      try {
+        return await putOnly(db, key, new Blob([bytes]));
+      } catch (error) {
+        if (error?.name === 'QuotaExceededError') throw error;
+        this.blobsRefused = true;
+      }
+    }
+    const buffer = bytes instanceof ArrayBuffer ? bytes : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    return putOnly(db, key, buffer);
   }
 
   async delete(key) {

@@ -18,6 +18,22 @@
 // - Then the shared runner's message loop (js_glue/python/worker-main.mjs,
 //   serveRunner) takes over the port. The bootstrap keeps its own messages
 //   (type 'sandbox_*') and passes every other message to the runner.
+//
+// Two shapes, one source:
+// - 'blob' (the default): a classic worker from a blob URL; Pyodide, the
+//   runner and worker-main are imported from blob URLs made here.
+// - 'data': WebKit (Safari's engine) refuses a blob: worker made by an opaque
+//   document under Cross-Origin-Embedder-Policy: require-corp ("Refused to
+//   load 'blob:null/…' worker because of Cross-Origin-Embedder-Policy"), and a
+//   data: worker cannot import blob: modules either. A MODULE worker from a
+//   data: URL starts there, and its static imports of data: URLs load (module
+//   worker graphs are fetched as destination "worker", so the page's and the
+//   frame's worker-src allow them; a dynamic import() of data: would need
+//   data: in script-src, which the app's page must not allow). So the host
+//   builds that worker's source (dataWorkerSource below): the four modules as
+//   static imports of data: URLs, put on self.sandboxModules, then this same
+//   bootstrap, which uses them instead of importing blobs. Python can start
+//   no nested blob worker in that shape; nothing here needs one.
 
 function sandboxWorker() {
   'use strict';
@@ -49,9 +65,23 @@ function sandboxWorker() {
     throw new TypeError(`The Python sandbox has no network access (refused: ${url})`);
   };
 
+  // Until Python is ready, an error nobody catches ends the start with its
+  // message: Pyodide leaves a failed wasm instantiation as an unhandled
+  // rejection and never settles, which would hang the start until the
+  // host's timeout. After that, such errors belong to user code.
+  let ready = false;
+  const startError = (what) => {
+    if (!ready && port) port.postMessage({ type: 'sandbox_start_error', message: String((what && what.message) || what || 'unknown error') });
+  };
+  self.addEventListener('unhandledrejection', (e) => startError(e.reason));
+  self.addEventListener('error', (e) => startError(e.error || e.message));
+
   // What serveRunner sees as its port: our port, minus the bootstrap's own messages.
   const runnerPort = {
-    postMessage: (message, transfer) => port.postMessage(message, transfer || []),
+    postMessage: (message, transfer) => {
+      if (message && message.type === 'ready') ready = true;
+      port.postMessage(message, transfer || []);
+    },
     addEventListener: (type, fn) => { if (type === 'message') runnerListeners.add(fn); },
     removeEventListener: (type, fn) => { if (type === 'message') runnerListeners.delete(fn); },
     on: (type, fn) => { if (type === 'message') runnerListeners.add((e) => fn(e.data)); },
@@ -78,7 +108,9 @@ function sandboxWorker() {
     served.set(BASE + 'pyodide.asm.wasm', { bytes: body(a.wasm), type: 'application/wasm' });
     served.set(BASE + 'python_stdlib.zip', { bytes: body(a.stdlib), type: 'application/zip' });
     served.set(BASE + 'pyodide-lock.json', { bytes: new TextEncoder().encode(a.lock), type: 'application/json' });
-    const [pyodideModule, asmModule] = await Promise.all([importBlob(a.pyodideMjs), importBlob(a.pyodideAsmMjs)]);
+    // The 'data' shape has its modules already (see the top of this file).
+    const mods = self.sandboxModules;
+    const [pyodideModule, asmModule] = mods ? [mods.pyodide, mods.pyodideAsm] : await Promise.all([importBlob(a.pyodideMjs), importBlob(a.pyodideAsmMjs)]);
     const createPyodideModule = asmModule.default;
     // The host decides these, whatever the runner passes.
     // Where the start's time goes, for the host's lastStart (see python-sandbox.mjs).
@@ -105,9 +137,9 @@ function sandboxWorker() {
       port.postMessage({ type: 'sandbox_timing', timing });
       return pyodide;
     };
-    const workerMain = await importBlob(a.workerMain);
+    const workerMain = mods ? mods.workerMain : await importBlob(a.workerMain);
     const runnerBytes = a.runner;
-    workerMain.serveRunner(runnerPort, { loadPyodide, importRunner: () => importBlob(runnerBytes) });
+    workerMain.serveRunner(runnerPort, { loadPyodide, importRunner: () => (mods ? Promise.resolve(mods.runner) : importBlob(runnerBytes)) });
     return 'runner';
   }
 
@@ -116,6 +148,8 @@ function sandboxWorker() {
     if (m.type !== 'port' || port || !event.ports || event.ports.length !== 1) return;
     port = event.ports[0];
     sharedInterrupt = m.interruptBuffer || null;
+    // Tells the frame this worker started (see frame.mjs: 'spawned' waits for it).
+    self.postMessage({ type: 'alive' });
     // A message that cannot be deserialized here (for example a
     // SharedArrayBuffer from another agent cluster) must not vanish silently.
     port.onmessageerror = () => port.postMessage({ type: 'sandbox_message_error', crossOriginIsolated: self.crossOriginIsolated === true });
@@ -152,3 +186,22 @@ function sandboxWorker() {
 }
 
 export const WORKER_SOURCE = `(${sandboxWorker.toString()})();`;
+
+/**
+ * The 'data' shape's module source (see the top of this file): the four
+ * modules as static imports, then the bootstrap.
+ * @param {{pyodide: string, pyodideAsm: string, workerMain: string, runner: string}} urls  data: URLs of
+ *   pyodide.mjs, pyodide.asm.mjs, worker-main.mjs and runner.mjs
+ */
+export function dataWorkerSource(urls) {
+  const names = ['pyodide', 'pyodideAsm', 'workerMain', 'runner'];
+  for (const n of names) if (!String(urls[n]).startsWith('data:')) throw new TypeError(`dataWorkerSource: ${n} must be a data: URL`);
+  return [
+    `import * as pyodide from ${JSON.stringify(urls.pyodide)};`,
+    `import * as pyodideAsm from ${JSON.stringify(urls.pyodideAsm)};`,
+    `import * as workerMain from ${JSON.stringify(urls.workerMain)};`,
+    `import * as runner from ${JSON.stringify(urls.runner)};`,
+    'self.sandboxModules = { pyodide, pyodideAsm, workerMain, runner };',
+    WORKER_SOURCE,
+  ].join('\n');
+}

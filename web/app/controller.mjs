@@ -8,8 +8,12 @@
 //   cancels a running turn, waits for pending saves, destroys the session
 //   and restores the other one from IndexedDB.
 // - The sandbox is shared. It is restarted (silently) when another
-//   conversation becomes current after it ran code, so no variable or file
-//   crosses from one conversation to the next.
+//   conversation becomes current (opened, new, or after deleting the current
+//   one) after it ran code, so no variable or file crosses from one
+//   conversation to the next.
+// - Python's start is bounded (js_glue/sandbox/start-policy.mjs): a start
+//   that fails for good shows "Python could not start: <reason>" and a
+//   Retry; a failed start writes nothing into any conversation.
 // - The conversation items are derived from the core's conversation()
 //   record (the truth) plus what is still streaming (text, live output).
 // - A restored conversation's Python variables are gone: before its first
@@ -62,7 +66,6 @@ export class AppController extends EventTarget {
     this.pendingSaves = new Set();
     this.runQueue = [];
     this.sandboxUsedBy = null; // id of the conversation whose code the sandbox last ran
-    this.suppressRestart = false;
     this.needsRestartNotice = false;
     this.keys = {};
     // preset → the origin its key was entered for (not a secret: kept with the
@@ -72,7 +75,7 @@ export class AppController extends EventTarget {
     this.vm = {
       phase: 'loading', // loading | ready | failed
       fatal: '',
-      python: { state: 'idle', message: 'Python starts when needed', info: null, canInterrupt: false },
+      python: { state: 'idle', message: 'Python starts when needed', info: null, canInterrupt: false, stop: null },
       conversations: [],
       currentId: null,
       title: '',
@@ -155,21 +158,40 @@ export class AppController extends EventTarget {
   startPython() {
     const py = this.vm.python;
     if (py.state === 'starting') return;
+    this.watchStart(this.sandbox.start(), 'Starting Python…');
+  }
+
+  /** The user's Retry after "Python could not start". */
+  retryPython() {
+    this.watchStart(this.sandbox.retry(), 'Starting Python…');
+  }
+
+  /**
+   * Shows a start of the sandbox in the status line: starting, then ready
+   * (with what Stop can do here) or "Python could not start: <reason>" with
+   * a Retry button. The sandbox bounds its own retries (start-policy.mjs).
+   */
+  watchStart(promise, message) {
+    const py = this.vm.python;
     py.state = 'starting';
-    py.message = 'Starting Python…';
+    py.message = message;
     this.changed('python');
-    this.sandbox.start().then(
+    promise.then(
       (info) => {
         py.state = 'ready';
         py.info = info;
         py.canInterrupt = this.sandbox.canInterrupt;
+        py.stop = this.sandbox.stopMode;
         py.message = `Python ${info.python}`;
         this.configure();
         this.changed('python');
       },
       (error) => {
+        // A start that gave way to a newer one (a restart) says nothing.
+        if (error?.name === 'SandboxRestarted') return;
+        console.error('Python could not start:', error);
         py.state = 'failed';
-        py.message = `Python could not start: ${error.message}`;
+        py.message = `Python could not start: ${error?.message || error}`;
         this.changed('python');
       },
     );
@@ -309,17 +331,9 @@ export class AppController extends EventTarget {
   }
 
   onSandboxRestart({ reason }) {
-    if (this.suppressRestart) return;
     // Variables are gone; the core resends files and adds its notice.
     this.driver?.send({ type: 'sandbox_restarted' });
-    this.vm.python.state = 'starting';
-    this.vm.python.message = 'Restarting Python…';
-    this.changed('python');
-    this.sandbox.start().then((info) => {
-      this.vm.python.state = 'ready';
-      this.vm.python.message = `Python ${info.python}`;
-      this.changed('python');
-    }, () => {});
+    this.watchStart(this.sandbox.start(), 'Restarting Python…');
     void reason;
   }
 
@@ -442,20 +456,15 @@ export class AppController extends EventTarget {
     this.vm.turnUsage = new Map();
   }
 
-  /** Restarts the sandbox without a notice when another conversation used it. */
+  /**
+   * Gives conversation `id` a Python of its own: when the sandbox last ran
+   * another conversation's code, it is replaced (no notice: this
+   * conversation's variables were never in it), so no variable or file
+   * crosses from one conversation to another.
+   */
   freshSandboxFor(id) {
     if (this.sandboxUsedBy && this.sandboxUsedBy !== id && this.vm.python.state !== 'idle') {
-      this.suppressRestart = true;
-      try {
-        this.sandbox.restart('another conversation').then(
-          (info) => { this.vm.python.state = 'ready'; this.vm.python.message = `Python ${info.python}`; this.changed('python'); },
-          () => {},
-        );
-      } finally {
-        this.suppressRestart = false;
-      }
-      this.vm.python.state = 'starting';
-      this.vm.python.message = 'Starting a fresh Python…';
+      this.watchStart(this.sandbox.restart('another conversation', { notify: false }), 'Starting a fresh Python…');
     }
     this.sandboxUsedBy = null;
   }
@@ -471,6 +480,7 @@ export class AppController extends EventTarget {
   async newConversation() {
     await this.leave();
     this.newSession();
+    this.freshSandboxFor(this.vm.currentId);
     this.store.setSetting('current', this.vm.currentId);
     this.changed('all');
   }
@@ -521,6 +531,7 @@ export class AppController extends EventTarget {
     this.vm.conversations = this.vm.conversations.filter((c) => c.id !== id);
     if (id === this.vm.currentId) {
       this.newSession();
+      this.freshSandboxFor(this.vm.currentId);
       this.store.setSetting('current', this.vm.currentId);
     }
     this.changed('all');

@@ -1,10 +1,20 @@
 // The input box: ask the model, or (Python mode) run the typed code with no
 // model. Enter sends, Shift+Enter is a new line (in Python mode Enter is a
 // new line and Ctrl/Shift+Enter runs). A Stop button while a turn runs.
-// Events: 'send' {text}, 'run' {code}, 'stop', 'files' {files}.
+// Events: 'send' {text}, 'run' {code}, 'stop', 'files' {files}, 'retry-python'.
+// The status line under the box says what Python is doing and what Stop can
+// do in this browser (interrupt, or restart), with the why in its tooltip.
 import { LitElement, html, css, nothing } from 'lit';
 import { base } from './theme.mjs';
 import { icon } from './icons.mjs';
+
+// Why Stop interrupts or restarts Python here (the sandbox's stopMode.reason).
+const STOP_WHY = {
+  isolated: 'This page is cross-origin isolated, so Stop raises KeyboardInterrupt in Python and your variables stay.',
+  'not-isolated': 'This page is not cross-origin isolated (the host sends no COOP/COEP headers and no service worker adds them yet), so Python cannot be interrupted: Stop restarts it. Files in /mnt/data are kept; variables are lost.',
+  'no-shared-memory': 'This browser gives the Python sandbox no SharedArrayBuffer, so Python cannot be interrupted: Stop restarts it. Files in /mnt/data are kept; variables are lost.',
+  off: 'Interrupting Python is switched off here, so Stop restarts it. Files in /mnt/data are kept; variables are lost.',
+};
 
 export class CiComposer extends LitElement {
   static properties = {
@@ -31,6 +41,7 @@ export class CiComposer extends LitElement {
     .meta { max-width: 52rem; margin: 0.35rem auto 0; font-size: 0.75rem; display: flex; gap: 0.75rem; justify-content: space-between; color: var(--ci-muted); flex-wrap: wrap; }
     .meta span { display: inline-flex; align-items: center; gap: 0.35rem; }
     .py.failed { color: var(--ci-danger); }
+    .retry { border-radius: 999px; padding: 0.1rem 0.6rem; font-size: 0.75rem; }
     input[type=file] { display: none; }
     @media (max-width: 640px) { :host { padding: 0 0.5rem 0.5rem; } .hint { display: none; } }
   `];
@@ -78,6 +89,7 @@ export class CiComposer extends LitElement {
 
   render() {
     const py = this.python ?? {};
+    const stop = py.stop;
     const python = this.mode === 'python';
     return html`
       <div class="box">
@@ -100,9 +112,11 @@ export class CiComposer extends LitElement {
         </div>
       </div>
       <div class="meta">
-        <span class="py ${py.state ?? ''}" role="status" aria-live="polite">
+        <span class="py ${py.state ?? ''}" role="status" aria-live="polite" title=${stop && py.state === 'ready' ? STOP_WHY[stop.reason] ?? '' : ''}>
           ${py.state === 'starting' || py.state === 'loading' ? html`<span class="spinner" aria-hidden="true"></span>` : icon('terminal', 14)}
-          ${py.message ?? ''}${py.state === 'ready' && py.canInterrupt === false ? ' · Stop restarts Python' : ''}
+          ${py.message ?? ''}${py.state === 'ready' && stop ? (stop.interrupt ? ' · Stop interrupts Python' : ' · Stop restarts Python (variables are lost)') : ''}
+          ${py.state === 'failed' ? html`<button type="button" class="retry"
+            @click=${() => this.dispatchEvent(new CustomEvent('retry-python', { bubbles: true, composed: true }))}>Retry</button>` : nothing}
         </span>
         <span class="hint">${this.model ? `Model: ${this.model}` : 'No model chosen'} · Esc stops</span>
       </div>`;

@@ -361,7 +361,7 @@ export class CodeInterpreter extends LitElement {
         <ci-composer .running=${vm.running} .python=${{ ...vm.python }} .model=${vm.settings.model ? `${vm.settings.model}` : ''}
           @send=${(e) => { if (!app.ask(e.detail.text)) e.preventDefault(); }}
           @run=${(e) => { if (!app.runCode(e.detail.code)) e.preventDefault(); }}
-          @stop=${() => app.stop()} @files=${(e) => this.upload(e.detail.files)}></ci-composer>
+          @stop=${() => app.stop()} @files=${(e) => this.upload(e.detail.files)} @retry-python=${() => app.retryPython()}></ci-composer>
       </main>
       <ci-files .app=${app} .vm=${vm} .tick=${this.tick} @close-files=${() => { this.filesOpen = false; }}></ci-files>
       <div class="scrim" @click=${() => { this.sidebarOpen = false; this.filesOpen = false; }}></div>
