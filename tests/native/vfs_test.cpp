@@ -329,7 +329,7 @@ TEST(VfsPersistence, RestoreRoundTrip) {
   EXPECT_TRUE(restored.PlanSync().remove.empty());
 }
 
-TEST(VfsPersistence, RestoreSkipsMismatchedEntriesAndSaysWhy) {
+TEST(VfsPersistence, RestoreSkipsWhatIsMissingKeepsWhatExistsAndSaysWhy) {
   Vfs vfs;
   ASSERT_EQ(vfs.Write("ok.txt", "fine", "", "upload", "", 1), std::nullopt);
   ASSERT_EQ(vfs.Write("missing.txt", "gone", "", "upload", "", 1), std::nullopt);
@@ -345,14 +345,16 @@ TEST(VfsPersistence, RestoreSkipsMismatchedEntriesAndSaysWhy) {
   Vfs restored = Vfs::Restore(index, bytes, VfsLimits{}, &problems);
   Paths kept;
   for (const FileEntry* entry : restored.List()) kept.push_back(entry->path);
-  EXPECT_EQ(kept, (Paths{"ok.txt"}));
-  EXPECT_EQ(restored.total_bytes(), 4u);
+  EXPECT_EQ(kept, (Paths{"nosize.txt", "ok.txt", "short.txt"})) << "bytes that exist are kept, whatever the index says";
+  EXPECT_EQ(*restored.Find("short.txt")->bytes, "123") << "the stored bytes, not the index's size";
+  EXPECT_EQ(restored.Find("short.txt")->size, 3u);
+  EXPECT_EQ(restored.total_bytes(), 4u + 3u + 3u);
   ASSERT_EQ(problems.size(), 5u);
   const std::string all = Json(problems).dump();
   EXPECT_NE(all.find("missing.txt"), std::string::npos) << all;
   EXPECT_NE(all.find("contents are missing"), std::string::npos) << all;
-  EXPECT_NE(all.find("short.txt"), std::string::npos) << all;
-  EXPECT_NE(all.find("5 bytes but 3 bytes"), std::string::npos) << all;
+  EXPECT_NE(all.find("Kept \\\"short.txt\\\" as it was stored (3 bytes), though the file list says 5 bytes"), std::string::npos) << all;
+  EXPECT_NE(all.find("nosize.txt"), std::string::npos) << all;
   EXPECT_NE(all.find("\\\"..\\\" is not allowed"), std::string::npos) << all;
 }
 

@@ -492,11 +492,13 @@ Vfs Vfs::Restore(const Json& index, const std::map<std::string, std::string>& by
       report("Skipped \"" + ShowPath(path) + "\": its contents are missing");
       continue;
     }
+    // Bytes whose length the index does not expect are kept, not dropped:
+    // they are what exists (a file is never lost silently); the user is told.
     const Json* size = number("size");
     if (!size || !IsNonNegative(*size) || size->get<uint64_t>() != found->second.size()) {
-      report("Skipped \"" + ShowPath(path) + "\": the index says " + (size ? size->dump() : std::string("no size")) +
-             " bytes but " + std::to_string(found->second.size()) + " bytes were stored");
-      continue;
+      report("Kept \"" + ShowPath(path) + "\" as it was stored (" + std::to_string(found->second.size()) +
+             " bytes), though the file list says " + (size ? size->dump() + " bytes" : std::string("no size")) +
+             ": it may be older or newer than the rest of this conversation");
     }
     if (vfs.files_.count(path)) {
       report("Skipped \"" + ShowPath(path) + "\": it appears twice in the file index");

@@ -96,8 +96,9 @@ class Vfs {
   void ForgetSandbox();   // the sandbox restarted with an empty /mnt/data
 
   // Index of every file (no bytes) for persistence; restore takes the index
-  // and the bytes of each path. A file whose bytes are missing or whose size
-  // differs is skipped and reported in *problems.
+  // and the bytes of each path. A file whose bytes are missing is skipped and
+  // reported in *problems; one whose size differs from the index is kept as
+  // stored (what exists) and reported.
   Json IndexJson() const;
   static Vfs Restore(const Json& index, const std::map<std::string, std::string>& bytes, VfsLimits limits,
                      std::vector<std::string>* problems);
