@@ -375,10 +375,18 @@ export class PythonSandbox {
             record.snapshot_bytes = bytes.byteLength;
             // Restarts in this page use it from memory (as a Blob: out of the JS heap).
             this.snapshotMemo = { key, value: new Blob([bytes]) };
-            return store.put(key, bytes);
+            // Failing to store it changes nothing here (and is never a run's failure).
+            const stored = store.put(key, bytes).then(
+              () => { record.snapshot = 'made'; },
+              (error) => { record.snapshot = 'not stored'; record.snapshot_error = String(error?.message ?? error); console.warn('python sandbox: snapshot not stored:', error); },
+            );
+            // An interpreter that made a snapshot is not the one user code
+            // should get: Pyodide gives it a stand-in `js` module (js.navigator,
+            // js.location… throw "Illegal invocation"). So the first run gets a
+            // fresh interpreter from that snapshot, like every later start.
+            return Promise.all([stored, this.replaceFromSnapshot(inst, assets, record)]);
           })
-          .then(() => { record.snapshot = 'made'; })
-          // A snapshot that cannot be made or stored never fails a run.
+          // A snapshot that cannot be made never fails a run.
           .catch((error) => { record.snapshot = 'failed'; record.snapshot_error = String(error?.message ?? error); console.warn('python sandbox: no snapshot made:', error); });
         // A run must not overlap the snapshot (it would put JS objects into Python).
         this.queue = this.queue.then(() => this.snapshotDone).catch(() => {});
@@ -389,6 +397,32 @@ export class PythonSandbox {
       if (this.instance === inst) this.instance = null;
       throw error;
     }
+  }
+
+  /**
+   * Swaps `old` (the interpreter that made the snapshot) for one loaded from
+   * that snapshot, before any run. If the swap fails, `old` stays.
+   */
+  async replaceFromSnapshot(old, assets, record) {
+    if (this.instance !== old || !this.snapshotMemo) return;
+    const t = performance.now();
+    const next = new Instance(this);
+    next.crashListeners.add((message) => this.onInstanceCrash(next, message));
+    const lastStart = this.lastStart;
+    try {
+      await this.openFrame(next);
+      await this.bootInstance(next, assets, { _loadSnapshot: this.snapshotMemo.value }, { t0: t });
+    } catch (error) {
+      next.close(error);
+      console.warn('python sandbox: could not start from the new snapshot; keeping the first interpreter:', error);
+      return;
+    } finally {
+      this.lastStart = lastStart;
+    }
+    if (this.instance !== old) { next.close(); return; } // restarted or closed meanwhile
+    this.instance = next;
+    old.close(new SandboxError('replaced by an interpreter from its snapshot', 'SandboxRestarted'));
+    record.snapshot_swap_ms = Math.round(performance.now() - t);
   }
 
   /** A new Instance, made the current one. */
