@@ -53,6 +53,7 @@ gtest('native GoogleTest', path.join('build/native/test-results/core_tests.json'
 gtest('wasm GoogleTest (Node)', path.join('build/wasm/test-results/core_tests.json'));
 tap('node tests', 'test-results/js.tap');
 tap('browser tests', 'test-results/e2e.tap');
+tap('three engines', 'test-results/engines.tap');
 // The security scorecard (tests/security/) counts once it exists.
 if (fs.existsSync('tests/security')) tap('security scorecard', 'test-results/security.tap');
 // The app build leaves no results of its own: a failed build is one failure

@@ -42,6 +42,10 @@ step "browser tests (real Chromium)"
 node --test --test-reporter=tap --test-reporter-destination=test-results/e2e.tap \
   --test-reporter=spec --test-reporter-destination=stdout tests/e2e/ || status=1
 
+step "three engines (tests/engines: Chromium, Firefox ESR, WebKitGTK)"
+node --test --test-reporter=tap --test-reporter-destination=test-results/engines.tap \
+  --test-reporter=spec --test-reporter-destination=stdout tests/engines/ || status=1
+
 step "security scorecard (tests/security, real Chromium; see SECURITY.md)"
 if ls tests/security/*.test.mjs >/dev/null 2>&1; then
   node --test --test-reporter=tap --test-reporter-destination=test-results/security.tap \
