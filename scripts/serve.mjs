@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SERVED = ['web', 'js_glue', 'public', 'build/wasm', 'node_modules/pyodide', 'tests/e2e/pages', 'bench/sandbox', 'examples'];
+const SERVED = ['web', 'js_glue', 'public', 'build/wasm', 'node_modules/pyodide', 'node_modules/idb', 'tests/e2e/pages', 'bench/sandbox', 'examples'];
 const DEFAULT_DIST = path.join(ROOT, 'dist');
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Code Interpreter: not built</title>
 <h1>The app is not built yet</h1><p>Run <code>npm run build</code> (or <code>bash scripts/start.sh</code>), then reload.

@@ -96,6 +96,13 @@ export class IndexedDbSnapshotStore {
     return putOnly(db, key, buffer);
   }
 
+  /** Bytes the stored snapshot takes (0 when there is none). */
+  async size() {
+    const latest = await this.getLatest();
+    const v = latest?.value;
+    return v ? (v instanceof Blob ? v.size : v.byteLength ?? 0) : 0;
+  }
+
   async delete(key) {
     const db = await this.open();
     await request(db.transaction(STORE, 'readwrite').objectStore(STORE).delete(key));
@@ -114,4 +121,5 @@ export class MemorySnapshotStore {
   async put(key, bytes) { this.map.clear(); this.map.set(key, bytes); }
   async delete(key) { this.map.delete(key); }
   async clear() { this.map.clear(); }
+  async size() { let n = 0; for (const v of this.map.values()) n += v.byteLength ?? v.size ?? 0; return n; }
 }

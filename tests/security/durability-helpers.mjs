@@ -2,13 +2,19 @@
 // app's page with page.evaluate (the page's CSP refuses inline scripts), it
 // writes versioned records through the app's real Store
 // (document.querySelector('code-interpreter').app.store.saveSnapshot: one
-// IndexedDB readwrite transaction over conversations + states + files) and
-// reads them back.
+// IndexedDB readwrite transaction over conversations + states + blobs, layout
+// v2 of web/app/store.mjs) and reads them back.
 //
 // A record `dur-rNN` at version v:
 //   state.conversation.title = "dur rNN v<v> <sum>", state.version = v, state.sum = <sum>
 //   meta.title (the conversation list row) is derived from that title
-//   files f0 … f(k-1), k = 1 + v % 3 (the others are deleted in the same snapshot);
+//   files f0 … f(k-1), k = 1 + v % 3, each at file version v in the state's
+//   file index (state.files.files) and so stored as blob [id, fN.bin, v]; the
+//   others leave the index, so the store deletes their blobs in the same
+//   transaction. Each write is a save with baseVersion v - 1: the store's
+//   version of a record is its v (one committed save per version), so a
+//   refused save (conflict, missing bytes) would be a bug, reported through
+//   window.durFailed.
 //   each file: a 16-byte header (magic "DUR1", record, version, payload length)
 //   + a seeded pseudo-random payload + FNV-1a of header and payload (4 bytes).
 //   Sizes range from a few bytes to 3 MB (seeded by record, version, file).
@@ -65,7 +71,8 @@ export function installKit(page) {
       const files = Array.from({ length: fileCount(v) }, (_, i) => ({ path: `f${i}.bin`, bytes: fileBytes(r, v, i) }));
       const sum = files.reduce((a, f) => (a ^ new DataView(f.bytes.buffer).getUint32(f.bytes.length - 4, true)) >>> 0, v);
       const title = `dur r${r} v${v} ${sum}`;
-      const state = { version: v, sum, conversation: { id: id(r), title, entries: [{ kind: 'user', turn: 1, text: title }] } };
+      const index = files.map((f) => ({ path: f.path, size: f.bytes.length, version: v, media_type: 'application/octet-stream' }));
+      const state = { version: v, sum, conversation: { id: id(r), title, entries: [{ kind: 'user', turn: 1, text: title }] }, files: { files: index } };
       const del = [0, 1, 2].filter((i) => i >= fileCount(v)).map((i) => `f${i}.bin`);
       return { state, files: { write: files, delete: del }, bytes: files.reduce((a, f) => a + f.bytes.length, 0) };
     }
@@ -107,7 +114,12 @@ export function installKit(page) {
           const v = (next[r] ?? 0) + 1;
           const snap = snapshot(r, v);
           await window.durStarted(r, v, snap.bytes);
-          await store().saveSnapshot(id(r), snap);
+          try {
+            await store().saveSnapshot(id(r), snap, { baseVersion: v - 1 });
+          } catch (error) {
+            await window.durFailed?.(r, v, { code: error?.code ?? null, name: error?.name ?? null, message: error?.message ?? String(error) });
+            throw error;
+          }
           next[r] = v;
           await window.durAcked(r, v);
         }
@@ -118,16 +130,23 @@ export function installKit(page) {
         for (let r = 0; r < records; r += 1) out.push(check(r, await store().loadConversation(id(r))));
         return out;
       },
-      /** ms per save of the same `n` snapshots with the store's default durability and with 'strict' (twice each, the last run kept). */
+      /**
+       * ms per save of the same `n` snapshots with the store's default durability and with 'strict'
+       * (twice each, the last run kept), as raw transactions over the store's layout (the Store has
+       * no durability option). Each file is written at version 1, so a record's blobs overwrite
+       * each other as the store's would replace them.
+       */
       async timeDurability(n) {
         const db = store().db;
         const save = async (durability, k) => {
           const snap = snapshot(90 + (k % 5), 1000 + k);
-          const tx = db.transaction(['conversations', 'states', 'files'], 'readwrite', durability ? { durability } : undefined);
+          const cid = `dur-t${k % 5}`;
+          const state = { ...snap.state, files: { files: snap.state.files.files.map((e) => ({ ...e, version: 1 })) } };
+          const tx = db.transaction(['conversations', 'states', 'blobs'], 'readwrite', durability ? { durability } : undefined);
           await Promise.all([
-            tx.objectStore('conversations').put({ id: `dur-t${k % 5}`, title: 't', custom_title: false, created_ms: 0, updated_ms: 0 }),
-            tx.objectStore('states').put({ id: `dur-t${k % 5}`, state: snap.state }),
-            ...snap.files.write.map((f) => tx.objectStore('files').put({ conversation_id: `dur-t${k % 5}`, path: f.path, bytes: f.bytes })),
+            tx.objectStore('conversations').put({ id: cid, title: 't', custom_title: false, created_ms: 0, updated_ms: 0, version: k + 1, bytes: snap.bytes }),
+            tx.objectStore('states').put({ id: cid, state, version: k + 1 }),
+            ...snap.files.write.map((f) => tx.objectStore('blobs').put({ conversation_id: cid, path: f.path, version: 1, bytes: f.bytes })),
             tx.done,
           ]);
           return { bytes: snap.bytes, durability: tx.durability };

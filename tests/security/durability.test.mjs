@@ -48,6 +48,7 @@ async function open(hooks) {
   page.on('pageerror', () => {});
   await page.exposeFunction('durStarted', (r, v, bytes) => hooks.started(r, v, bytes));
   await page.exposeFunction('durAcked', (r, v) => hooks.acked(r, v));
+  await page.exposeFunction('durFailed', (r, v, error) => hooks.failed(r, v, error));
   await page.goto(`${app.url}/`);
   await page.waitForFunction(() => {
     const a = document.querySelector('code-interpreter')?.app;
@@ -76,7 +77,7 @@ test(`${TOTAL_WRITES} writes, ${KILLS} SIGKILLs of the browser: every record is 
   let ackedCount = 0;
   let inFlight = null; // { r, v, bytes } between started and acked
   let bytesWritten = 0;
-  const stats = { seed: SEED, records: RECORDS, kills: 0, killedProcesses: 0, launches: 0, writesStarted: 0, writesAcked: 0, bytesAcked: 0, checks: 0, torn: [], lostAcked: [], inFlightAtKill: [], versionsFound: { acked: 0, inFlight: 0, none: 0 } };
+  const stats = { seed: SEED, records: RECORDS, kills: 0, killedProcesses: 0, launches: 0, writesStarted: 0, writesAcked: 0, bytesAcked: 0, checks: 0, torn: [], lostAcked: [], failedWrites: [], inFlightAtKill: [], versionsFound: { acked: 0, inFlight: 0, none: 0 } };
   let onStart = () => {};
   const writeMs = []; // how long writes take as Node sees them (started → acked)
   const recentMedianMs = () => {
@@ -94,6 +95,10 @@ test(`${TOTAL_WRITES} writes, ${KILLS} SIGKILLs of the browser: every record is 
       acked[r] = v;
       ackedCount += 1;
       bytesWritten += inFlight?.bytes ?? 0;
+      inFlight = null;
+    },
+    failed(r, v, error) { // the store refused a write (a conflict or missing bytes would be a bug)
+      stats.failedWrites.push({ r, v, ...error });
       inFlight = null;
     },
   };
@@ -168,6 +173,7 @@ test(`${TOTAL_WRITES} writes, ${KILLS} SIGKILLs of the browser: every record is 
   assert.equal(stats.kills, KILLS, 'every planned kill happened');
   assert.ok(stats.killsMidWrite >= KILLS / 2, `most kills landed during a write (${stats.killsMidWrite})`);
   assert.ok(stats.checks >= RECORDS * (KILLS + 1), 'every record was checked after every launch');
+  assert.deepEqual(stats.failedWrites, [], 'the store refused no write');
   assert.deepEqual(stats.torn, [], 'no torn or corrupt record');
   assert.deepEqual(stats.lostAcked, [], 'no acknowledged write lost');
 });

@@ -263,7 +263,7 @@ describe('a canary API key goes only to its own endpoint', () => {
     }
 
     // 4. Persisted: every IndexedDB store but `keys`, Cache Storage, local/sessionStorage.
-    await page.evaluate(() => Promise.all([...document.querySelector('code-interpreter').app.pendingSaves]));
+    await page.evaluate(() => document.querySelector('code-interpreter').app.flushSaves());
     const stores = await searchIndexedDb(page, [KEY], { skip: ['code-interpreter/keys'] });
     const keysStore = await searchIndexedDb(page, [KEY]);
     const other = await page.evaluate(async (key) => {
@@ -286,7 +286,7 @@ describe('a canary API key goes only to its own endpoint', () => {
       `keys store ${keysStore['code-interpreter/keys']?.hits[KEY]}; Cache Storage ${other.cacheHits} in ${other.cached} entries; local/sessionStorage ${other.storageHits}`);
     assert.equal(inPython, 0, 'the key is not in what Python can see');
     for (const [name, e] of Object.entries(exported)) assert.equal(e.hits, 0, `the key is in the ${name} export`);
-    assert.ok(Object.keys(stores).includes('code-interpreter/states') && Object.keys(stores).includes('code-interpreter/files'), Object.keys(stores).join());
+    assert.ok(Object.keys(stores).includes('code-interpreter/states') && Object.keys(stores).includes('code-interpreter/blobs'), Object.keys(stores).join());
     for (const [store, hits] of Object.entries(storeHits)) assert.equal(hits, 0, `the key is persisted in ${store}`);
     assert.equal(keysStore['code-interpreter/keys'].hits[KEY], 1, 'the search does find the key where it is meant to be');
     assert.equal(other.cacheHits + other.storageHits, 0);

@@ -223,9 +223,9 @@ test('quota: uploads and a Python write over the VFS limits fail cleanly and cha
   }, limits);
   const state = async () => {
     const files = await listFiles(page);
-    await page.evaluate(() => Promise.all([...document.querySelector('code-interpreter').app.pendingSaves]));
+    await page.evaluate(() => document.querySelector('code-interpreter').app.flushSaves());
     const db = await searchIndexedDb(page, ['big-', 'filler.bin', 'py-big.bin']);
-    return { files: files.map((f) => `${f.path}:${f.size}`).sort(), used: files.reduce((n, f) => n + f.size, 0), db: db['code-interpreter/files'] };
+    return { files: files.map((f) => `${f.path}:${f.size}`).sort(), used: files.reduce((n, f) => n + f.size, 0), db: db['code-interpreter/blobs'] };
   };
   const used0 = (await state()).used;
   assert.ok(used0 < 1_000_000, `files so far take ${used0} bytes`);
@@ -233,7 +233,7 @@ test('quota: uploads and a Python write over the VFS limits fail cleanly and cha
     const app = document.querySelector('code-interpreter').app;
     const t = app.vm.toasts.length;
     await app.upload([new File([new Uint8Array(s).fill(7)], n)]);
-    await Promise.all([...app.pendingSaves]);
+    await app.flushSaves();
     return app.vm.toasts.slice(t).map((x) => x.text);
   }, [name, size]);
 

@@ -21,6 +21,15 @@
 //   view offers to re-run its cells.
 // - API keys live in the store's `keys` and go to the driver only; never to
 //   the core, a state, or an export.
+// - One writer per conversation across tabs (ownership.mjs decides, tabs.mjs
+//   holds the locks): a tab that is not the writer shows the conversation
+//   read-only, reloads it when the writer saves, and writes nothing; its
+//   "Continue here" moves the writer. The conversation list and settings
+//   follow changes made in other tabs.
+// - Saves go through the Saver (saver.mjs): one at a time, versioned, never
+//   a file list without its bytes; a full disk frees the app's caches first,
+//   then leaves the conversation marked unsaved (vm.unsaved) and retries when
+//   the user frees space.
 import { loadCore } from '../../js_glue/core.mjs';
 import { Driver } from '../../js_glue/driver.mjs';
 import { PythonSandbox } from '../../js_glue/sandbox/python-sandbox.mjs';
@@ -30,6 +39,10 @@ import { guessMediaType, saveBytes, safeFileName, zipFiles, baseName } from './f
 import { conversationToMarkdown, notebookCodeCells } from './export.mjs';
 import { loadAppConfig } from './config.mjs';
 import { ConnectPolicy } from './csp.mjs';
+import { step as ownershipStep, INITIAL as OWNERSHIP_INITIAL } from './ownership.mjs';
+import { Tabs } from './tabs.mjs';
+import { Saver } from './saver.mjs';
+import { PACKAGE_CACHE } from '../sw/names.mjs';
 
 // stdout + stderr kept per run. Every byte is stored in the conversation,
 // saved, and read back on each refresh; at the end of a run the whole output
@@ -42,6 +55,20 @@ const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `c${Date.now().toSt
 function usageOf(u) {
   if (!u) return { input: 0, output: 0 };
   return { input: u.input_tokens ?? u.prompt_tokens ?? 0, output: u.output_tokens ?? u.completion_tokens ?? 0 };
+}
+
+/** Bytes and count of the Python packages the service worker cached. */
+async function packageCacheSize() {
+  if (!globalThis.caches || !(await caches.has(PACKAGE_CACHE))) return { count: 0, bytes: 0 };
+  const cache = await caches.open(PACKAGE_CACHE);
+  let bytes = 0;
+  const requests = await cache.keys();
+  for (const request of requests) {
+    const response = await cache.match(request);
+    const length = Number(response?.headers.get('content-length'));
+    bytes += Number.isFinite(length) && length > 0 ? length : (await response.blob()).size;
+  }
+  return { count: requests.length, bytes };
 }
 
 export class AppController extends EventTarget {
@@ -63,7 +90,6 @@ export class AppController extends EventTarget {
     this.store = null;
     this.session = null;
     this.driver = null;
-    this.pendingSaves = new Set();
     this.runQueue = [];
     this.sandboxUsedBy = null; // id of the conversation whose code the sandbox last ran
     this.needsRestartNotice = false;
@@ -93,7 +119,14 @@ export class AppController extends EventTarget {
       toasts: [], // { id, level, text }
       localServers: [],
       firstStart: false,
+      // Who writes the current conversation: 'owner' (this tab), 'reader'
+      // (another tab; read-only here), 'claiming', 'taking_over', 'handing_over'.
+      access: { role: 'owner', note: '', canForce: false },
+      unsaved: null, // { message } when the current conversation's last save failed
     };
+    this.ownership = OWNERSHIP_INITIAL;
+    this.tabs = null;
+    this.roleWaiters = [];
   }
 
   // ------------------------------------------------------------------ start
@@ -109,6 +142,16 @@ export class AppController extends EventTarget {
       this.config = config;
       this.core = core;
       this.store = store;
+      this.saver = new Saver({
+        store,
+        onSaved: (meta) => this.onSaved(meta),
+        onFailed: (id, error) => this.onSaveFailed(id, error),
+        evict: () => this.evictAppCaches(),
+      });
+      // Stored conversations are shared with the other tabs; in-memory ones (embeds) are not.
+      if (this.options.persist !== false) {
+        this.tabs = new Tabs({ scope: this.options.dbName ?? 'code-interpreter', onEvent: (e) => this.onTabsEvent(e) });
+      }
       const saved = await store.getSetting('settings');
       this.vm.firstStart = !saved;
       this.vm.settings = { ...DEFAULT_SETTINGS, ...(saved ?? {}) };
@@ -135,7 +178,7 @@ export class AppController extends EventTarget {
       const last = await store.getSetting('current');
       if (last && this.vm.conversations.some((c) => c.id === last)) await this.open(last);
       else {
-        this.newSession();
+        await this.newSession();
         await store.setSetting('current', this.vm.currentId);
       }
       this.vm.phase = 'ready';
@@ -421,27 +464,113 @@ export class AppController extends EventTarget {
     });
   }
 
+  /** The core's persist, through the Saver; a tab that does not write this conversation saves nothing. */
   save(id, snapshot) {
+    if (!this.mayWrite(id)) return Promise.resolve(null);
     // A conversation with nothing in it yet is not worth a row in the list.
     const { state } = snapshot;
     const empty = !state?.conversation?.entries?.length && !state?.files?.files?.length;
-    if (empty && !this.vm.conversations.some((c) => c.id === id)) return Promise.resolve();
-    const p = this.store.saveSnapshot(id, snapshot).then((meta) => {
-      const list = this.vm.conversations.filter((c) => c.id !== id);
-      this.vm.conversations = [meta, ...list].sort((a, b) => b.updated_ms - a.updated_ms);
-      this.changed('conversations');
-    }).catch((error) => {
-      console.error(error);
-      this.toast(`Could not save the conversation on this device: ${error.message}${error.name === 'QuotaExceededError' ? ' (storage is full: delete some files or conversations)' : ''}`);
-    });
-    this.pendingSaves.add(p);
-    p.finally(() => this.pendingSaves.delete(p));
-    return p;
+    if (empty && !this.vm.conversations.some((c) => c.id === id)) return Promise.resolve(null);
+    // The bytes of any file an earlier failed save did not store (read while the session lives:
+    // leave() waits for the saves before it destroys the session).
+    const session = this.session;
+    return this.saver.save(id, snapshot, (path) => (session && this.session === session ? session.readFile(path) : null));
   }
 
-  closeCurrent() {
-    if (this.vm.running) this.driver.cancel();
-    this.driver?.close();
+  onSaved(meta) {
+    const list = this.vm.conversations.filter((c) => c.id !== meta.id);
+    this.vm.conversations = [meta, ...list].sort((a, b) => b.updated_ms - a.updated_ms);
+    if (meta.id === this.vm.currentId && this.vm.unsaved) {
+      this.vm.unsaved = null;
+      this.toast('Saved on this device again.', 'info');
+    }
+    this.changed('conversations');
+    this.tabs?.post({ type: 'saved', id: meta.id, version: meta.version });
+    this.tabs?.post({ type: 'list' });
+  }
+
+  onSaveFailed(id, error) {
+    console.error('save failed', error);
+    if (error?.code === 'conflict') {
+      // Another tab wrote a newer version (possible only without Web Locks):
+      // show the newest one, read-only, and say what was not saved.
+      this.toast(`${error.message} This tab's last change was not saved; the newest version is shown.`);
+      if (id === this.vm.currentId) this.ownershipEvent({ type: 'lock_lost', id });
+      return;
+    }
+    if (id !== this.vm.currentId) {
+      this.toast(`Could not save a conversation on this device: ${error?.message || 'unknown error'}`);
+      return;
+    }
+    const full = error?.code === 'quota';
+    this.vm.unsaved = {
+      message: error?.message || 'The conversation could not be saved on this device.',
+      full,
+    };
+    this.changed('unsaved');
+    this.refreshStorage();
+  }
+
+  /** Saves what the current conversation has queued, now; resolves when every save has finished. */
+  flushSaves() {
+    this.driver?.flushPersist();
+    return this.saver.flush();
+  }
+
+  /** Tries the current conversation's save again (after space was freed). */
+  retrySave() {
+    const id = this.vm.currentId;
+    if (!this.session || !this.saver.unsaved.has(id)) return Promise.resolve(null);
+    return this.save(id, { state: this.session.serialize(), files: { write: [], delete: [] } });
+  }
+
+  /**
+   * What uses this device's storage: each conversation (its state and
+   * files), the Python snapshot, the cached packages, and the browser's
+   * own estimate. Sizes in bytes; a part that cannot be measured is null.
+   */
+  async storageReport() {
+    const [usage, snapshot, packages, estimate] = await Promise.all([
+      this.store.usage?.().catch(() => null) ?? null,
+      this.sandbox?.snapshotStore?.size?.().catch(() => null) ?? null,
+      packageCacheSize().catch(() => null),
+      navigator.storage?.estimate?.().catch(() => null) ?? null,
+    ]);
+    return { conversations: usage?.conversations ?? [], conversationsTotal: usage?.total ?? null, snapshot, packages, estimate };
+  }
+
+  /** Frees one of the app's own caches ('snapshot' | 'packages') from the storage view, then retries an unsaved save. */
+  async clearCache(which) {
+    try {
+      if (which === 'snapshot') await this.sandbox?.snapshotStore?.clear();
+      else if (which === 'packages' && globalThis.caches) await caches.delete(PACKAGE_CACHE);
+    } catch (error) {
+      this.toast(`Could not clear it: ${error?.message || error}`);
+    }
+    this.refreshStorage();
+    return this.retrySave();
+  }
+
+  /** A full disk: the app's own caches give way before the user's files. True when something was freed. */
+  async evictAppCaches() {
+    let freed = false;
+    try {
+      if (this.sandbox?.snapshotStore) {
+        await this.sandbox.snapshotStore.clear();
+        freed = true;
+      }
+    } catch (error) { console.warn('could not clear the Python snapshot', error); }
+    try {
+      if (globalThis.caches && (await caches.delete(PACKAGE_CACHE))) freed = true;
+    } catch (error) { console.warn('could not clear cached packages', error); }
+    return freed;
+  }
+
+  /** Ends the current conversation here: stops its turn, saves what it has, then lets its session go. */
+  async leave() {
+    if (this.vm.running) this.driver?.cancel();
+    this.driver?.close(); // flushes its queued persist into the Saver
+    await this.saver?.flush();
     this.session?.destroy();
     this.driver = null;
     this.session = null;
@@ -469,25 +598,24 @@ export class AppController extends EventTarget {
     this.sandboxUsedBy = null;
   }
 
-  newSession() {
+  /** A new, empty conversation, current and writable here (its id is new: no other tab has it). */
+  async newSession() {
     const id = uid();
     this.resetView(id);
     this.session = this.core.createSession({ conversation_id: id, ...this.coreConfig() });
     this.driver = this.makeDriver(this.session);
+    this.saver?.setVersion(id, undefined);
     this.needsRestartNotice = false;
+    this.vm.unsaved = null;
+    await this.claim(id);
   }
 
   async newConversation() {
     await this.leave();
-    this.newSession();
+    await this.newSession();
     this.freshSandboxFor(this.vm.currentId);
     this.store.setSetting('current', this.vm.currentId);
     this.changed('all');
-  }
-
-  async leave() {
-    this.closeCurrent();
-    await Promise.all([...this.pendingSaves]);
   }
 
   async open(id) {
@@ -496,25 +624,174 @@ export class AppController extends EventTarget {
     const saved = await this.store.loadConversation(id);
     if (!saved) {
       this.toast('That conversation could not be found on this device.');
-      this.newSession();
+      await this.newSession();
       this.changed('all');
       return;
     }
     this.resetView(id);
+    this.vm.unsaved = null;
+    this.show(saved);
+    const hasCells = this.vm.items.some((i) => i.kind === 'cell');
+    this.vm.restored = hasCells;
+    this.needsRestartNotice = hasCells;
+    await this.claim(id);
+    if (this.writable) this.freshSandboxFor(id);
+    this.store.setSetting('current', id);
+    this.changed('all');
+  }
+
+  /** Makes a stored conversation ({meta, state, files, version}) the current session. */
+  show(saved) {
     const { session, problems } = this.core.restoreSession(saved.state, saved.files);
     this.session = session;
     this.driver = this.makeDriver(session);
+    this.saver.setVersion(saved.meta.id, saved.version ?? saved.meta.version);
     this.vm.title = saved.meta.title;
     for (const p of problems ?? []) this.toast(`Restoring: ${p}`, 'warning');
     this.configure();
     this.refreshItems();
     this.refreshFiles();
+  }
+
+  // ------------------------------------------------------- other tabs
+
+  /** True when this tab may change conversation `id` (it holds its lock, or there are no other tabs to ask). */
+  mayWrite(id) {
+    if (!this.tabs) return true;
+    return id === this.ownership.id && (this.ownership.role === 'owner' || this.ownership.role === 'handing_over');
+  }
+
+  get writable() { return this.mayWrite(this.vm.currentId); }
+
+  /** Claims conversation `id` for this tab; resolves once this tab knows whether it writes or reads it. */
+  claim(id) {
+    if (!this.tabs) return Promise.resolve();
+    const decided = new Promise((resolve) => this.roleWaiters.push(resolve));
+    this.ownershipEvent({ type: 'open', id });
+    return decided;
+  }
+
+  onTabsEvent(event) {
+    if (event.type === 'list') this.refreshConversationList();
+    else if (event.type === 'settings') this.reloadSettings();
+    else this.ownershipEvent(event);
+  }
+
+  ownershipEvent(event) {
+    const { state, actions } = ownershipStep(this.ownership, event);
+    this.ownership = state;
+    for (const a of actions) this.performOwnership(a);
+  }
+
+  performOwnership(a) {
+    switch (a.type) {
+      case 'claim': this.tabs.claim(a); break;
+      case 'release': this.tabs.release(a.id); break;
+      case 'post': this.tabs.post(a.message); break;
+      case 'flush': this.handOver(a.id); break;
+      case 'reload': this.reloadFromStore(a.id); break;
+      case 'role': {
+        const was = this.vm.access.role;
+        this.vm.access = { role: a.role, note: a.note ?? '', canForce: !!a.canForce };
+        if (a.role === 'owner' && (was === 'taking_over' || was === 'reader')) this.becameWriter();
+        if (a.role === 'owner' || a.role === 'reader') for (const resolve of this.roleWaiters.splice(0)) resolve();
+        this.changed('access');
+        break;
+      }
+      default: break;
+    }
+  }
+
+  /** The user's "Continue here" (force: take it even from a tab that does not answer). */
+  continueHere(force = false) {
+    this.ownershipEvent({ type: force ? 'force' : 'continue_here' });
+  }
+
+  /** Another tab continues this conversation: stop, save everything, then let go. */
+  async handOver(id) {
+    if (id === this.vm.currentId) {
+      this.runQueue = [];
+      if (this.vm.running) this.driver?.cancel();
+      this.driver?.flushPersist();
+    }
+    await this.saver.flush();
+    this.ownershipEvent({ type: 'flushed', id });
+  }
+
+  /**
+   * Shows the stored version of the current conversation (a reader's live
+   * view; a new writer's start). Coalesced: one reload at a time, and one
+   * more if another save arrived meanwhile.
+   */
+  async reloadFromStore(id) {
+    if (this.reloading) { this.reloadAgain = true; return; }
+    this.reloading = true;
+    try {
+      do {
+        this.reloadAgain = false;
+        const saved = await this.store.loadConversation(id);
+        if (id !== this.vm.currentId) return;
+        if (!saved) continue;
+        this.driver?.close();
+        this.session?.destroy();
+        this.session = null;
+        this.show(saved);
+        this.changed('all');
+      } while (this.reloadAgain);
+    } catch (error) {
+      this.toast(`Could not show the newest version: ${error?.message || error}`);
+    } finally {
+      this.reloading = false;
+    }
+  }
+
+  /** This tab now writes the current conversation: Python here has none of its variables. */
+  becameWriter() {
     const hasCells = this.vm.items.some((i) => i.kind === 'cell');
     this.vm.restored = hasCells;
     this.needsRestartNotice = hasCells;
-    this.freshSandboxFor(id);
-    this.store.setSetting('current', id);
-    this.changed('all');
+    this.freshSandboxFor(this.vm.currentId);
+  }
+
+  async refreshConversationList() {
+    try {
+      this.vm.conversations = await this.store.listConversations();
+    } catch (error) { console.warn(error); return; }
+    const current = this.vm.conversations.find((c) => c.id === this.vm.currentId);
+    if (current && !current.custom_title) this.vm.title = current.title || this.vm.title;
+    else if (current) this.vm.title = current.title;
+    // Deleted in another tab while shown here read-only: move on.
+    if (!current && this.saver.versions.has(this.vm.currentId) && !this.writable) {
+      this.toast('This conversation was deleted in another tab or window.', 'warning');
+      await this.newConversation();
+      return;
+    }
+    this.changed('conversations');
+  }
+
+  /** Settings saved in another tab. */
+  async reloadSettings() {
+    const saved = await this.store.getSetting('settings');
+    if (!saved || this.options.overrides) return;
+    this.vm.settings = { ...DEFAULT_SETTINGS, ...saved };
+    this.keyOrigins = (await this.store.getSetting('keyOrigins')) ?? {};
+    this.keys = { [saved.preset]: (await this.store.getKey(saved.preset)) ?? '' };
+    this.vm.hasKey = !!this.usableKey(saved.preset);
+    this.vm.firstStart = false;
+    if (this.needsReloadFor(saved.baseUrl)) {
+      this.toast('The model endpoint was changed in another tab: reload this page to use it here.', 'warning');
+    } else {
+      this.applyConnectPolicy();
+      this.configure();
+    }
+    this.changed('settings');
+  }
+
+  /** Refuses a change in a tab that does not write the current conversation. */
+  readOnly() {
+    if (this.writable) return false;
+    this.toast('This conversation is open in another tab or window. Use “Continue here” to work on it in this one.', 'warning');
+    return true;
   }
 
   async renameConversation(id, title) {
@@ -523,19 +800,42 @@ export class AppController extends EventTarget {
     this.vm.conversations = this.vm.conversations.map((c) => (c.id === id ? meta : c));
     if (id === this.vm.currentId) this.vm.title = meta.title;
     this.changed('conversations');
+    this.tabs?.post({ type: 'list' });
   }
 
   async deleteConversation(id) {
-    if (id === this.vm.currentId) await this.leave();
-    await this.store.deleteConversation(id);
+    const current = id === this.vm.currentId;
+    // Another tab that writes it would save it back: only its writer (or nobody) may delete it.
+    let release = null;
+    if (this.tabs && !(current && this.writable)) {
+      release = await this.tabs.tryHold(id);
+      if (!release) {
+        const title = this.vm.conversations.find((c) => c.id === id)?.title || 'This conversation';
+        this.toast(`“${title}” is open in another tab or window: close it there (or use “Continue here”) before deleting it.`, 'warning');
+        return;
+      }
+    }
+    try {
+      if (current) await this.leave();
+      await this.store.deleteConversation(id);
+    } catch (error) {
+      this.toast(`Could not delete the conversation: ${error?.message || error}`);
+      return;
+    } finally {
+      release?.();
+    }
+    this.saver.setVersion(id, undefined);
+    this.saver.unsaved.delete(id);
     this.vm.conversations = this.vm.conversations.filter((c) => c.id !== id);
-    if (id === this.vm.currentId) {
-      this.newSession();
+    if (current) {
+      await this.newSession();
       this.freshSandboxFor(this.vm.currentId);
       this.store.setSetting('current', this.vm.currentId);
     }
     this.changed('all');
+    this.tabs?.post({ type: 'list' });
     this.refreshStorage();
+    this.retrySave(); // space was freed
   }
 
   // ------------------------------------------------------------- settings
@@ -601,6 +901,7 @@ export class AppController extends EventTarget {
     this.vm.hasKey = !!this.usableKey(s.preset);
     this.vm.firstStart = false;
     await this.store.setSetting('settings', s);
+    this.tabs?.post({ type: 'settings' });
     if (this.needsReloadFor(s.baseUrl)) return this.reloadForPolicy();
     this.applyConnectPolicy();
     this.configure();
@@ -671,7 +972,7 @@ export class AppController extends EventTarget {
 
   /** @returns {boolean} the message was accepted */
   ask(text) {
-    if (!text.trim() || !this.driver) return false;
+    if (!text.trim() || !this.driver || this.readOnly()) return false;
     if (!this.modelReady) {
       this.toast('Choose a model endpoint and a model in Settings first (or run Python without a model).');
       this.dispatchEvent(new CustomEvent('open-settings'));
@@ -690,7 +991,7 @@ export class AppController extends EventTarget {
 
   /** Runs code with no model ("Run Python", an edited cell, a re-run). */
   runCode(code) {
-    if (!code.trim() || !this.driver) return false;
+    if (!code.trim() || !this.driver || this.readOnly()) return false;
     if (this.vm.running) {
       this.runQueue.push(code);
       return true;
@@ -712,6 +1013,7 @@ export class AppController extends EventTarget {
 
   /** Runs every cell of this conversation again, in order (after a reload). */
   rerunAll() {
+    if (this.readOnly()) return;
     const codes = this.vm.items.filter((i) => i.kind === 'cell').map((i) => i.exec.code);
     this.vm.restored = false;
     this.runQueue.push(...codes);
@@ -730,6 +1032,7 @@ export class AppController extends EventTarget {
   }
 
   async upload(fileList) {
+    if (this.readOnly()) return;
     for (const file of fileList) {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const name = file.name || `pasted-${Date.now()}.${(file.type.split('/')[1] || 'bin').replace('+xml', '')}`;
@@ -740,6 +1043,7 @@ export class AppController extends EventTarget {
   }
 
   deleteFile(path) {
+    if (this.readOnly()) return;
     const r = this.driver.send({ type: 'file_delete', path });
     if (r.error) this.toast(r.error.message);
     this.refreshFiles();
@@ -777,6 +1081,7 @@ export class AppController extends EventTarget {
 
   /** Imports an .ipynb's code cells and runs them in order. */
   async importNotebook(file) {
+    if (this.readOnly()) return;
     try {
       const cells = notebookCodeCells(await file.text());
       if (!cells.length) {

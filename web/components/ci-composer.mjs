@@ -19,6 +19,7 @@ const STOP_WHY = {
 export class CiComposer extends LitElement {
   static properties = {
     running: { type: Boolean },
+    readonly: { type: Boolean }, // another tab writes this conversation
     mode: { type: String },
     python: { attribute: false },
     model: { type: String },
@@ -62,6 +63,7 @@ export class CiComposer extends LitElement {
   }
 
   submit() {
+    if (this.readonly) return;
     const value = this.textarea.value;
     if (!value.trim() || this.running && this.mode === 'ask') return;
     const detail = this.mode === 'python' ? { code: value } : { text: value };
@@ -94,11 +96,11 @@ export class CiComposer extends LitElement {
     return html`
       <div class="box">
         <label class="sr-only" for="input">${python ? 'Python code to run' : 'Message'}</label>
-        <textarea id="input" class=${python ? 'code' : ''} rows="1" spellcheck=${python ? 'false' : 'true'}
-          placeholder=${python ? 'Type Python to run it here, without a model… (Ctrl+Enter runs)' : 'Ask about your data… (Enter sends, Shift+Enter for a new line)'}
+        <textarea id="input" class=${python ? 'code' : ''} rows="1" spellcheck=${python ? 'false' : 'true'} ?disabled=${this.readonly}
+          placeholder=${this.readonly ? 'Read-only here: this conversation is open in another tab or window' : python ? 'Type Python to run it here, without a model… (Ctrl+Enter runs)' : 'Ask about your data… (Enter sends, Shift+Enter for a new line)'}
           @keydown=${this.onKey}></textarea>
         <div class="row">
-          <button type="button" class="icon" @click=${this.pick} title="Upload files" aria-label="Upload files">${icon('clip', 18)}</button>
+          <button type="button" class="icon" @click=${this.pick} title="Upload files" aria-label="Upload files" ?disabled=${this.readonly}>${icon('clip', 18)}</button>
           <input type="file" multiple @change=${this.onPicked} aria-label="Upload files" tabindex="-1">
           <div class="seg" role="group" aria-label="Input mode">
             <button type="button" aria-pressed=${String(!python)} @click=${() => this.setMode('ask')}>Ask</button>
@@ -108,7 +110,7 @@ export class CiComposer extends LitElement {
           ${this.running
             ? html`<button type="button" class="stop" @click=${() => this.dispatchEvent(new CustomEvent('stop', { bubbles: true, composed: true }))} title="Stop (Esc)">${icon('stop', 14)} Stop</button>`
             : nothing}
-          <button type="button" class="primary send" @click=${this.submit} ?disabled=${this.running && !python}>${python ? html`${icon('play', 14)} Run` : html`Send ${icon('send', 14)}`}</button>
+          <button type="button" class="primary send" @click=${this.submit} ?disabled=${this.readonly || (this.running && !python)}>${python ? html`${icon('play', 14)} Run` : html`Send ${icon('send', 14)}`}</button>
         </div>
       </div>
       <div class="meta">

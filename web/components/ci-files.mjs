@@ -32,6 +32,7 @@ export class CiFiles extends LitElement {
     .preview img { max-width: 100%; border-radius: 8px; background: #fff; display: block; }
     .preview pre { white-space: pre-wrap; word-break: break-word; font-family: var(--ci-mono); font-size: 0.75rem; max-height: 20rem; overflow: auto; background: var(--ci-bg); border: 1px solid var(--ci-border); border-radius: 8px; padding: 0.5rem; margin: 0; }
     footer { padding: 0.6rem 1rem; border-top: 1px solid var(--ci-border); font-size: 0.75rem; color: var(--ci-muted); }
+    footer button.link { border: 0; background: none; padding: 0.2rem 0; color: var(--ci-accent); text-decoration: underline; font-size: 0.75rem; cursor: pointer; }
     meter { width: 100%; height: 6px; }
   `];
 
@@ -117,6 +118,7 @@ export class CiFiles extends LitElement {
         ${vm.storage && vm.storage.quota ? html`
           <div>This browser's storage for the app: ${formatBytes(vm.storage.usage)} of ${formatBytes(vm.storage.quota)}</div>
           <meter min="0" max=${vm.storage.quota} value=${vm.storage.usage} aria-label="Storage used"></meter>` : nothing}
+        <button type="button" class="link" @click=${() => this.dispatchEvent(new CustomEvent('open-storage', { bubbles: true, composed: true }))}>What uses space on this device</button>
       </footer>`;
   }
 

@@ -24,6 +24,7 @@ import './ci-composer.mjs';
 import './ci-files.mjs';
 import './ci-settings.mjs';
 import './ci-pwa-status.mjs';
+import './ci-storage.mjs';
 
 const WIDE = '(min-width: 1100px)';
 
@@ -74,6 +75,9 @@ export class CodeInterpreter extends LitElement {
     .center { display: grid; place-items: center; height: 100%; color: var(--ci-muted); gap: 0.5rem; text-align: center; padding: 1rem; }
     .center .fatal { color: var(--ci-danger); max-width: 36rem; }
     .scrim { display: none; }
+    .banner { max-width: 52rem; margin: 0 auto 0.5rem; width: calc(100% - 2rem); display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; padding: 0.55rem 0.75rem; border-radius: 12px; font-size: 0.875rem; border: 1px solid var(--ci-border); background: var(--ci-bg-sunk); }
+    .banner span { flex: 1; min-width: 12rem; }
+    .banner.unsaved { color: var(--ci-danger); background: var(--ci-danger-soft); border-color: color-mix(in srgb, var(--ci-danger) 40%, transparent); }
     input[type=file] { display: none; }
     @media (max-width: 1099px) {
       ci-sidebar, ci-files { position: absolute; top: 0; bottom: 0; z-index: 30; box-shadow: var(--ci-shadow); }
@@ -300,6 +304,27 @@ export class CodeInterpreter extends LitElement {
     this.renderRoot.querySelector('ci-settings')?.open();
   }
 
+  openStorage() {
+    this.renderRoot.querySelector('ci-storage')?.open();
+  }
+
+  /** Banners above the input box: read-only here (another tab writes it), or not saved on this device. */
+  renderBanners(app, vm) {
+    const a = vm.access;
+    const reader = app.tabs && a.role !== 'owner' && a.role !== 'claiming';
+    return html`
+      ${reader ? html`<div class="banner access" role="status" data-role=${a.role}>
+        <span>${a.note || 'This conversation is open in another tab or window.'}</span>
+        ${a.role === 'reader' ? html`<button type="button" class="primary" @click=${() => app.continueHere(false)}>Continue here</button>` : nothing}
+        ${a.role === 'reader' && a.canForce ? html`<button type="button" @click=${() => app.continueHere(true)}>Take it over anyway</button>` : nothing}
+      </div>` : nothing}
+      ${vm.unsaved ? html`<div class="banner unsaved" role="alert">
+        <span>Not saved on this device: ${vm.unsaved.message} What you see here is kept in this tab while it stays open.</span>
+        <button type="button" @click=${() => this.openStorage()}>What uses space</button>
+        <button type="button" @click=${() => app.retrySave()}>Try again</button>
+      </div>` : nothing}`;
+  }
+
   pickFiles() {
     this.renderRoot.querySelector('ci-composer')?.pick();
   }
@@ -335,7 +360,7 @@ export class CodeInterpreter extends LitElement {
     return html`<div class=${cls}
         @dragenter=${this.onDrag} @dragover=${this.onDrag} @dragleave=${this.onDrag} @drop=${this.onDrag}
         @open-file=${(e) => this.openFile(e.detail.path)} @pick-files=${this.pickFiles}
-        @open-settings=${this.openSettings} @python-mode=${() => this.renderRoot.querySelector('ci-composer')?.setMode('python')}
+        @open-settings=${this.openSettings} @open-storage=${this.openStorage} @python-mode=${() => this.renderRoot.querySelector('ci-composer')?.setMode('python')}
         @run-code=${(e) => app.runCode(e.detail.code)}>
       <ci-sidebar .app=${app} .vm=${vm} .tick=${this.tick}
         @close-sidebar=${() => { this.sidebarOpen = false; }} @navigated=${() => { if (this.narrow) this.sidebarOpen = false; }}></ci-sidebar>
@@ -358,7 +383,8 @@ export class CodeInterpreter extends LitElement {
           <button type="button" class="icon" aria-label="Settings" title="Settings" @click=${this.openSettings}>${icon('sliders', 18)}</button>
         </header>
         <ci-chat .app=${app} .vm=${vm} .tick=${this.tick}></ci-chat>
-        <ci-composer .running=${vm.running} .python=${{ ...vm.python }} .model=${vm.settings.model ? `${vm.settings.model}` : ''}
+        ${this.renderBanners(app, vm)}
+        <ci-composer .running=${vm.running} ?readonly=${!!app.tabs && vm.access.role !== 'owner'} .python=${{ ...vm.python }} .model=${vm.settings.model ? `${vm.settings.model}` : ''}
           @send=${(e) => { if (!app.ask(e.detail.text)) e.preventDefault(); }}
           @run=${(e) => { if (!app.runCode(e.detail.code)) e.preventDefault(); }}
           @stop=${() => app.stop()} @files=${(e) => this.upload(e.detail.files)} @retry-python=${() => app.retryPython()}></ci-composer>
@@ -371,6 +397,7 @@ export class CodeInterpreter extends LitElement {
           <button type="button" class="icon" aria-label="Dismiss" @click=${() => app.dismissToast(t.id)}>${icon('x', 14)}</button></div>`)}
       </div>
       <ci-settings .app=${app}></ci-settings>
+      <ci-storage .app=${app}></ci-storage>
     </div>`;
   }
 }
