@@ -89,7 +89,7 @@ async function main() {
     // One online reload: the snapshot is written after the first start.
     await ours.reload();
     await oursReady(ours);
-    await ours.evaluate(() => document.querySelector('code-interpreter').app.sandbox.snapshotDone);
+    await ours.evaluate(async () => { const sb = document.querySelector('code-interpreter').app.sandbox; await sb.snapshotDone; await sb.snapshotStored; });
     const barePage = await browser.newPage();
     const openBare = async () => {
       await barePage.goto(`${bareUrl}/bench/sandbox/page.html?mode=bare`);

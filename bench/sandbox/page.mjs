@@ -35,7 +35,7 @@ async function ours() {
   const check = (r, what) => { if (r.status !== 'ok') throw new Error(`${what}: ${r.status} ${JSON.stringify(r.error)}`); return r; };
   return {
     mode, ready_ms, start: sb.lastStart,
-    async snapshotDone() { await sb.snapshotDone; return sb.lastStart; },
+    async snapshotDone() { await sb.snapshotDone; await sb.snapshotStored; return sb.lastStart; },
     async roundTrip(runs = 50) {
       for (let i = 0; i < 5; i++) check(await run('1+1'), 'warm-up');
       const ms = [];

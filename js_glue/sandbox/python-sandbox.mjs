@@ -221,6 +221,7 @@ export class PythonSandbox {
       frameTimeoutMs: 10000,
       bootTimeoutMs: 60000,
       initTimeoutMs: 90000,
+      snapshotReadTimeoutMs: 5000,
       useInterruptBuffer: true, // used when the frame turns out cross-origin isolated
       outputLimitBytes: undefined,
       fetch: globalThis.fetch.bind(globalThis),
@@ -322,8 +323,11 @@ export class PythonSandbox {
     const store = this.snapshotStore;
     // The store keeps only its newest snapshot, so it can be read before the
     // key is known (the key needs the runner's files); it is checked below.
+    // Bounded: a start never waits long on storage (another tab's write may
+    // hold the store); without the snapshot it loads plainly.
     const latest = store && !this.snapshotMemo && typeof store.getLatest === 'function'
-      ? store.getLatest().catch((error) => { console.warn('python sandbox: snapshot store unavailable:', error); return null; })
+      ? withTimeout(store.getLatest(), this.options.snapshotReadTimeoutMs, 'Reading the Python snapshot')
+        .catch((error) => { console.warn('python sandbox: snapshot store unavailable:', error); return null; })
       : null;
     try {
       const assets = await this.assets();
@@ -334,7 +338,7 @@ export class PythonSandbox {
         try {
           if (this.snapshotMemo?.key === key) snapshot = this.snapshotMemo.value;
           else if (latest) { const l = await latest; snapshot = l?.key === key ? l.value : null; }
-          else snapshot = await store.get(key);
+          else snapshot = await withTimeout(store.get(key), this.options.snapshotReadTimeoutMs, 'Reading the Python snapshot');
         } catch (error) { console.warn('python sandbox: snapshot store unavailable:', error); }
       }
       stamps.snapshot = performance.now();
@@ -375,8 +379,10 @@ export class PythonSandbox {
             record.snapshot_bytes = bytes.byteLength;
             // Restarts in this page use it from memory (as a Blob: out of the JS heap).
             this.snapshotMemo = { key, value: new Blob([bytes]) };
-            // Failing to store it changes nothing here (and is never a run's failure).
-            const stored = store.put(key, bytes).then(
+            // Stored in the background: runs never wait for it (WebKit's
+            // private sessions may never settle a Blob put), and failing to
+            // store it changes nothing here. snapshotStored says when it is done.
+            this.snapshotStored = store.put(key, bytes).then(
               () => { record.snapshot = 'made'; },
               (error) => { record.snapshot = 'not stored'; record.snapshot_error = String(error?.message ?? error); console.warn('python sandbox: snapshot not stored:', error); },
             );
@@ -384,7 +390,7 @@ export class PythonSandbox {
             // should get: Pyodide gives it a stand-in `js` module (js.navigator,
             // js.location… throw "Illegal invocation"). So the first run gets a
             // fresh interpreter from that snapshot, like every later start.
-            return Promise.all([stored, this.replaceFromSnapshot(inst, assets, record)]);
+            return this.replaceFromSnapshot(inst, assets, record);
           })
           // A snapshot that cannot be made never fails a run.
           .catch((error) => { record.snapshot = 'failed'; record.snapshot_error = String(error?.message ?? error); console.warn('python sandbox: no snapshot made:', error); });

@@ -7,6 +7,7 @@
 // does not match is simply a miss; a snapshot that fails to load is deleted.
 
 const DB_NAME = 'ci-python-snapshots';
+const PUT_TIMEOUT_MS = 20_000;
 const STORE = 'snapshots';
 
 /**
@@ -27,17 +28,73 @@ function request(req, what = 'An IndexedDB request') {
   });
 }
 
-/** Writes `value` under `key` (clearing the store first) in one transaction. */
-function putOnly(db, key, value) {
+/**
+ * Writes `value` under `key` (clearing the store first) in one transaction.
+ * Bounded: a write that neither completes nor fails within `timeoutMs` (seen
+ * with Blob values in WebKit's private sessions) is aborted and rejected.
+ */
+function putOnly(db, key, value, timeoutMs = PUT_TIMEOUT_MS) {
   const tx = db.transaction(STORE, 'readwrite');
-  const store = tx.objectStore(STORE);
-  store.clear(); // keep only the newest snapshot
-  store.put(value, key);
   return new Promise((resolve, reject) => {
-    tx.oncomplete = resolve;
-    tx.onerror = (event) => { event.preventDefault(); reject(idbError(tx.error ?? event.target?.error, 'Saving the Python snapshot')); };
-    tx.onabort = () => reject(idbError(tx.error, 'Saving the Python snapshot'));
+    const timer = setTimeout(() => {
+      try { tx.abort(); } catch { /* already finished */ }
+      const e = new Error(`Saving the Python snapshot did not finish within ${Math.round(timeoutMs / 1000)} s`);
+      e.name = 'TimeoutError';
+      reject(e);
+    }, timeoutMs);
+    const fail = (error) => { clearTimeout(timer); reject(idbError(error, 'Saving the Python snapshot')); };
+    tx.oncomplete = () => { clearTimeout(timer); resolve(); };
+    // No preventDefault: a failed put must abort the transaction (in WebKit a
+    // transaction whose failed Blob put was not aborted never finishes, and
+    // holds up every later transaction on this store, in every tab).
+    tx.onerror = (event) => fail(tx.error ?? event.target?.error);
+    tx.onabort = () => fail(tx.error);
+    try {
+      const store = tx.objectStore(STORE);
+      store.clear(); // keep only the newest snapshot
+      store.put(value, key);
+    } catch (error) {
+      // A value the browser refuses outright (DataCloneError, …).
+      try { tx.abort(); } catch { /* already finished */ }
+      fail(error);
+    }
   });
+}
+
+let blobProbe = null;
+
+/**
+ * Whether this browser session's IndexedDB stores Blob values: WebKit's
+ * ephemeral sessions (private windows, automation) refuse them, and a
+ * refused 30 MB Blob put there can leave the next transaction on its store
+ * waiting. So a 1-byte Blob is tried first, in a database of its own, once
+ * per page; bounded by `timeoutMs`.
+ */
+export function blobsStorable(idb = globalThis.indexedDB, timeoutMs = 2000) {
+  blobProbe ??= new Promise((resolve) => {
+    const name = 'ci-blob-probe';
+    const finish = (ok, db) => {
+      clearTimeout(timer);
+      try { db?.close(); idb.deleteDatabase(name); } catch { /* nothing to clean */ }
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    try {
+      const req = idb.open(name, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore('p');
+      req.onerror = () => finish(false);
+      req.onsuccess = () => {
+        const db = req.result;
+        try {
+          const tx = db.transaction('p', 'readwrite');
+          tx.objectStore('p').put(new Blob([new Uint8Array(1)]), 1);
+          tx.oncomplete = () => finish(true, db);
+          tx.onabort = () => finish(false, db);
+        } catch { finish(false, db); }
+      };
+    } catch { finish(false); }
+  });
+  return blobProbe;
 }
 
 export class IndexedDbSnapshotStore {
@@ -82,8 +139,9 @@ export class IndexedDbSnapshotStore {
     const db = await this.open();
     // A Blob lets the browser keep the 30 MB on disk instead of in memory.
     // WebKit's ephemeral sessions (private windows, automation) refuse Blob
-    // values ("Error preparing Blob/File data to be stored"): then the bytes
-    // go as an ArrayBuffer, which they accept.
+    // values ("Error preparing Blob/File data to be stored"): there (found by
+    // blobsStorable, or by a failed put) the bytes go as an ArrayBuffer.
+    if (!this.blobsRefused && !(await blobsStorable(this.idb))) this.blobsRefused = true;
     if (!this.blobsRefused) {
       try {
         return await putOnly(db, key, new Blob([bytes]));

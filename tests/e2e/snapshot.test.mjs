@@ -27,6 +27,7 @@ test('cold start makes a snapshot; the next start loads it and is faster; runs w
     const cold = makeSandbox({ snapshots: true });
     await cold.start();
     await cold.snapshotDone;
+    await cold.snapshotStored;
     const coldRun = await cold.run({ exec_id: 'c1', code: 'x = 2\nx * 21', timeout_ms: 20000 });
     // The browser's globals work as on any other start (the interpreter that
     // made the snapshot had a stand-in js module: "Illegal invocation").
@@ -78,6 +79,7 @@ test('a broken snapshot is dropped and the sandbox loads plainly', async () => {
     await probe.start();
     const run = await probe.run({ exec_id: 'b1', code: '3 * 3', timeout_ms: 20000 });
     await probe.snapshotDone;
+    await probe.snapshotStored;
     const start = probe.lastStart;
     probe.close();
     const stored = await store.get(key);

@@ -24,8 +24,14 @@ export function enginesToRun(value = process.env.CI_ENGINES) {
   return ENGINES.filter((name) => wanted.includes(name));
 }
 
-/** Launches a fresh browser with a fresh, empty profile (removed by close()). */
-export async function launch(engine, { headless = true } = {}) {
+/**
+ * Launches a fresh browser with a fresh, empty profile (removed by close()).
+ * storageQuotaBytes: a real storage limit, where the engine has one to set
+ * (capabilities.storageQuota): Chromium per origin through CDP before the
+ * origin's first visit (page.goto does it), Firefox for the whole profile
+ * (its temporary-storage limit). WebKitGTK's automation session has none.
+ */
+export async function launch(engine, { headless = true, storageQuotaBytes = null } = {}) {
   if (!ENGINES.includes(engine)) throw new Error(`unknown engine ${engine}; known: ${ENGINES.join(', ')}`);
   // One directory per launch: the profile (profile/), upload temp files
   // (uploads/), and the marker by which we find every process of the launch.
@@ -34,7 +40,7 @@ export async function launch(engine, { headless = true } = {}) {
   try {
     // Loaded on demand: a chromium-only run never loads puppeteer, and back.
     const { launchEngine } = await import(`./backends/${engine}.mjs`);
-    return await launchEngine({ headless, dir });
+    return await launchEngine({ headless, dir, storageQuotaBytes });
   } catch (error) {
     // The backend already killed what it started; leave no directory either.
     fs.rmSync(dir, { recursive: true, force: true });
@@ -292,8 +298,23 @@ export class BasePage {
   }
 
   /** A real input click (trusted events) on the element. */
+  /**
+   * A real click. Like Playwright's, it waits until the element can take it:
+   * WebDriver fails at once with "element click intercepted" when something
+   * covers it for a moment (a re-render, a toast), so that is tried again,
+   * with a fresh element, until elementTimeout.
+   */
   async click(selector) {
-    await this.#withElement(selector, (h) => this._click(h));
+    const deadline = Date.now() + this.elementTimeout;
+    for (;;) {
+      try {
+        await this.#withElement(selector, (h) => this._click(h));
+        return;
+      } catch (error) {
+        if (!/click intercepted|stale element/.test(String(error?.message)) || Date.now() > deadline) throw error;
+        await delay(100);
+      }
+    }
   }
 
   /** Clears a textarea/input and types text into it, as a user would (input events fire). */

@@ -632,9 +632,10 @@ export class AppController extends EventTarget {
     this.vm.unsaved = null;
     this.show(saved);
     const hasCells = this.vm.items.some((i) => i.kind === 'cell');
-    this.vm.restored = hasCells;
     this.needsRestartNotice = hasCells;
     await this.claim(id);
+    // "Re-run all cells" only where this tab may run them.
+    this.vm.restored = hasCells && this.writable;
     if (this.writable) this.freshSandboxFor(id);
     this.store.setSetting('current', id);
     this.changed('all');
@@ -745,11 +746,16 @@ export class AppController extends EventTarget {
     }
   }
 
-  /** This tab now writes the current conversation: Python here has none of its variables. */
+  /**
+   * This tab now writes the current conversation, which another tab may have
+   * changed meanwhile: a fresh Python (none of its variables, and none of
+   * the files this tab's Python saw before), the files sent in anew.
+   */
   becameWriter() {
     const hasCells = this.vm.items.some((i) => i.kind === 'cell');
     this.vm.restored = hasCells;
     this.needsRestartNotice = hasCells;
+    if (this.sandboxUsedBy) this.sandboxUsedBy = 'another tab';
     this.freshSandboxFor(this.vm.currentId);
   }
 

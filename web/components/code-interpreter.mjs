@@ -66,7 +66,7 @@ export class CodeInterpreter extends LitElement {
     details.menu .items { position: absolute; right: 0; top: calc(100% + 4px); z-index: 20; background: var(--ci-bg); border: 1px solid var(--ci-border); border-radius: 10px; box-shadow: var(--ci-shadow); padding: 0.3rem; display: grid; min-width: 13rem; }
     details.menu .items button { border: 0; justify-content: flex-start; width: 100%; padding: 0.5rem 0.6rem; }
     :host([compact]) ci-sidebar, :host([compact]) .sidebar-toggle { display: none !important; }
-    .toasts { position: absolute; right: 1rem; bottom: 1rem; display: grid; gap: 0.5rem; z-index: 50; max-width: min(26rem, calc(100vw - 2rem)); }
+    .toasts { position: absolute; right: 1rem; top: 3.75rem; display: grid; gap: 0.5rem; z-index: 50; max-width: min(26rem, calc(100vw - 2rem)); }
     .toast { display: flex; gap: 0.5rem; align-items: flex-start; padding: 0.65rem 0.5rem 0.65rem 0.85rem; border-radius: 10px; box-shadow: var(--ci-shadow); background: var(--ci-bg); border: 1px solid var(--ci-border); font-size: 0.875rem; line-height: 1.45; }
     .toast.error { border-color: color-mix(in srgb, var(--ci-danger) 40%, transparent); color: var(--ci-danger); background: var(--ci-danger-soft); }
     .toast.warning { color: var(--ci-warn); background: var(--ci-warn-soft); }

@@ -54,6 +54,7 @@ class ChromiumPage extends BasePage {
   }
 
   async goto(url) {
+    await this.browser.limitStorage(this.page, url);
     await this.page.goto(url, { waitUntil: 'load' });
   }
 
@@ -76,6 +77,20 @@ class ChromiumPage extends BasePage {
 }
 
 class ChromiumBrowser extends BaseBrowser {
+  /**
+   * The storage limit for `url`'s origin, set once before its first visit
+   * (CDP's override is enforced only when set before the origin is used).
+   */
+  async limitStorage(page, url) {
+    if (!this.storageQuotaBytes) return;
+    const origin = new URL(url).origin;
+    if (origin === 'null' || this.limited.has(origin)) return;
+    // The session stays attached: the override ends with it.
+    const cdp = await this.context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: this.storageQuotaBytes });
+    this.limited.add(origin);
+  }
+
   async newPage() {
     const page = await this.context.newPage();
     page.setDefaultTimeout(60000);
@@ -87,7 +102,7 @@ class ChromiumBrowser extends BaseBrowser {
   }
 }
 
-export async function launchEngine({ headless, dir }) {
+export async function launchEngine({ headless, dir, storageQuotaBytes }) {
   if (!fs.existsSync(EXECUTABLE)) throw new Error(`Chromium not found at ${EXECUTABLE} (apt-get install -y chromium)`);
   const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
     executablePath: EXECUTABLE,
@@ -100,9 +115,11 @@ export async function launchEngine({ headless, dir }) {
     engine: 'chromium',
     version: '',
     dir,
-    capabilities: { console: true, trustedClicks: true, nativeUpload: true, persistentProfile: true },
+    capabilities: { console: true, trustedClicks: true, nativeUpload: true, persistentProfile: true, storageQuota: true },
   });
   browser.context = context;
+  browser.storageQuotaBytes = storageQuotaBytes;
+  browser.limited = new Set();
   try {
     // A persistent context has no Browser object (context.browser() is null):
     // ask CDP for the version.

@@ -94,7 +94,7 @@ class FirefoxBrowser extends BaseBrowser {
   }
 }
 
-export async function launchEngine({ headless, dir }) {
+export async function launchEngine({ headless, dir, storageQuotaBytes }) {
   if (!fs.existsSync(EXECUTABLE)) throw new Error(`Firefox not found at ${EXECUTABLE} (apt-get install -y firefox-esr)`);
   const instance = await puppeteer.launch({
     browser: 'firefox',
@@ -102,6 +102,8 @@ export async function launchEngine({ headless, dir }) {
     executablePath: EXECUTABLE,
     headless,
     userDataDir: path.join(dir, 'profile'),
+    // The whole profile's temporary storage (every origin's IndexedDB and caches), in KiB.
+    ...(storageQuotaBytes ? { extraPrefsFirefox: { 'dom.quotaManager.temporaryStorage.fixedLimit': Math.ceil(storageQuotaBytes / 1024) } } : {}),
     env: { ...process.env, [LAUNCH_ENV]: dir },
     timeout: 60000,
   });
@@ -109,7 +111,7 @@ export async function launchEngine({ headless, dir }) {
     engine: 'firefox',
     version: '',
     dir,
-    capabilities: { console: true, trustedClicks: true, nativeUpload: true, persistentProfile: true },
+    capabilities: { console: true, trustedClicks: true, nativeUpload: true, persistentProfile: true, storageQuota: true },
   });
   browser.puppeteer = instance;
   try {

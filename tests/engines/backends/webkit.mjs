@@ -61,7 +61,9 @@ class WebKitPage extends BasePage {
 
   async _fill(id, text) {
     await this._cmd('POST', `/element/${id}/clear`, {});
-    if (text) await this._cmd('POST', `/element/${id}/value`, { text });
+    // A new line is typed as the Enter key (WebKitWebDriver drops a bare
+    // "\n"), as Puppeteer's type() does in Firefox.
+    if (text) await this._cmd('POST', `/element/${id}/value`, { text: text.replace(/\r?\n/g, KEY_CODES.Enter) });
   }
 
   _press(id, key) {
@@ -157,7 +159,9 @@ export async function launchEngine({ headless, dir }) {
     engine: 'webkit',
     version: '',
     dir,
-    capabilities: { console: false, trustedClicks: true, nativeUpload: true, persistentProfile: false },
+    // No storage limit can be set (and none applies: its ephemeral session
+    // took 2 GB of IndexedDB in memory; navigator.storage is missing).
+    capabilities: { console: false, trustedClicks: true, nativeUpload: true, persistentProfile: false, storageQuota: false },
   });
   try {
     if (headless) {
