@@ -2,7 +2,7 @@
 // srcdoc, whose document carries a Content-Security-Policy <meta> and one
 // small inline bootstrap script.
 //
-// Why each piece (see ../../../shared/DESIGN.md, "The Python sandbox"):
+// Why each piece (see docs/DESIGN.md, "The Python sandbox" and "Engines"):
 // - sandbox="allow-scripts" WITHOUT allow-same-origin gives the frame an
 //   opaque origin: localStorage/indexedDB/caches throw there, cookies are not
 //   sent, and the app's origin (API key, conversations) is out of reach.
