@@ -139,6 +139,10 @@ for label, base in TARGETS.items():
                 got = await asyncio.wait_for(fut, 3)
             except asyncio.TimeoutError:
                 raise RuntimeError("the nested worker never reported (did not start)")
+            finally:
+                # Ended once it answered: Firefox blocks the next Worker
+                # constructor for good once about ten nested workers live.
+                worker.terminate()
             if "ALLOWED" in got:
                 return got
             raise RuntimeError("nested worker ran, everything blocked: " + got)

@@ -110,7 +110,16 @@ class WebKitBrowser extends BaseBrowser {
     // tab (visibilityState 'hidden', throttled, and GET /screenshot never
     // answers). The session's first window stays open so closing all pages
     // never ends the session.
-    const { handle } = await this.session.exclusive(() => this.session.cmd('POST', '/window/new', { type: 'window' }));
+    const { handle } = await this.session.exclusive(async () => {
+      // After a page was closed the session has no current window, and
+      // POST /window/new then fails ("no such window"): switch to one first.
+      if (this.currentWindow === null) {
+        const [any] = await this.session.cmd('GET', '/window/handles');
+        if (any) await this.session.cmd('POST', '/window', { handle: any });
+        this.currentWindow = any ?? null;
+      }
+      return this.session.cmd('POST', '/window/new', { type: 'window' });
+    });
     return new WebKitPage(this, handle);
   }
 
