@@ -140,7 +140,7 @@ class Instance {
     if (m.type === 'sandbox_timing') { this.timing = m.timing; return; }
     if (m.type === 'sandbox_start_error') {
       // An error nobody caught while Pyodide was starting (it would hang).
-      if (!this.ready) this.crash(`Python failed while starting: ${m.message}`);
+      if (!this.ready) this.crash(m.message);
       return;
     }
     if (m.type === 'sandbox_message_error') {
@@ -242,6 +242,7 @@ export class PythonSandbox {
     this.lastStart = null;
     this.starts = [];
     this.generation = 0; // bumped by each kill(): a start of an older generation gives way
+    this.startAttempts = 0;
     this.crashes = new CrashLedger();
     this.gaveUp = null; // the error start() reports once crashes kept coming (until retry())
     this.workerShape = null; // 'blob' | 'data' once a worker started (spawnWorker)
@@ -282,6 +283,7 @@ export class PythonSandbox {
   async startWithRetries(generation) {
     for (let failed = 0; ;) {
       try {
+        this.startAttempts += 1; // every boot tried, for diagnostics and tests
         return await this.boot();
       } catch (error) {
         failed += 1;

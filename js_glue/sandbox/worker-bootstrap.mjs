@@ -119,7 +119,13 @@ function sandboxWorker() {
     const instantiateStreaming = WebAssembly.instantiateStreaming;
     WebAssembly.instantiateStreaming = async (source, imports) => {
       const t = performance.now();
-      try { return await instantiateStreaming.call(WebAssembly, source, imports); } finally { timing.wasm_instantiate_ms = Math.round(performance.now() - t); }
+      try {
+        return await instantiateStreaming.call(WebAssembly, source, imports);
+      } catch (error) {
+        // Pyodide only logs this and then waits for ever: end the start now.
+        startError('the Python interpreter (pyodide.asm.wasm) could not be loaded: ' + ((error && error.message) || error));
+        throw error;
+      } finally { timing.wasm_instantiate_ms = Math.round(performance.now() - t); }
     };
     const loadPyodide = async (options = {}) => {
       const t = performance.now();
