@@ -1,8 +1,9 @@
 // Nothing lost, nothing carried over, in every engine (the data issue):
 // - two tabs on one conversation: the second is read-only and follows the
-//   first; "Continue here" both ways; each tab adds cells and files; after
-//   both reload, everything either acknowledged is there, consistent, with
-//   no orphaned bytes in IndexedDB;
+//   first; "Continue here" both ways; each tab adds cells and files; a
+//   rename and a setting made in one tab show in the other; after both
+//   reload, everything either acknowledged is there, consistent, with no
+//   orphaned bytes in IndexedDB;
 // - a kill during a takeover: the writer's tab goes away right after the
 //   other tab asked for the conversation; the new writer has everything the
 //   old one saved;
@@ -140,6 +141,15 @@ defineFlows(import.meta.url, [
           const f = document.querySelector('code-interpreter').app.vm.files;
           return f.some((x) => x.path === 'b.txt') && f.find((x) => x.path === 'shared.txt')?.size === 20;
         }, null, { timeout: 30000 });
+
+        // The list and the settings follow the other tab: a rename and a setting made in B show in A.
+        await b.evaluateAsync((cid) => document.querySelector('code-interpreter').app.renameConversation(cid, 'Renamed in B').then(() => true), id);
+        await b.evaluateAsync(() => document.querySelector('code-interpreter').app.saveSettings({ timeLimitS: 77 }).then(() => true));
+        await a.waitFor((cid) => {
+          const app = document.querySelector('code-interpreter').app;
+          return app.vm.conversations.find((c) => c.id === cid)?.title === 'Renamed in B' && app.vm.title === 'Renamed in B'
+            && Number(app.vm.settings.timeLimitS) === 77;
+        }, id, { timeout: 30000 });
 
         // Back to A.
         await a.click(CONTINUE);
