@@ -91,6 +91,9 @@ class Instance {
     this.closed = false;
     this.ready = false; // Python answered init: a crash from now on is a crash of a running interpreter
     this.crashListeners = new Set();
+    // Rejects when this instance is closed: a start waiting for its frame gives up at once.
+    this.whenClosed = new Promise((_, reject) => { this.rejectClosed = reject; });
+    this.whenClosed.catch(() => {});
   }
 
   /** spec: {source} (the classic blob worker) or {url} (the data: module worker); see worker-bootstrap.mjs. */
@@ -180,6 +183,7 @@ class Instance {
   close(error = new SandboxError('The Python sandbox was restarted or closed')) {
     if (this.closed) return;
     this.closed = true;
+    this.rejectClosed(error);
     if (this.onWindowMessage) window.removeEventListener('message', this.onWindowMessage);
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
@@ -284,7 +288,7 @@ export class PythonSandbox {
     for (let failed = 0; ;) {
       try {
         this.startAttempts += 1; // every boot tried, for diagnostics and tests
-        return await this.boot();
+        return await this.boot(generation);
       } catch (error) {
         failed += 1;
         if (this.closed || generation !== this.generation) throw error;
@@ -313,12 +317,23 @@ export class PythonSandbox {
     return `pyodide-${PYODIDE_VERSION}|runner-${assets.runnerHash}|packages-`;
   }
 
-  async boot() {
+  /**
+   * One start attempt of `generation`. A kill() or close() during it makes
+   * it stale: it then gives up at its next step (SandboxRestarted) and never
+   * touches the newer start's instance or the stored snapshot.
+   */
+  async boot(generation = this.generation) {
     // Everything that does not wait on something else starts at once: the
     // frame and its worker, the asset fetch and the snapshot read. Only the
     // boot (modules into the worker) and the init (Pyodide) are in sequence.
     const t0 = performance.now();
     const stamps = { t0 };
+    const current = () => {
+      if (this.closed || generation !== this.generation) {
+        throw new SandboxError('The Python sandbox was restarted or closed while starting', 'SandboxRestarted');
+      }
+    };
+    current();
     let inst = this.newInstance();
     let framed = this.openFrame(inst).then(() => { stamps.frame = performance.now(); });
     framed.catch(() => {});
@@ -333,6 +348,7 @@ export class PythonSandbox {
       : null;
     try {
       const assets = await this.assets();
+      current();
       stamps.assets = performance.now();
       const key = this.snapshotKey(assets);
       let snapshot = null;
@@ -343,18 +359,24 @@ export class PythonSandbox {
           else snapshot = await withTimeout(store.get(key), this.options.snapshotReadTimeoutMs, 'Reading the Python snapshot');
         } catch (error) { console.warn('python sandbox: snapshot store unavailable:', error); }
       }
+      current();
       stamps.snapshot = performance.now();
       if (snapshot) {
+        // A frame or worker that does not start is no fault of the snapshot:
+        // that fails this attempt (the start policy decides what next).
+        await framed;
+        current();
         try {
-          await framed;
           const info = await this.bootInstance(inst, assets, { _loadSnapshot: snapshot }, stamps);
+          current();
           // Kept for restarts: a Blob from IndexedDB stays on disk.
           this.snapshotMemo = { key, value: snapshot };
           this.lastStart = { ...this.lastStart, mode: 'snapshot', snapshot: 'loaded' };
           this.starts.push(this.lastStart);
           return info;
         } catch (error) {
-          if (this.closed || error?.name === 'SandboxRestarted') throw error; // restarted or closed meanwhile
+          current(); // restarted or closed meanwhile: nothing here is ours to change
+          if (error?.name === 'SandboxRestarted') throw error;
           // Stale or broken: forget it and load the plain way, in a new frame.
           console.warn('python sandbox: loading from the snapshot failed, loading plainly:', error);
           this.snapshotMemo = null;
@@ -365,8 +387,10 @@ export class PythonSandbox {
         }
       }
       await framed;
+      current();
       const makeSnapshot = !!store;
       const info = await this.bootInstance(inst, assets, makeSnapshot ? { _makeSnapshot: true } : {}, stamps);
+      current();
       this.lastStart = { ...this.lastStart, mode: 'plain', snapshot: makeSnapshot ? 'pending' : 'off' };
       this.starts.push(this.lastStart);
       if (makeSnapshot) {
@@ -512,7 +536,7 @@ export class PythonSandbox {
       window.addEventListener('message', inst.onWindowMessage);
     });
     container.append(iframe);
-    const control = await withTimeout(ready, frameTimeoutMs, 'Starting the sandbox frame');
+    const control = await withTimeout(Promise.race([ready, inst.whenClosed]), frameTimeoutMs, 'Starting the sandbox frame');
     if (inst.closed) {
       control.close();
       throw new SandboxError('The sandbox was restarted or closed while starting');
@@ -534,7 +558,7 @@ export class PythonSandbox {
    */
   async spawnWorker(inst) {
     const { frameTimeoutMs } = this.options;
-    const spawn = (spec) => withTimeout(inst.spawnRequest(spec), frameTimeoutMs, 'Starting the sandbox worker');
+    const spawn = (spec) => withTimeout(Promise.race([inst.spawnRequest(spec), inst.whenClosed]), frameTimeoutMs, 'Starting the sandbox worker');
     let blobRefused = null;
     if (this.workerShape !== 'data') {
       try {
