@@ -20,7 +20,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, startApp } from '../e2e/harness.mjs';
 import { startLlmServer } from '../support/llm-server.mjs';
-import { requireBuiltApp, configure, ask, waitIdle } from '../e2e/app-helpers.mjs';
+import { requireBuiltApp, configure, ask, waitIdle, waitReady } from '../e2e/app-helpers.mjs';
 import {
   openSecureApp, loadCorpus, collectViolations, walkDom, renderAssistantItems, runPython, displayCode, showAllHtml, newConversation, settle,
 } from './security-helpers.mjs';
@@ -54,6 +54,21 @@ after(async () => {
 const t0 = Date.now();
 const log = (msg) => { if (process.env.SECURITY_DEBUG) console.log(`[xss ${((Date.now() - t0) / 1000).toFixed(1)} s] ${msg}`); };
 const chunks = (list, n = CHUNK) => Array.from({ length: Math.ceil(list.length / n) }, (_, i) => list.slice(i * n, (i + 1) * n));
+
+/**
+ * A reloaded page with a new, empty conversation: each chunk of Python
+ * outputs starts from a clean renderer. Creating and dropping ~120
+ * sandboxed output frames per chunk while Python restarts for each new
+ * conversation can stall Chromium's process for sandboxed frames (which
+ * the Python frame shares) for ~30 s after about five rounds; that
+ * product limitation is tracked in its own issue, not hidden here: the
+ * XSS channels are what this file measures.
+ */
+async function freshPage() {
+  await s.page.reload();
+  await waitReady(s.page);
+  await newConversation(s.page);
+}
 
 /** Runs `fn`, then checks the page and records the channel's figures. */
 async function channel(name, payloads, fn) {
@@ -117,7 +132,7 @@ for (const kind of ['html', 'svg', 'markdown']) {
   test(`(b) Python display() ${kind}: every payload as an output of a run in the sandbox`, async () => {
     await channel(`python display ${kind}`, ALL.length, async (check) => {
       for (const part of chunks(ALL)) {
-        await newConversation(s.page);
+        await freshPage();
         log(`${kind}: running ${part.length} payloads`);
         const cell = await runPython(s.page, displayCode(kind, part));
         log(`${kind}: ran (${cell.status})`);
@@ -132,7 +147,7 @@ for (const kind of ['html', 'svg', 'markdown']) {
 }
 
 test('(c) file names: uploaded, made by Python, shown in the files panel, the cell and an answer', async () => {
-  await newConversation(s.page);
+  await freshPage();
   let uploaded = 0;
   let made = 0;
   await channel('file names', filenames.length * 2, async (check) => {
