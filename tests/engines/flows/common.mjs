@@ -228,6 +228,7 @@ export async function waitIdle(page, predicate = () => true, timeout = 90000) {
     if (Date.now() > end) {
       throw new Error(`timed out waiting for the app to be idle with ${predicate}; running ${last.running}; items: ${JSON.stringify(last.items.map((i) => [i.kind, i.text?.slice(0, 120) ?? i.exec?.status]))}`);
     }
+    // A poll interval, not a wait for time: WebDriver (Firefox, WebKit) gives no event for app state, so the loop asks, bounded by its deadline.
     await new Promise((r) => setTimeout(r, 150));
   }
 }
@@ -337,6 +338,7 @@ export async function waitCellDone(page, index, { timeout = 90000, root = 'code-
       if (!busy) return cell;
     }
     if (Date.now() > end) throw new Error(`cell ${index + 1} did not finish in ${timeout} ms; cells: ${JSON.stringify(cells)}`);
+    // A poll interval, not a wait for time: WebDriver (Firefox, WebKit) gives no event for app state, so the loop asks, bounded by its deadline.
     await new Promise((r) => setTimeout(r, 150));
   }
 }
@@ -423,6 +425,7 @@ export async function waitControlled(page, timeout = 120000) {
     if (last.controlled && last.registration?.active === 'activated') return last;
     if (last.supported === false) throw new Error('navigator.serviceWorker is missing in this page');
     if (Date.now() > end) throw new Error(`no activated service worker controls the page: ${JSON.stringify(last)}`);
+    // A poll interval, not a wait for time: WebDriver (Firefox, WebKit) gives no event for app state, so the loop asks, bounded by its deadline.
     await new Promise((r) => setTimeout(r, 200));
   }
 }
