@@ -19,6 +19,9 @@ command -v firefox-esr >/dev/null || need+=(firefox-esr)
 command -v WebKitWebDriver >/dev/null || need+=(webkit2gtk-driver)
 command -v Xvfb >/dev/null || need+=(xvfb)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)  # text in screenshots
+# Jupyter's own notebook checks, for the notebooks the CLI writes (tests/js/cli-ask.test.mjs).
+/usr/bin/python3 -c 'import nbformat' 2>/dev/null || need+=(python3-nbformat)
+/usr/bin/python3 -c 'import nbconvert' 2>/dev/null || need+=(python3-nbconvert)
 # The fuzzer runtime for clang (tests/fuzz).
 ls /usr/lib/llvm-14/lib/clang/14*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
 

@@ -1,0 +1,457 @@
+// Session: the one place a Code Interpreter session is assembled. The app's
+// controller (a view model over it), <code-interpreter>, createSession
+// (web/embed/headless.mjs), the dev page and the CLI all sit on it; none of
+// them wires the core, the driver and the sandbox itself. docs/ARCHITECTURE.md
+// has the picture.
+//
+// What it holds: the core (js_glue/core.mjs), one Python sandbox shared by the
+// conversations (PythonSandbox in the browser, NodeSandbox in Node), and the
+// current conversation: its CoreSession and Driver. What it decides (and only
+// here):
+// - configure: settings and key → the core's configure event (settings.mjs),
+//   now when idle, else right after the turn. The key goes to the driver
+//   only, and only when it was entered for the base URL's origin.
+// - Python's start: its status (idle, starting, ready, loading, failed) with
+//   a message and what Stop can do; Retry; the core learns the Python version
+//   and packages once it is ready.
+// - restarts: a sandbox that restarted (stop by restart, crash) is told to
+//   the core (`sandbox_restarted`: it resends the files and adds its
+//   notice); a restored conversation with cells is told the same before its
+//   first run (its variables are gone); a conversation never gets a Python
+//   that ran another conversation's code (freshPython).
+// - turns: one at a time. send() while a turn runs is refused (code 'busy');
+//   runCode() is refused too, or queued with {queue: true} (the queue ends
+//   with a cancelled turn).
+// - persistence: the core's persist actions go to `storage.save(id,
+//   snapshot, readFile)`; leave() waits for `storage.flush()`.
+//
+// It reports through listeners (on(type, fn)), never by calling into a UI:
+//   'core'     every event the core emits (raw, wasm/PROTOCOL.md)
+//   'sandbox'  every live event of a run (stdout, stderr, output, package)
+//   'event'    the public events (js_glue/events.mjs): what embedders get
+//   'python'   the Python status changed (this.python)
+//   'protocol_error' {error, event}: the core refused an event (a bug, logged)
+// Failures come back as {code, message, detail} (js_glue/errors.mjs).
+import { Driver } from './driver.mjs';
+import { fromCoreEvent, fromSandboxEvent } from './events.mjs';
+import { TurnStream } from './turn-stream.mjs';
+import { coreConfig, usableKey, cleanBaseUrl, DEFAULT_PYTHON_VERSION } from './settings.mjs';
+import { sessionError, errorOf } from './errors.mjs';
+
+export const QUEUE_LIMIT = 100;
+
+const uid = () => (globalThis.crypto?.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
+const later = (fn) => setTimeout(fn, 0);
+
+export class Session {
+  /**
+   * @param {object} o
+   * @param {import('./core.mjs').Core} o.core
+   * @param {(hooks: {onEvent, onRestart}) => object} o.createSandbox  makes the sandbox, wired to the hooks
+   * @param {object} [o.settings]     see settings.mjs
+   * @param {string} [o.apiKey]
+   * @param {string} [o.keyOrigin]    the origin the key was entered for (default: the base URL's)
+   * @param {{save(id, snapshot, readFile): Promise, flush?(): Promise}} [o.storage]  none: nothing is kept
+   * @param {boolean} [o.waitForPython] turns wait until Python started (so the core knows its version and packages)
+   */
+  constructor({ core, createSandbox, settings = {}, apiKey = '', keyOrigin, storage = null, waitForPython = false }) {
+    this.core = core;
+    this.storage = storage;
+    this.waitForPython = waitForPython;
+    this.listeners = new Map();
+    this.settings = { ...settings, baseUrl: cleanBaseUrl(settings.baseUrl) };
+    this.setKey(apiKey, keyOrigin);
+    this.python = { state: 'idle', message: 'Python starts when needed', info: null, canInterrupt: false, stop: null, error: null };
+    this.sandbox = createSandbox({
+      onEvent: (event) => this.onSandboxEvent(event),
+      onRestart: (info) => this.onSandboxRestart(info),
+    });
+    this.conversationId = null;
+    this.coreSession = null;
+    this.driver = null;
+    this.running = false;
+    this.active = null; // the TurnStream of the running turn
+    this.queue = []; // code waiting for the running turn to end
+    this.sandboxUsedBy = null; // the conversation whose code the sandbox last ran
+    this.needsRestartNotice = false;
+    this.pendingConfigure = false;
+    this.closed = false;
+  }
+
+  // ------------------------------------------------------------ listeners
+
+  /** Subscribes to 'core' | 'sandbox' | 'event' | 'python' | 'protocol_error'; returns an unsubscribe function. */
+  on(type, fn) {
+    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
+    this.listeners.get(type).add(fn);
+    return () => this.listeners.get(type)?.delete(fn);
+  }
+
+  emit(type, value) {
+    for (const fn of [...(this.listeners.get(type) ?? [])]) {
+      try { fn(value); } catch (error) { console.error(error); }
+    }
+  }
+
+  // -------------------------------------------------------------- Python
+
+  /** Starts Python (idempotent while it starts). Resolves with its info, or null when it could not start. */
+  startPython() {
+    if (this.python.state === 'starting' && this.starting) return this.starting;
+    return this.watchStart(this.sandbox.start(), 'Starting Python…');
+  }
+
+  /** The user's Retry after "Python could not start". */
+  retryPython() {
+    return this.watchStart(this.sandbox.retry ? this.sandbox.retry() : this.sandbox.restart(), 'Starting Python…');
+  }
+
+  /** Shows a start in the status: starting, then ready (with what Stop does here) or failed with its reason. */
+  watchStart(promise, message) {
+    const py = this.python;
+    Object.assign(py, { state: 'starting', message, error: null });
+    this.emit('python', py);
+    const watched = promise.then(
+      (info) => {
+        if (this.starting !== watched) return info;
+        Object.assign(py, {
+          state: 'ready', info, message: `Python ${info.python}`,
+          canInterrupt: !!this.sandbox.canInterrupt, stop: this.sandbox.stopMode ?? null,
+        });
+        this.applyConfig();
+        this.emit('python', py);
+        return info;
+      },
+      (error) => {
+        // A start that gave way to a newer one (a restart) says nothing.
+        if (error?.name === 'SandboxRestarted' || this.starting !== watched) return null;
+        console.error('Python could not start:', error);
+        Object.assign(py, { state: 'failed', message: `Python could not start: ${error?.message || error}`, error: errorOf(error, 'python_start_failed') });
+        this.emit('python', py);
+        return null;
+      },
+    );
+    this.starting = watched;
+    return watched;
+  }
+
+  onSandboxEvent(event) {
+    if (event.type === 'package') {
+      const py = this.python;
+      py.message = event.state === 'loading' ? `Loading ${event.name}…` : event.state === 'failed' ? `Could not load ${event.name}` : `Python ${py.info?.python ?? ''}`;
+      py.state = event.state === 'loading' ? 'loading' : 'ready';
+      this.emit('python', py);
+    }
+    this.emit('sandbox', event);
+    this.publish(fromSandboxEvent(event));
+  }
+
+  onSandboxRestart() {
+    if (this.closed) return;
+    // Variables are gone: the core resends the files and says so.
+    this.driver?.send({ type: 'sandbox_restarted' });
+    this.watchStart(this.sandbox.start(), 'Restarting Python…');
+  }
+
+  /**
+   * Gives the current conversation a Python of its own: when the sandbox ran
+   * another conversation's code (or `always`), it is replaced, silently
+   * (this conversation's variables were never in it).
+   */
+  freshPython({ always = false } = {}) {
+    const used = this.sandboxUsedBy && (always || this.sandboxUsedBy !== this.conversationId);
+    if (used && this.python.state !== 'idle') {
+      this.watchStart(this.sandbox.restart('another conversation', { notify: false }), 'Starting a fresh Python…');
+    }
+    this.sandboxUsedBy = null;
+  }
+
+  // ------------------------------------------------------------ settings
+
+  setKey(apiKey = '', keyOrigin = undefined) {
+    this.apiKey = apiKey ?? '';
+    this.keyOrigin = keyOrigin;
+  }
+
+  /** The key the driver may use now ('' when it belongs to another origin). */
+  get usableKey() {
+    return usableKey(this.apiKey, this.keyOrigin, this.settings.baseUrl);
+  }
+
+  coreConfig() {
+    return coreConfig(this.settings, this.python.info, !!this.usableKey);
+  }
+
+  /**
+   * New settings (and optionally a key): sent to the core now when idle,
+   * else after the running turn. Returns {ok, error?}.
+   */
+  configure(settings = {}, { apiKey, keyOrigin } = {}) {
+    this.settings = { ...this.settings, ...settings };
+    this.settings.baseUrl = cleanBaseUrl(this.settings.baseUrl);
+    if (apiKey !== undefined) this.setKey(apiKey, keyOrigin);
+    return this.applyConfig();
+  }
+
+  applyConfig() {
+    if (!this.driver) return { ok: true };
+    if (this.running) {
+      this.pendingConfigure = true;
+      return { ok: true, deferred: true };
+    }
+    this.pendingConfigure = false;
+    this.driver.options.apiKey = this.usableKey;
+    this.driver.options.apiBaseUrl = this.settings.baseUrl;
+    const r = this.driver.send({ type: 'configure', ...this.coreConfig() });
+    return r.error ? { ok: false, error: errorOf(r.error, 'refused') } : { ok: true };
+  }
+
+  // -------------------------------------------------------- conversations
+
+  /** A new, empty conversation becomes current (call leave() first if one is). Returns its id. */
+  newConversation(id = uid(), { fresh = true } = {}) {
+    this.attach(this.core.createSession({ conversation_id: id, ...this.coreConfig() }), id);
+    this.needsRestartNotice = false;
+    if (fresh) this.freshPython();
+    return id;
+  }
+
+  /**
+   * A stored conversation ({meta: {id}, state, files}) becomes current.
+   * Its Python variables are gone: the core hears so before its first run.
+   * `fresh: false` for a tab that only shows it (it runs nothing).
+   * Returns {problems} (what could not be restored, to show).
+   */
+  openConversation(saved, { fresh = true } = {}) {
+    const { session, problems } = this.core.restoreSession(saved.state, saved.files ?? {});
+    this.attach(session, saved.meta.id);
+    this.needsRestartNotice = this.hasCells();
+    this.applyConfig();
+    if (fresh) this.freshPython();
+    return { problems: problems ?? [] };
+  }
+
+  /** Drops the current conversation's session without saving (a reader replacing its view). */
+  detach() {
+    this.driver?.close();
+    this.coreSession?.destroy();
+    this.driver = null;
+    this.coreSession = null;
+    this.running = false;
+    this.queue = [];
+  }
+
+  /** Ends the current conversation here: stops its turn, saves what it has, then lets its session go. */
+  async leave() {
+    if (this.running) this.driver?.cancel();
+    this.endActive(sessionError('closed', 'The conversation was closed.'));
+    this.driver?.close(); // flushes its queued persist into the storage
+    await this.storage?.flush?.();
+    this.coreSession?.destroy();
+    this.driver = null;
+    this.coreSession = null;
+    this.running = false;
+    this.queue = [];
+  }
+
+  attach(coreSession, id) {
+    this.conversationId = id;
+    this.coreSession = coreSession;
+    this.running = false;
+    this.queue = [];
+    this.driver = new Driver(coreSession, {
+      apiKey: this.usableKey,
+      apiBaseUrl: this.settings.baseUrl,
+      sandbox: this.sandbox,
+      onEmit: (event) => this.onCoreEvent(event),
+      onPersist: this.storage ? (snapshot) => this.storage.save(id, snapshot, (path) => (this.coreSession === coreSession ? coreSession.readFile(path) : null)) : undefined,
+      onProtocolError: (error, event) => {
+        console.error('protocol error', error, event);
+        this.emit('protocol_error', { error: errorOf(error, 'protocol'), event });
+      },
+    });
+  }
+
+  /** The current conversation had cells (its variables would be gone after a reload or takeover). */
+  hasCells() {
+    return !!this.coreSession?.conversation().entries?.some((e) => e.kind === 'exec');
+  }
+
+  /** This tab takes over writing the current conversation (another tab may have run code): fresh Python, core told before the next run. */
+  takeOver() {
+    this.needsRestartNotice = this.hasCells();
+    this.freshPython({ always: true });
+  }
+
+  // ----------------------------------------------------------------- turns
+
+  onCoreEvent(event) {
+    if (event.type === 'turn_started') this.running = true;
+    if (event.type === 'cell_started') this.sandboxUsedBy = this.conversationId;
+    this.emit('core', event);
+    this.publish(fromCoreEvent(event));
+    if (event.type === 'turn_done') {
+      this.running = false;
+      if (event.reason === 'cancelled') this.queue = [];
+      // After the listeners' own work for this event (a view refresh): the
+      // settings changed during the turn, then the next queued code.
+      later(() => {
+        if (this.running || !this.driver) return;
+        if (this.pendingConfigure) this.applyConfig();
+        this.runNextQueued();
+      });
+    }
+  }
+
+  publish(event) {
+    if (!event) return;
+    this.emit('event', event);
+    const stream = this.active;
+    if (!stream) return;
+    // A stopped run's late events (its cell_finished can come after its
+    // turn_done) belong to that turn, not to the one running now.
+    if (event.type === 'cell_started') stream.execs.add(event.exec_id);
+    else if (event.exec_id !== undefined && !stream.execs.has(event.exec_id)) return;
+    stream.push(event);
+    if (event.type === 'turn_done') {
+      this.active = null;
+      stream.end();
+    }
+  }
+
+  endActive(error) {
+    const stream = this.active;
+    this.active = null;
+    stream?.fail(error);
+  }
+
+  /** Sends a user message. Returns the turn's TurnStream; `stream.error` is set at once when refused. */
+  send(text) {
+    text = String(text);
+    return this.turn(() => this.driver.userMessage(text), { type: 'message', role: 'user', text });
+  }
+
+  /** Runs code with no model. {queue: true}: while a turn runs, it waits for it (else it is refused as busy). */
+  runCode(code, { queue = false } = {}) {
+    code = String(code);
+    if (queue && this.running && !this.closed && this.driver) {
+      if (this.queue.length >= QUEUE_LIMIT) {
+        const stream = new TurnStream();
+        stream.fail(sessionError('queue_full', `At most ${QUEUE_LIMIT} runs can wait for the running turn.`));
+        return stream;
+      }
+      this.queue.push(code);
+      const stream = new TurnStream();
+      stream.queued = true;
+      stream.end();
+      return stream;
+    }
+    return this.turn(() => this.driver.runCode(code));
+  }
+
+  /** Queues several runs (a re-run of all cells, an imported notebook); the first starts now when idle. */
+  runAll(codes) {
+    this.queue.push(...codes.map(String).slice(0, QUEUE_LIMIT - this.queue.length));
+    if (!this.running) this.runNextQueued();
+  }
+
+  runNextQueued() {
+    if (this.running || !this.queue.length) return;
+    this.runCode(this.queue.shift());
+  }
+
+  get queued() { return this.queue.length; }
+
+  turn(start, userEvent) {
+    const stream = new TurnStream();
+    if (this.closed || !this.driver) { stream.fail(sessionError('closed', 'This session is closed.')); return stream; }
+    if (this.active || this.running) { stream.fail(sessionError('busy', 'A turn is running: wait for its turn_done or cancel() it.')); return stream; }
+    this.active = stream;
+    const begin = () => {
+      if (this.active !== stream) return;
+      if (this.closed || !this.driver) { this.active = null; stream.fail(sessionError('closed', 'This session is closed.')); return; }
+      this.beforeRun();
+      if (userEvent) this.publish(userEvent);
+      const r = start();
+      if (r.error) {
+        this.active = null;
+        stream.fail(errorOf(r.error, 'refused'));
+      }
+    };
+    if (this.waitForPython && this.python.state !== 'ready') this.startPython().then(begin);
+    else begin();
+    return stream;
+  }
+
+  beforeRun() {
+    if (this.needsRestartNotice) {
+      this.needsRestartNotice = false;
+      this.driver.send({ type: 'sandbox_restarted' });
+    }
+    if (this.python.state === 'idle') this.startPython();
+  }
+
+  /** Stops the running turn (the model request, or the run: interrupt or restart) and drops the queue. */
+  cancel() {
+    this.queue = [];
+    if (this.driver && this.running) this.driver.cancel();
+  }
+
+  // ----------------------------------------------------------------- files
+
+  /**
+   * Adds (or replaces) /mnt/data/<name>. The media type is the browser's
+   * when it knows one; otherwise the core guesses from the name (its table).
+   * Returns {ok, file?} or {ok: false, error}.
+   */
+  addFile(name, bytes, mediaType = '') {
+    if (this.closed || !this.driver) return { ok: false, error: sessionError('closed', 'This session is closed.') };
+    const given = mediaType && mediaType !== 'application/octet-stream' ? mediaType : '';
+    const r = this.driver.upload(String(name), bytes, given);
+    if (r.error) return { ok: false, error: errorOf(r.error, 'refused') };
+    return { ok: true, file: this.listFiles().find((f) => f.path === String(name)) ?? null };
+  }
+
+  deleteFile(path) {
+    if (!this.driver) return { ok: false, error: sessionError('closed', 'This session is closed.') };
+    const r = this.driver.send({ type: 'file_delete', path });
+    return r.error ? { ok: false, error: errorOf(r.error, 'refused') } : { ok: true };
+  }
+
+  /** The file's bytes (the core's copy; slice() before changing them), or null. */
+  readFile(path) {
+    return this.coreSession?.readFile(String(path)) ?? null;
+  }
+
+  listFiles() {
+    return this.coreSession?.listFiles() ?? [];
+  }
+
+  /** The core's record of the conversation (entries, title, …). */
+  conversation() {
+    return this.coreSession?.conversation() ?? null;
+  }
+
+  /** The conversation as an .ipynb object (nbformat 4). */
+  exportNotebook() {
+    return this.coreSession.exportNotebook({ python_version: this.python.info?.python ?? DEFAULT_PYTHON_VERSION });
+  }
+
+  /** Saves what the core queued to persist, now; resolves when the storage has it. */
+  async flush() {
+    this.driver?.flushPersist();
+    await this.storage?.flush?.();
+  }
+
+  /** Ends everything: the running turn, the sandbox, the core session. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.endActive(sessionError('closed', 'The session was closed.'));
+    this.driver?.close();
+    this.coreSession?.destroy();
+    this.driver = null;
+    this.coreSession = null;
+    await this.sandbox.close();
+  }
+}
