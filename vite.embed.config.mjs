@@ -4,6 +4,8 @@
 //                             (web/embed/code-interpreter.mjs); it finds core/, pyodide/,
 //                             python/ next to itself
 //   dist/embed.html           the iframe embed with its postMessage API (web/embed/embed.html)
+//   dist/embed-client.js      an ES module for pages holding that iframe: connectEmbed()
+//                             (web/embed/embed-client.mjs), the same protocol module as the embed
 //   dist/embed/…              the chunks and CSS both load (relative imports, so they work
 //                             when code-interpreter.js is loaded from another origin)
 // The runtime assets (core/, pyodide/, python/) are the app build's copies.
@@ -29,11 +31,12 @@ export default defineConfig({
       input: {
         'code-interpreter': path.join(ROOT, 'web/embed/code-interpreter.mjs'),
         embed: path.join(ROOT, 'web/embed/embed.html'),
+        'embed-client': path.join(ROOT, 'web/embed/embed-client.mjs'),
       },
       // Keep the entry's exports (createSession, CodeInterpreter): an app build drops them by default.
       preserveEntrySignatures: 'exports-only',
       output: {
-        entryFileNames: (chunk) => (chunk.name === 'code-interpreter' ? 'code-interpreter.js' : 'embed/[name]-[hash].js'),
+        entryFileNames: (chunk) => (['code-interpreter', 'embed-client'].includes(chunk.name) ? `${chunk.name}.js` : 'embed/[name]-[hash].js'),
         chunkFileNames: 'embed/[name]-[hash].js',
         assetFileNames: 'embed/[name]-[hash][extname]',
       },

@@ -113,6 +113,28 @@ window.request = (message, transfer = []) => frame.contentWindow.postMessage(mes
 </script></body></html>`;
 }
 
+/**
+ * A parent page holding embed.html (iframe#embed) and driving it through the
+ * shipped client, dist/embed-client.js, imported from the app's origin (the
+ * app must be served with CORS, as code-interpreter.js is). window.ci is
+ * connectEmbed(iframe) once window.clientLoaded; window.got records every
+ * message the embed posts, as in parentPage.
+ */
+export function clientParentPage(appUrl) {
+  return `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Parent page (embed-client.js)</title></head><body>
+<iframe id="embed" src="${appUrl}/embed.html" width="900" height="640" title="Code Interpreter"></iframe>
+<script>
+window.got = [];
+const frame = document.getElementById('embed');
+window.addEventListener('message', (e) => { if (e.source === frame.contentWindow) window.got.push({ origin: e.origin, data: e.data }); });
+</script>
+<script type="module">
+import { connectEmbed } from '${appUrl}/embed-client.js';
+window.ci = connectEmbed(document.getElementById('embed'));
+window.clientLoaded = true;
+</script></body></html>`;
+}
+
 /** A frame that only counts the messages it receives (window.got). */
 export const SIBLING_PAGE = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body>sibling
 <script>window.got = []; window.addEventListener('message', (e) => window.got.push({ origin: e.origin, type: typeof e.data }));</script></body></html>`;

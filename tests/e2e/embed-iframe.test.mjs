@@ -8,13 +8,18 @@
 // - a parent page on a NOT allowed origin sends the same requests: no reply
 //   (not even 'ready'), no change in the embed (conversation, files,
 //   settings, keys), and no request reaches the model server.
+// - a parent page on an allowed origin drives the embed through the shipped
+//   client, dist/embed-client.js (connectEmbed), imported from the app's
+//   origin: configure, add a file, a full turn as an async iterable, a Python
+//   run, a second turn refused as busy, files listed and read, errors as
+//   {code, message, detail}, a new conversation, close().
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, startApp, artifactPath } from './harness.mjs';
 import { startLlmServer } from '../support/llm-server.mjs';
 import { waitReady } from './app-helpers.mjs';
 import {
-  distWithConfig, startHostServer, parentPage, embedFrame, embedState, embedStats, waitEmbedReady, watchPage, until,
+  distWithConfig, startHostServer, parentPage, clientParentPage, embedFrame, embedState, embedStats, waitEmbedReady, watchPage, until,
   sumTurnSteps, SALES_CSV,
 } from './embed-helpers.mjs';
 
@@ -103,6 +108,9 @@ test('embed.html: an allowed parent runs a full turn by postMessage; a foreign p
     assert.equal(Buffer.from(read.data.bytes).toString(), 'total=42');
     const bad = await call({ type: 'read_file', id: 'r2', path: 42 });
     assert.equal(bad.data.ok, false, 'a malformed request from the allowed parent gets an error result');
+    assert.equal(bad.data.error.code, 'invalid_field', JSON.stringify(bad.data.error));
+    assert.equal(bad.data.error.detail.field, 'path');
+    assert.equal(typeof bad.data.error.message, 'string', 'error.message stays for existing embedders');
 
     const posts = llm.requests.filter((r) => r.method === 'POST');
     assert.equal(posts.length, 2);
@@ -152,6 +160,91 @@ test('embed.html: an allowed parent runs a full turn by postMessage; a foreign p
     await browser.close();
     await allowedHost.close();
     await foreignHost.close();
+    await llm.close();
+    await app.close();
+    dist.remove();
+  }
+});
+
+test('embed-client.js: an allowed parent drives embed.html through connectEmbed (requests as promises, turns as async iterables)', async () => {
+  const host = await startHostServer();
+  const dist = distWithConfig({ embedAllowedOrigins: [host.url] });
+  const app = await startApp({ dist: dist.dir, cors: true }); // embed-client.js is imported from the app's origin
+  const llm = await startLlmServer();
+  host.pages['/parent.html'] = clientParentPage(app.url);
+  const browser = await launchBrowser();
+  try {
+    llm.script(sumTurnSteps());
+    const page = await browser.newPage();
+    const problems = await watchPage(page);
+    await page.goto(`${host.url}/parent.html`);
+    await until(() => page.evaluate(() => window.clientLoaded === true), { what: 'embed-client.js to load' });
+    const r = await page.evaluate(async ({ llmUrl, csv }) => {
+      const { ci } = window;
+      const out = {};
+      const error = (e) => ({ name: e?.name, code: e?.code, message: e?.message, detail: e?.detail });
+      await ci.ready;
+      out.ping = await ci.ping();
+      out.configured = await ci.configure({ provider: 'custom', baseUrl: `${llmUrl}/v1`, model: 'gpt-4o-mini', apiKey: 'sk-client-key' });
+      out.file = await ci.addFile('sales.csv', csv);
+      out.turn = [];
+      for await (const e of ci.send('What is the total?')) out.turn.push(e);
+      out.files = (await ci.listFiles()).map((f) => f.path).sort();
+      out.total = new TextDecoder().decode(await ci.readFile('total.txt'));
+      out.missing = await ci.readFile('nope.txt');
+      out.local = await ci.readFile(42).catch(error); // refused by the client before posting
+      out.remote = await ci.configure({ provider: 'no-such-provider' }).catch(error); // refused by the embed
+      // One turn at a time: a second one while Python runs ends with one error event (busy).
+      const slow = ci.runCode('import time\ntime.sleep(2)\nprint(6 * 7)');
+      const it = slow[Symbol.asyncIterator]();
+      out.first = (await it.next()).value; // the run has started
+      out.busy = [];
+      for await (const e of ci.send('Anything?')) out.busy.push(e);
+      out.run = [out.first];
+      for (let n = await it.next(); !n.done; n = await it.next()) out.run.push(n.value);
+      await ci.newConversation();
+      out.afterNew = await ci.listFiles();
+      ci.close();
+      out.closed = await ci.ping().catch(error);
+      return out;
+    }, { llmUrl: llm.url, csv: SALES_CSV });
+
+    assert.equal(r.ping.ready, true);
+    assert.equal(r.ping.phase, 'ready');
+    assert.equal(r.configured.settings.model, 'gpt-4o-mini');
+    assert.equal(r.configured.settings.apiKey, undefined, 'the key is not echoed');
+    assert.equal(r.file.path, 'sales.csv');
+    const types = r.turn.map((e) => e.type);
+    assert.equal(r.turn.at(-1).type, 'turn_done', types.join(' '));
+    assert.equal(r.turn.at(-1).reason, 'completed', types.join(' '));
+    for (const t of ['message', 'text_delta', 'cell_started', 'stdout', 'cell_finished', 'file_changed']) assert.ok(types.includes(t), `${t} in ${types.join(' ')}`);
+    assert.ok(r.turn.some((e) => e.type === 'stdout' && /total: 42/.test(e.text)));
+    assert.deepEqual(r.files, ['sales.csv', 'total.txt']);
+    assert.equal(r.total, 'total=42');
+    assert.equal(r.missing, null);
+    assert.deepEqual(r.local, { name: 'EmbedError', code: 'invalid_field', message: 'path must be a string', detail: { field: 'path' } });
+    assert.equal(r.remote.code, 'invalid_field', JSON.stringify(r.remote));
+    assert.equal(r.remote.detail.field, 'provider');
+    assert.match(r.remote.message, /unknown provider/);
+    assert.equal(r.busy.length, 1, JSON.stringify(r.busy));
+    assert.equal(r.busy[0].type, 'error');
+    assert.equal(r.busy[0].error.kind, 'busy');
+    assert.equal(r.run.at(-1).type, 'turn_done', r.run.map((e) => e.type).join(' '));
+    assert.ok(r.run.some((e) => e.type === 'stdout' && e.text.includes('42')), r.run.map((e) => e.type).join(' '));
+    assert.deepEqual(r.afterNew, [], 'a new conversation has no files');
+    assert.equal(r.closed.code, 'closed');
+
+    const posts = llm.requests.filter((q) => q.method === 'POST');
+    assert.equal(posts.length, 2, 'the busy send reached no model');
+    assert.equal(posts[0].headers.authorization, 'Bearer sk-client-key');
+    const all = await page.evaluate(() => window.got);
+    assert.ok(all.length > 0 && all.every((g) => g.origin === new URL(app.url).origin), 'every message came from the app origin');
+    assert.ok(all.filter((g) => g.data?.type === 'result' && !g.data.ok).every((g) => typeof g.data.error?.code === 'string' && typeof g.data.error.message === 'string' && 'detail' in g.data.error),
+      'every failed result has {code, message, detail}');
+    assert.deepEqual(problems.errors, []);
+  } finally {
+    await browser.close();
+    await host.close();
     await llm.close();
     await app.close();
     dist.remove();

@@ -7,29 +7,24 @@
 // - Every reply goes to window.parent with the sender's exact origin as the
 //   target origin; never a wildcard.
 // - Requests are plain objects {type, id, ...}; fields are read one by one
-//   with their types checked (never merged into our objects), so keys such
-//   as __proto__ or constructor change nothing.
+//   with their types and sizes checked (never merged into our objects), and
+//   a request with an own __proto__, constructor or prototype key is refused.
 // - Conversations live in memory (<code-interpreter no-persist>): the
 //   embedder never sees the app's stored conversations or keys, and the key
 //   comes only from the parent's configure message.
 //
-// Requests (→ answered with {type: 'result', id, ok, ...} or {ok: false, error}):
-//   ping                                     → {ready, python}
-//   configure {provider?, baseUrl?, model?, systemPrompt?, apiKey?}
-//   send {text}                              → ok; then {type: 'event', id, event} … up to turn_done
-//   run_code {code}                          → the same
-//   cancel
-//   add_file {name, bytes: ArrayBuffer | Uint8Array | Blob | string} → {file}
-//   list_files                               → {files}
-//   read_file {path}                         → {bytes: Uint8Array | null}
-//   new_conversation
-// Events of turns the user started in the embed's own UI go with id: null.
-// When ready, it posts {type: 'ready'} to its parent if the parent's origin is allowed.
+// The messages, their fields, limits and error codes: embed-protocol.mjs
+// (shared with embed-client.mjs, the client for embedders). Every request is
+// answered with {type: 'result', id, ok: true, ...} or {type: 'result', id,
+// ok: false, error: {code, message, detail}}; send and run_code are then
+// followed by {type: 'event', id, event} up to turn_done. Events of turns the
+// user started in the embed's own UI go with id: null. When ready, it posts
+// {type: 'ready'} to its parent if the parent's origin is allowed.
 import '../components/code-interpreter.mjs';
 import { loadAppConfig } from '../app/config.mjs';
 import { PRESETS } from '../app/providers.mjs';
+import { REQUEST, REPLY, ERROR, TURN_DONE, EmbedError, validateRequest, success, failure } from './embed-protocol.mjs';
 
-const LIMITS = { text: 1_000_000, code: 1_000_000, name: 1024, field: 8192, id: 200 };
 const stats = { received: 0, ignored: 0, unreadable: 0, accepted: 0, replies: 0 };
 // For tests and the curious: counts only, nothing to act on.
 Object.defineProperty(window, 'ciEmbed', { value: Object.freeze({ stats: () => ({ ...stats }) }) });
@@ -50,131 +45,104 @@ function post(origin, message, transfer = []) {
   window.parent.postMessage(message, origin, transfer);
 }
 
-const isPlainObject = (v) => v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
-const own = (m, key) => (Object.prototype.hasOwnProperty.call(m, key) ? m[key] : undefined);
-
-function str(m, key, max, { optional = true } = {}) {
-  const v = own(m, key);
-  if (v === undefined && optional) return undefined;
-  if (typeof v !== 'string') throw new TypeError(`${key} must be a string`);
-  if (v.length > max) throw new RangeError(`${key} is longer than ${max} characters`);
-  return v;
+async function waitReady() {
+  if (!(await element.ready)) throw new EmbedError(ERROR.NOT_READY, 'the app did not start', { phase: element.app?.vm.phase ?? null });
 }
 
-/** The request's type and id, or null when it is not a request at all. */
-function header(data) {
-  if (!isPlainObject(data)) return null;
-  const type = own(data, 'type');
-  const id = own(data, 'id');
-  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(HANDLERS, type)) return null;
-  if (!((typeof id === 'string' && id.length <= LIMITS.id) || Number.isSafeInteger(id))) return null;
-  return { type, id };
+/** The app's toasts since `before`, joined: how the app says why it refused before its calls returned errors. */
+function toastsSince(before) {
+  return element.app.vm.toasts.slice(before).map((t) => t.text).join(' ');
 }
 
-function waitReady() {
-  return element.ready;
-}
-
+// One handler per request type (REQUEST in embed-protocol.mjs); `m` is the
+// validated request: only its known fields, each of the right type and size.
 const HANDLERS = {
-  async ping() {
-    const ready = element.app?.vm.phase === 'ready';
-    return { ready, python: element.app?.vm.python.state ?? 'idle' };
+  async [REQUEST.PING]() {
+    const phase = element.app?.vm.phase ?? 'loading';
+    return { ready: phase === 'ready', phase, python: element.app?.vm.python.state ?? 'idle' };
   },
 
-  async configure(m) {
+  async [REQUEST.CONFIGURE](m) {
     const settings = {};
-    const provider = str(m, 'provider', 64);
-    if (provider !== undefined) {
-      if (!PRESETS.some((p) => p.id === provider)) throw new RangeError(`unknown provider ${provider}`);
-      settings.preset = provider;
+    if (m.provider !== undefined) {
+      if (!PRESETS.some((p) => p.id === m.provider)) throw new EmbedError(ERROR.INVALID_FIELD, `unknown provider ${m.provider}`, { field: 'provider' });
+      settings.preset = m.provider;
     }
-    const baseUrl = str(m, 'baseUrl', LIMITS.field);
-    if (baseUrl !== undefined) {
-      const url = new URL(baseUrl);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RangeError('baseUrl must be http(s)');
-      settings.baseUrl = baseUrl;
-    }
-    const model = str(m, 'model', LIMITS.field);
-    if (model !== undefined) settings.model = model;
-    const format = str(m, 'format', 16);
-    if (format !== undefined) {
-      if (format !== 'openai' && format !== 'anthropic') throw new RangeError('format must be openai or anthropic');
-      settings.format = format;
-    }
-    const systemPrompt = str(m, 'systemPrompt', LIMITS.text);
-    if (systemPrompt !== undefined) settings.systemPromptExtra = systemPrompt;
-    const apiKey = str(m, 'apiKey', LIMITS.field);
-    if (!(await waitReady())) throw new Error('the app did not start');
-    element.app.applyOverrides(settings, apiKey);
+    if (m.baseUrl !== undefined) settings.baseUrl = m.baseUrl;
+    if (m.model !== undefined) settings.model = m.model;
+    if (m.format !== undefined) settings.format = m.format;
+    if (m.systemPrompt !== undefined) settings.systemPromptExtra = m.systemPrompt;
+    await waitReady();
+    element.app.applyOverrides(settings, m.apiKey);
     return { settings: { ...element.app.vm.settings } };
   },
 
-  async send(m, ctx) {
-    const text = str(m, 'text', LIMITS.text, { optional: false });
-    return startTurn(ctx, () => element.app.ask(text));
+  async [REQUEST.SEND](m, ctx) {
+    return startTurn(ctx, () => element.app.ask(m.text));
   },
 
-  async run_code(m, ctx) {
-    const code = str(m, 'code', LIMITS.code, { optional: false });
-    return startTurn(ctx, () => element.app.runCode(code));
+  async [REQUEST.RUN_CODE](m, ctx) {
+    return startTurn(ctx, () => element.app.runCode(m.code));
   },
 
-  async cancel() {
+  async [REQUEST.CANCEL]() {
     element.app?.stop();
     return {};
   },
 
-  async add_file(m) {
-    const name = str(m, 'name', LIMITS.name, { optional: false });
-    const bytes = own(m, 'bytes');
-    const ok = bytes instanceof ArrayBuffer || bytes instanceof Uint8Array || bytes instanceof Blob || typeof bytes === 'string';
-    if (!ok) throw new TypeError('bytes must be an ArrayBuffer, a Uint8Array, a Blob or a string');
-    if (!(await waitReady())) throw new Error('the app did not start');
+  async [REQUEST.ADD_FILE](m) {
+    await waitReady();
     const before = element.app.vm.toasts.length;
-    const file = await element.addFile(name, bytes);
-    if (!file) throw new Error(element.app.vm.toasts.slice(before).map((t) => t.text).join(' ') || `${name} was not added`);
+    const file = await element.addFile(m.name, m.bytes);
+    if (!file) throw new EmbedError(ERROR.REFUSED, toastsSince(before) || `${m.name} was not added`, null);
     return { file };
   },
 
-  async list_files() {
-    if (!(await waitReady())) throw new Error('the app did not start');
+  async [REQUEST.LIST_FILES]() {
+    await waitReady();
     return { files: element.listFiles() };
   },
 
-  async read_file(m) {
-    const path = str(m, 'path', LIMITS.name, { optional: false });
-    if (!(await waitReady())) throw new Error('the app did not start');
-    return { bytes: element.readFile(path) };
+  async [REQUEST.READ_FILE](m) {
+    await waitReady();
+    return { bytes: element.readFile(m.path) };
   },
 
-  async new_conversation() {
-    if (!(await waitReady())) throw new Error('the app did not start');
-    if (element.app.vm.running) throw new Error('a turn is running');
+  async [REQUEST.NEW_CONVERSATION]() {
+    await waitReady();
+    if (element.app.vm.running) throw new EmbedError(ERROR.BUSY, 'a turn is running', null);
     await element.app.newConversation();
     return {};
   },
 };
 
 async function startTurn(ctx, start) {
-  if (!(await waitReady())) throw new Error('the app did not start');
-  if (element.app.vm.running || active) throw new Error('a turn is running: wait for its turn_done or cancel it');
+  await waitReady();
+  if (element.app.vm.running || active) throw new EmbedError(ERROR.BUSY, 'a turn is running: wait for its turn_done or cancel it', null);
   active = ctx;
   const before = element.app.vm.toasts.length;
-  let accepted = false;
+  let result;
   try {
-    accepted = start();
+    result = start();
   } finally {
-    if (!accepted) active = null;
+    if (!(result === true || result?.ok === true)) active = null;
   }
-  if (!accepted) throw new Error(element.app.vm.toasts.slice(before).map((t) => t.text).join(' ') || 'refused');
+  if (typeof result === 'boolean') { // boolean: before the controller returned results
+    if (!result) throw new EmbedError(ERROR.REFUSED, toastsSince(before) || 'refused', null);
+    return {};
+  }
+  if (result?.ok !== true) {
+    const e = result?.error;
+    throw new EmbedError(typeof e?.code === 'string' ? e.code : ERROR.REFUSED, String(e?.message ?? 'refused'), e?.detail ?? null);
+  }
   return {};
 }
 
 // Every public event of the element goes to whoever started the turn.
 element.addEventListener('ci-event', (e) => {
   const target = active ?? (lastOrigin ? { id: null, origin: lastOrigin } : null);
-  if (target) post(target.origin, { type: 'event', id: target.id, event: e.detail });
-  if (e.detail.type === 'turn_done') active = null;
+  if (target) post(target.origin, { type: REPLY.EVENT, id: target.id, event: e.detail });
+  if (e.detail.type === TURN_DONE) active = null;
 });
 
 async function onMessage(event) {
@@ -185,20 +153,23 @@ async function onMessage(event) {
   const allowed = await allowedOrigins;
   if (typeof origin !== 'string' || !allowed.has(origin)) { stats.ignored += 1; return; }
   // What: a request we know, with an id to answer.
-  const h = header(event.data);
-  if (!h) {
-    stats.ignored += 1;
-    post(origin, { type: 'result', id: null, ok: false, error: { type: 'bad_request', message: 'expected {type, id, ...} with a known type' } });
+  // Its fields: read one by one as own properties, types and sizes checked
+  // (embed-protocol.mjs validateRequest); a malformed one gets an error result.
+  const checked = validateRequest(event.data);
+  if (checked.id === null) stats.ignored += 1; // not a request at all: answered with id null
+  else stats.accepted += 1;
+  if (!checked.ok) {
+    post(origin, failure(checked.id, checked.error));
     return;
   }
-  stats.accepted += 1;
+  const { request } = checked;
   lastOrigin = origin;
   try {
-    const result = await HANDLERS[h.type](event.data, { id: h.id, origin });
+    const result = await HANDLERS[request.type](request, { id: request.id, origin });
     const transfer = result?.bytes instanceof Uint8Array ? [result.bytes.buffer] : [];
-    post(origin, { type: 'result', id: h.id, ok: true, ...result }, transfer);
+    post(origin, success(request.id, result), transfer);
   } catch (error) {
-    post(origin, { type: 'result', id: h.id, ok: false, error: { type: error?.name ?? 'Error', message: String(error?.message ?? error) } });
+    post(origin, failure(request.id, error));
   }
 }
 
@@ -209,5 +180,5 @@ window.addEventListener('messageerror', () => { stats.unreadable += 1; });
 // parent's origin; elsewhere the parent can send ping until it gets a result).
 element.ready.then(async (ok) => {
   const parentOrigin = isFramed ? location.ancestorOrigins?.[0] : undefined;
-  if (ok && parentOrigin && (await allowedOrigins).has(parentOrigin)) post(parentOrigin, { type: 'ready' });
+  if (ok && parentOrigin && (await allowedOrigins).has(parentOrigin)) post(parentOrigin, { type: REPLY.READY });
 });
