@@ -38,23 +38,29 @@ document.getElementById('headless-run').onclick = async () => follow((await getS
 document.getElementById('headless-ask').onclick = async () => follow((await getSession()).send(document.getElementById('headless-input').value));
 document.getElementById('headless-cancel').onclick = () => session?.cancel();
 
-// 3. The iframe embed: messages to its exact origin, replies only from it.
+// 3. The iframe embed, driven through embed-client.js (connectEmbed): it
+// posts to the embed's exact origin, reads only its replies, and settles
+// every request (errors are EmbedError {code, message, detail}).
+const { connectEmbed } = await import(`${appUrl}embed-client.js`);
 const frame = document.getElementById('embed');
 frame.src = `${appUrl}embed.html?compact`;
-let nextId = 1;
-let embedReady = false; // set by its 'ready' message: posting earlier would reach about:blank
-const request = (message) => frame.contentWindow.postMessage({ ...message, id: nextId++ }, appOrigin);
-window.addEventListener('message', (e) => {
-  if (e.source !== frame.contentWindow || e.origin !== appOrigin) return;
-  const m = e.data;
-  log('iframe-log', m.type === 'event' ? `event ${m.event.type} ${JSON.stringify(m.event).slice(0, 160)}` : `${m.type} ${JSON.stringify(m).slice(0, 200)}`);
-  if (m.type === 'ready') {
-    embedReady = true;
-    request({ type: 'configure', ...settings() });
-  }
+const embed = connectEmbed(frame, {
+  origin: appOrigin,
+  // Events of turns typed in the embed's own UI (id null); ours are logged by followEmbed.
+  onEvent: (e, id) => { if (id === null) log('iframe-log', `event (its own UI) ${e.type} ${JSON.stringify(e).slice(0, 160)}`); },
 });
-document.getElementById('iframe-ask').onclick = () => request({ type: 'send', text: document.getElementById('iframe-input').value });
-document.getElementById('iframe-files').onclick = () => request({ type: 'list_files' });
+const logError = (e) => log('iframe-log', `error ${e.code ?? e.name}: ${e.message}`);
+embed.ready.then(() => log('iframe-log', 'ready'), logError);
+const followEmbed = async (events) => {
+  for await (const e of events) log('iframe-log', `event ${e.type} ${JSON.stringify(e).slice(0, 160)}`);
+};
+const configureEmbed = (s) => embed.ready
+  .then(() => embed.configure(Object.fromEntries(Object.entries(s).filter(([k, v]) => v !== '' || k === 'apiKey'))))
+  .then((r) => log('iframe-log', `configured ${JSON.stringify(r.settings).slice(0, 160)}`), logError);
+document.getElementById('iframe-ask').onclick = () => followEmbed(embed.send(document.getElementById('iframe-input').value));
+document.getElementById('iframe-run').onclick = () => followEmbed(embed.runCode(document.getElementById('iframe-input').value));
+document.getElementById('iframe-files').onclick = () => embed.listFiles().then((files) => log('iframe-log', `files ${JSON.stringify(files).slice(0, 200)}`), logError);
+document.getElementById('iframe-cancel').onclick = () => embed.cancel().catch(logError);
 
 const apply = () => {
   const s = settings();
@@ -64,7 +70,7 @@ const apply = () => {
   element.apiKey = s.apiKey;
   session?.close();
   session = null;
-  if (embedReady) request({ type: 'configure', ...s });
+  configureEmbed(s);
 };
 form.onsubmit = (e) => { e.preventDefault(); apply(); };
 apply();
