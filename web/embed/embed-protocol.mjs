@@ -52,7 +52,7 @@ export const TURN_REQUESTS = Object.freeze([REQUEST.SEND, REQUEST.RUN_CODE]);
 /** The event that ends a turn's stream. */
 export const TURN_DONE = 'turn_done';
 
-/** Public event types (their fields: events.mjs). A client must accept types not listed here. */
+/** Public event types (their fields: js_glue/events.mjs). A client must accept types not listed here. */
 export const EVENT_TYPES = Object.freeze([
   'text_delta', 'thinking_delta', 'message', 'cell_started', 'stdout', 'stderr', 'output',
   'cell_finished', 'file_changed', 'notice', 'retrying', 'error', 'title', TURN_DONE,
