@@ -2,6 +2,13 @@
 // API in small classes. Everything crosses as JSON text or Uint8Array; the
 // only thing to free is a session (destroy()).
 //
+// Errors: every failed call throws a CoreError with .code (stable
+// snake_case), .message and .detail (JSON or undefined), the shape of
+// wasm/PROTOCOL.md, "Errors". A refused *event* is not a failed call:
+// handle() and feedLlmBytes() return it as { actions: [], error: {code,
+// message, detail?} } (nothing changed). The contracts of the module
+// functions underneath are in wasm/PROTOCOL.md, "Bound functions".
+//
 // In the browser pass { moduleUrl, wasmUrl }; in Node pass { moduleUrl,
 // wasmBinary } (Node 20's fetch cannot load a file path, so give the bytes).
 
@@ -15,18 +22,30 @@ export async function loadCore({ moduleUrl, wasmUrl, wasmBinary } = {}) {
 }
 
 export class CoreError extends Error {
+  /** @param {{code: string, message: string, detail?: any}} error */
   constructor(error) {
     super(error.message);
     this.name = 'CoreError';
-    this.type = error.type;
+    this.code = error.code;
+    this.detail = error.detail;
   }
+}
+
+// A failed call answers an object whose only key is "error"; no successful
+// answer has that shape (a decoded stream carries its own "error" beside
+// other keys, a refused event carries "actions").
+function isFailure(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) &&
+    Object.keys(value).length === 1 && 'error' in value;
 }
 
 function parse(text) {
   const value = JSON.parse(text);
-  if (value && value.error && !Array.isArray(value.actions)) throw new CoreError(value.error);
+  if (isFailure(value)) throw new CoreError(value.error);
   return value;
 }
+
+const destroyed = () => new CoreError({ code: 'bad_handle', message: 'this session was destroyed' });
 
 export class Core {
   constructor(module) {
@@ -52,11 +71,9 @@ export class Core {
 
   /** One-shot decode of a whole response body (what ci-decode prints). */
   decodeStream(format, bytes) {
-    // A decoded result carries its own "error" (a provider error in the
-    // stream); only a result without tool_calls is a failure of the call.
-    const value = JSON.parse(this.module.decodeStream(format, bytes));
-    if (!('tool_calls' in value)) throw new CoreError(value.error);
-    return value;
+    // The result's own "error" is a provider error inside the stream, not a
+    // failure of the call.
+    return parse(this.module.decodeStream(format, bytes));
   }
 }
 
@@ -79,7 +96,9 @@ export class CoreSession {
     return parse(this.module.feedLlmBytes(this.id, requestId, bytes, nowMs));
   }
 
+  /** Uint8Array (a fresh copy, the caller's to keep), or null when there is no such file. */
   readFile(path) {
+    if (this.id < 0) throw destroyed();
     return this.module.readFile(this.id, path);
   }
 
@@ -99,8 +118,11 @@ export class CoreSession {
     return parse(this.module.exportNotebook(this.id, JSON.stringify(options)));
   }
 
+  /** "idle" | "waiting_model" | "retry_wait" | "running_code" */
   state() {
-    return this.module.stateName(this.id);
+    const name = this.module.stateName(this.id);
+    if (name === '') throw destroyed();
+    return name;
   }
 
   destroy() {

@@ -2,6 +2,7 @@
 // persistence and export, as the browser will use them.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { CoreError } from '../../js_glue/core.mjs';
 import { loadBuiltCore } from './load-core.mjs';
 
 const config = { provider: { format: 'openai', base_url: 'http://127.0.0.1:9/v1', model: 'm' } };
@@ -12,7 +13,8 @@ const ofType = (actions, type) => actions.filter((a) => a.type === type);
 
 test('a bad config is refused with a message naming the problem', async () => {
   const core = await loadBuiltCore();
-  assert.throws(() => core.createSession({ provider: { format: 'carrier-pigeon' } }), /format/);
+  assert.throws(() => core.createSession({ provider: { format: 'carrier-pigeon' } }),
+    (e) => e instanceof CoreError && e.code === 'bad_config' && /format/.test(e.message));
 });
 
 test('protocol errors come back as values, never as exceptions, and change nothing', async () => {
@@ -20,13 +22,69 @@ test('protocol errors come back as values, never as exceptions, and change nothi
   const s = core.createSession(config);
   const before = JSON.stringify(s.serialize());
   const r = s.handle({ type: 'exec_result', exec_id: 'nope', now_ms: 1 });
-  assert.equal(r.error.type, 'protocol_error');
+  assert.equal(r.error.code, 'unknown_id');
+  assert.equal(r.error.detail.event, 'exec_result');
+  assert.match(r.error.message, /nope/);
+  assert.equal('type' in r.error, false, 'one shape: code, message, detail');
   assert.deepEqual(r.actions, []);
   const bad = JSON.parse(core.module.handleEvent(s.id, '{not json', []));
-  assert.equal(bad.error.type, 'protocol_error');
+  assert.deepEqual(bad.actions, []);
+  assert.equal(bad.error.code, 'invalid_json');
   assert.equal(JSON.stringify(s.serialize()), before);
-  assert.equal(JSON.parse(core.module.handleEvent(999, '{}', [])).error.type, 'bad_handle');
+  s.handle({ type: 'user_message', text: 'hi', now_ms: 2 });
+  const busy = s.handle({ type: 'user_message', text: 'again', now_ms: 3 });
+  assert.equal(busy.error.code, 'busy');
+  assert.equal(busy.error.detail.state, 'waiting_model');
   s.destroy();
+});
+
+// Every JSON-returning bound function fails the same way: an object whose
+// only key is "error", holding {code, message, detail?}.
+test('every bound function fails in one shape', async () => {
+  const core = await loadBuiltCore();
+  const m = core.module;
+  const failure = (text, code) => {
+    const value = JSON.parse(text);
+    assert.deepEqual(Object.keys(value), ['error'], text);
+    assert.equal(value.error.code, code, text);
+    assert.equal(typeof value.error.message, 'string');
+    assert.ok(value.error.message.length > 0);
+  };
+  const gone = 4242;
+  failure(m.createSession('{"provider": {"format": "x"}}'), 'bad_config');
+  failure(m.createSession('not json'), 'bad_config');
+  failure(m.restoreSession('{"format": "other"}', {}), 'bad_state');
+  failure(m.handleEvent(gone, '{}', []), 'bad_handle');
+  failure(m.feedLlmBytes(gone, 1, new Uint8Array(1), 1), 'bad_handle');
+  failure(m.listFiles(gone), 'bad_handle');
+  failure(m.serialize(gone), 'bad_handle');
+  failure(m.conversation(gone), 'bad_handle');
+  failure(m.exportNotebook(gone, '{}'), 'bad_handle');
+  failure(m.decodeStream('morse', new Uint8Array(0)), 'bad_format');
+  failure(m.decoderFeed(gone, new Uint8Array(1)), 'bad_handle');
+  failure(m.decoderFinish(gone), 'bad_handle');
+  assert.equal(JSON.parse(m.handleEvent(gone, '{}', [])).error.detail.handle, gone);
+
+  const s = core.createSession(config);
+  failure(m.exportNotebook(s.id, 'nope'), 'bad_options');
+  failure(m.exportNotebook(s.id, '{"python_version": 3}'), 'bad_options');
+  // The answers that are not JSON say "nothing" in their own way.
+  assert.equal(m.readFile(s.id, 'missing.txt'), null);
+  assert.equal(m.readFile(gone, 'a.txt'), null);
+  assert.equal(m.stateName(gone), '');
+  assert.equal(m.createDecoder('morse'), 0);
+  m.destroySession(gone); // harmless
+
+  // A decoded stream with a provider error inside is a result, not a failure.
+  const decoded = core.decodeStream('openai', enc.encode('data: {"error": {"message": "overloaded", "type": "server_error"}}\n\n'));
+  assert.equal(decoded.error.type, 'server_error');
+
+  // The JS wrapper throws CoreError {code, message, detail}.
+  s.destroy();
+  for (const call of [() => s.serialize(), () => s.conversation(), () => s.listFiles(), () => s.state(), () => s.readFile('a')]) {
+    assert.throws(call, (e) => e instanceof CoreError && e.code === 'bad_handle');
+  }
+  assert.throws(() => core.decodeStream('morse', new Uint8Array(0)), (e) => e.code === 'bad_format' && e.detail.format === 'morse');
 });
 
 test('a text turn streams deltas from raw bytes split inside a UTF-8 character', async () => {

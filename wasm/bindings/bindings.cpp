@@ -3,15 +3,22 @@
 // per session; no C++ object is exposed to JS, so JS never has to free
 // anything but the handle (destroySession).
 //
-// Every function catches inside C++ (an exception escaping a bound function
-// reaches JS as a bare number) and answers JSON of the form
-// {"error": {"type", "message"}} when it fails.
+// Contracts (arguments, results, ownership, failure) of every function are in
+// wasm/PROTOCOL.md, "Bound functions". In short: every function catches
+// inside C++ (an exception escaping a bound function reaches JS as a bare
+// number); a function that returns JSON fails with exactly
+//   {"error": {"code", "message", "detail"?}}
+// (an object whose only key is "error"; no successful answer has that
+// shape). The few that return something else (readFile: bytes or null;
+// stateName: a name or ""; createDecoder: a handle or 0; destroySession:
+// nothing) say in PROTOCOL.md what their empty answer means.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
 #include <map>
 #include <memory>
 
+#include "core/api_error.h"
 #include "core/json.h"
 #include "core/notebook.h"
 #include "core/protocol.h"
@@ -29,8 +36,9 @@ int g_next_handle = 1;
 // Text from providers and Python may hold invalid UTF-8; never let dump() throw.
 std::string Dump(const ci::Json& j) { return j.dump(-1, ' ', false, ci::Json::error_handler_t::replace); }
 
-std::string ErrorJson(const std::string& type, const std::string& message) {
-  return Dump(ci::Json{{"error", {{"type", type}, {"message", message}}}});
+// A failed call: {"error": {"code", "message", "detail"?}}.
+std::string Fail(const char* code, const std::string& message, ci::Json detail = nullptr) {
+  return Dump(ci::Json{{"error", ci::ApiError(code, message, std::move(detail)).ToJson()}});
 }
 
 // Copies a JS Uint8Array (or ArrayBuffer view) into a std::string in one
@@ -52,7 +60,13 @@ ci::Session* Find(int handle) {
   return it == g_sessions.end() ? nullptr : it->second.get();
 }
 
-std::string NoSession(int handle) { return ErrorJson("bad_handle", "no session with handle " + std::to_string(handle)); }
+std::string NoSession(int handle) {
+  return Fail(ci::error_code::kBadHandle, "no session with handle " + std::to_string(handle) +
+                                              " (never created, or destroyed)",
+              ci::Json{{"handle", handle}});
+}
+
+std::string Internal(const std::exception& e) { return Fail(ci::error_code::kInternal, e.what()); }
 
 // --- sessions ---------------------------------------------------------------
 
@@ -63,7 +77,7 @@ std::string CreateSession(const std::string& config_json) {
     g_sessions[h] = std::make_unique<ci::Session>(std::move(config));
     return Dump(ci::Json{{"handle", h}});
   } catch (const std::exception& e) {
-    return ErrorJson("bad_config", e.what());
+    return Fail(ci::error_code::kBadConfig, e.what());
   }
 }
 
@@ -83,7 +97,7 @@ std::string RestoreSession(const std::string& state_json, const val& files) {
     g_sessions[h] = std::move(session);
     return Dump(ci::Json{{"handle", h}, {"problems", problems}});
   } catch (const std::exception& e) {
-    return ErrorJson("bad_state", e.what());
+    return Fail(ci::error_code::kBadState, e.what());
   }
 }
 
@@ -103,10 +117,10 @@ std::string HandleEvent(int handle, const std::string& event_json, const val& bl
     ci::Json event = ci::Json::parse(event_json, nullptr, /*allow_exceptions=*/false);
     if (event.is_discarded())
       return Dump(ci::Json{{"actions", ci::Json::array()},
-                           {"error", {{"type", "protocol_error"}, {"message", "event: not valid JSON"}}}});
+                           {"error", ci::ApiError(ci::error_code::kInvalidJson, "event: not valid JSON").ToJson()}});
     return Dump(s->Handle(event, raw).ToJson());
   } catch (const std::exception& e) {
-    return ErrorJson("internal_error", e.what());
+    return Internal(e);
   }
 }
 
@@ -117,10 +131,12 @@ std::string FeedLlmBytes(int handle, double request_id, const val& bytes, double
     return Dump(s->FeedLlmBytes(static_cast<int64_t>(request_id), BytesFromVal(bytes), static_cast<int64_t>(now_ms))
                     .ToJson());
   } catch (const std::exception& e) {
-    return ErrorJson("internal_error", e.what());
+    return Internal(e);
   }
 }
 
+// null for "no such file" and for an unknown handle alike (bytes have no
+// room for an error; CoreSession.readFile in core.mjs tells the two apart).
 val ReadFile(int handle, const std::string& path) {
   ci::Session* s = Find(handle);
   if (!s) return val::null();
@@ -132,7 +148,11 @@ val ReadFile(int handle, const std::string& path) {
 std::string ListFiles(int handle) {
   ci::Session* s = Find(handle);
   if (!s) return NoSession(handle);
-  return Dump(s->vfs().IndexJson());
+  try {
+    return Dump(s->vfs().IndexJson());
+  } catch (const std::exception& e) {
+    return Internal(e);
+  }
 }
 
 std::string Serialize(int handle) {
@@ -141,29 +161,38 @@ std::string Serialize(int handle) {
   try {
     return Dump(s->Serialize());
   } catch (const std::exception& e) {
-    return ErrorJson("internal_error", e.what());
+    return Internal(e);
   }
 }
 
 std::string ConversationJson(int handle) {
   ci::Session* s = Find(handle);
   if (!s) return NoSession(handle);
-  return Dump(s->conversation().ToJson());
+  try {
+    return Dump(s->ConversationJson());
+  } catch (const std::exception& e) {
+    return Internal(e);
+  }
 }
 
 std::string ExportNotebook(int handle, const std::string& options_json) {
   ci::Session* s = Find(handle);
   if (!s) return NoSession(handle);
+  ci::NotebookOptions options;
+  ci::Json o = ci::Json::parse(options_json.empty() ? "{}" : options_json, nullptr, /*allow_exceptions=*/false);
+  if (!o.is_object()) return Fail(ci::error_code::kBadOptions, "options: expected a JSON object");
+  auto version = o.find("python_version");
+  if (version != o.end() && !version->is_string())
+    return Fail(ci::error_code::kBadOptions, "options.python_version: expected a string");
+  options.python_version = version != o.end() ? version->get<std::string>() : s->config().sandbox.python_version;
   try {
-    ci::NotebookOptions options;
-    ci::Json o = ci::Json::parse(options_json.empty() ? "{}" : options_json);
-    options.python_version = o.value("python_version", s->config().sandbox.python_version);
     return Dump(ci::ExportNotebook(s->conversation(), options));
   } catch (const std::exception& e) {
-    return ErrorJson("internal_error", e.what());
+    return Internal(e);
   }
 }
 
+// "" for an unknown handle: a plain string, not JSON (see the top).
 std::string StateName(int handle) {
   ci::Session* s = Find(handle);
   return s ? s->state_name() : "";
@@ -171,15 +200,31 @@ std::string StateName(int handle) {
 
 // --- stand-alone decoding (ci-decode in the browser; benchmarks) ------------
 
-std::string DecodeStream(const std::string& format, const val& bytes) {
-  auto d = ci::MakeStreamDecoder(format);
-  if (!d) return ErrorJson("bad_format", "unknown format \"" + format + "\" (expected openai or anthropic)");
-  std::vector<ci::StreamDelta> deltas;
-  d->Feed(BytesFromVal(bytes), &deltas);
-  d->Finish(&deltas);
-  return Dump(d->result().ToJson());
+std::string BadFormat(const std::string& format) {
+  return Fail(ci::error_code::kBadFormat, "unknown format \"" + format + "\" (expected openai or anthropic)",
+              ci::Json{{"format", format}});
 }
 
+std::string NoDecoder(int handle) {
+  return Fail(ci::error_code::kBadHandle, "no decoder with handle " + std::to_string(handle) +
+                                              " (never created, or finished)",
+              ci::Json{{"handle", handle}});
+}
+
+std::string DecodeStream(const std::string& format, const val& bytes) {
+  auto d = ci::MakeStreamDecoder(format);
+  if (!d) return BadFormat(format);
+  try {
+    std::vector<ci::StreamDelta> deltas;
+    d->Feed(BytesFromVal(bytes), &deltas);
+    d->Finish(&deltas);
+    return Dump(d->result().ToJson());
+  } catch (const std::exception& e) {
+    return Internal(e);
+  }
+}
+
+// 0 for an unknown format: an integer, not JSON (see the top).
 int CreateDecoder(const std::string& format) {
   auto d = ci::MakeStreamDecoder(format);
   if (!d) return 0;
@@ -199,20 +244,29 @@ ci::Json DeltasJson(const std::vector<ci::StreamDelta>& deltas) {
 // Returns the deltas of this chunk as a JSON array.
 std::string DecoderFeed(int handle, const val& bytes) {
   auto it = g_decoders.find(handle);
-  if (it == g_decoders.end()) return "[]";
-  std::vector<ci::StreamDelta> deltas;
-  it->second->Feed(BytesFromVal(bytes), &deltas);
-  return Dump(DeltasJson(deltas));
+  if (it == g_decoders.end()) return NoDecoder(handle);
+  try {
+    std::vector<ci::StreamDelta> deltas;
+    it->second->Feed(BytesFromVal(bytes), &deltas);
+    return Dump(DeltasJson(deltas));
+  } catch (const std::exception& e) {
+    return Internal(e);
+  }
 }
 
+// Ends the stream and frees the decoder (its handle is then unknown).
 std::string DecoderFinish(int handle) {
   auto it = g_decoders.find(handle);
-  if (it == g_decoders.end()) return ErrorJson("bad_handle", "no decoder");
-  std::vector<ci::StreamDelta> deltas;
-  it->second->Finish(&deltas);
-  std::string result = Dump(it->second->result().ToJson());
+  if (it == g_decoders.end()) return NoDecoder(handle);
+  std::unique_ptr<ci::StreamDecoder> d = std::move(it->second);
   g_decoders.erase(it);
-  return result;
+  try {
+    std::vector<ci::StreamDelta> deltas;
+    d->Finish(&deltas);
+    return Dump(d->result().ToJson());
+  } catch (const std::exception& e) {
+    return Internal(e);
+  }
 }
 
 std::string ProtocolInfoJson() { return Dump(ci::ProtocolInfo()); }

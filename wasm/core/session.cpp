@@ -163,6 +163,10 @@ Session::Session(SessionConfig config) : config_(std::move(config)), vfs_(config
 
 std::string Session::state_name() const { return StateName(static_cast<int>(state_)); }
 
+ApiError Session::Busy(const std::string& what) const {
+  return ApiError(error_code::kBusy, what + " (state is " + state_name() + ")", Json{{"state", state_name()}});
+}
+
 Json Session::Result::ToJson() const {
   Json j{{"actions", actions}};
   if (error) j["error"] = *error;
@@ -178,53 +182,62 @@ Session::Result Session::Handle(const Json& event, const std::vector<std::string
   if (auto err = ReadNow(event, &now)) return Conclude(err, out);
   const std::string t = *type;
 
-  std::optional<std::string> err;
+  Refused err;
   try {
-    if (t == "configure") err = OnConfigure(event, out);
-    else if (t == "user_message") err = OnUserMessage(event, now, out);
-    else if (t == "user_code") err = OnUserCode(event, now, out);
-    else if (t == "llm_headers") err = OnLlmHeaders(event, now, out);
-    else if (t == "llm_chunk") {
-      int64_t request_id = 0;
-      std::string bytes;
-      if (auto e = ReadInt(event, "request_id", &request_id)) err = e;
-      else if (auto e2 = ReadBytes(event, blobs, &bytes)) err = e2;
-      else err = OnLlmChunk(request_id, bytes, now, out);
-    } else if (t == "llm_done") err = OnLlmDone(event, now, out);
-    else if (t == "llm_failed") err = OnLlmFailed(event, now, out);
-    else if (t == "exec_result") err = OnExecResult(event, blobs, now, out);
-    else if (t == "file_upload") err = OnFileUpload(event, blobs, now, out);
-    else if (t == "file_delete") err = OnFileDelete(event, now, out);
-    else if (t == "sandbox_restarted") err = OnSandboxRestarted(event, now, out);
-    else if (t == "timer_fired") err = OnTimer(event, now, out);
-    else if (t == "cancel") err = OnCancel(now, out);
-    else err = "unknown event type \"" + t + "\"";
+    err = Dispatch(t, event, blobs, now, out);
   } catch (const std::exception& ex) {
     // Handlers validate before they mutate, so this is a bug of ours; report
     // it as a protocol error rather than letting it escape into JS.
-    err = std::string("internal error while handling ") + t + ": " + ex.what();
+    err = ApiError(error_code::kInternal, std::string("internal error while handling ") + t + ": " + ex.what());
   }
+  // Name the event in the error: the glue often logs it far from the event.
+  if (err && (err->detail.is_null() || err->detail.is_object())) err->detail["event"] = t;
   return Conclude(err, out);
+}
+
+Session::Refused Session::Dispatch(const std::string& t, const Json& event, const std::vector<std::string>& blobs,
+                                   int64_t now, Out& out) {
+  if (t == "configure") return OnConfigure(event, out);
+  if (t == "user_message") return OnUserMessage(event, now, out);
+  if (t == "user_code") return OnUserCode(event, now, out);
+  if (t == "llm_headers") return OnLlmHeaders(event, now, out);
+  if (t == "llm_chunk") {
+    int64_t request_id = 0;
+    std::string bytes;
+    if (auto e = ReadInt(event, "request_id", &request_id)) return e;
+    if (auto e = ReadBytes(event, blobs, &bytes)) return e;
+    return OnLlmChunk(request_id, bytes, now, out);
+  }
+  if (t == "llm_done") return OnLlmDone(event, now, out);
+  if (t == "llm_failed") return OnLlmFailed(event, now, out);
+  if (t == "exec_result") return OnExecResult(event, blobs, now, out);
+  if (t == "file_upload") return OnFileUpload(event, blobs, now, out);
+  if (t == "file_delete") return OnFileDelete(event, now, out);
+  if (t == "sandbox_restarted") return OnSandboxRestarted(event, now, out);
+  if (t == "timer_fired") return OnTimer(event, now, out);
+  if (t == "cancel") return OnCancel(now, out);
+  return ApiError(error_code::kUnknownEvent, "unknown event type \"" + t + "\"");
 }
 
 Session::Result Session::FeedLlmBytes(int64_t request_id, std::string_view bytes, int64_t now_ms) {
   Out out;
-  std::optional<std::string> err;
+  Refused err;
   if (now_ms < 0) err = "now_ms: expected a non-negative integer";
   else {
     try {
       err = OnLlmChunk(request_id, bytes, now_ms, out);
     } catch (const std::exception& ex) {
-      err = std::string("internal error while handling llm_chunk: ") + ex.what();
+      err = ApiError(error_code::kInternal, std::string("internal error while handling llm_chunk: ") + ex.what());
     }
   }
+  if (err && (err->detail.is_null() || err->detail.is_object())) err->detail["event"] = "llm_chunk";
   return Conclude(err, out);
 }
 
-Session::Result Session::Conclude(const std::optional<std::string>& err, Out& out) {
+Session::Result Session::Conclude(const Refused& err, Out& out) {
   Result result;
   if (err) {
-    result.error = Json{{"type", "protocol_error"}, {"message", *err}};
+    result.error = err->ToJson();
     return result;  // no actions: a refused event changed nothing
   }
   if (out.dirty) {
@@ -238,8 +251,8 @@ Session::Result Session::Conclude(const std::optional<std::string>& err, Out& ou
 
 // ------------------------------------------------------------ handlers --
 
-std::optional<std::string> Session::OnConfigure(const Json& e, Out& out) {
-  if (state_ != State::kIdle) return "configure: only allowed between turns (state is " + state_name() + ")";
+Session::Refused Session::OnConfigure(const Json& e, Out& out) {
+  if (state_ != State::kIdle) return Busy("configure: only allowed between turns");
   // Build the whole new config first; apply only if every part is valid.
   SessionConfig next = config_;
   try {
@@ -260,10 +273,10 @@ std::optional<std::string> Session::OnConfigure(const Json& e, Out& out) {
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnUserMessage(const Json& e, int64_t now, Out& out) {
+Session::Refused Session::OnUserMessage(const Json& e, int64_t now, Out& out) {
   const Json* text = Field(e, "text");
   if (!text || !text->is_string()) return "user_message.text: expected a string";
-  if (state_ != State::kIdle) return "user_message: a turn is already running (state is " + state_name() + ")";
+  if (state_ != State::kIdle) return Busy("user_message: a turn is already running");
   std::string t = SanitizeUtf8(text->get<std::string>());
   if (t.find_first_not_of(" \t\r\n") == std::string::npos) return "user_message.text: empty message";
   turn_from_user_code_ = false;
@@ -285,10 +298,10 @@ std::optional<std::string> Session::OnUserMessage(const Json& e, int64_t now, Ou
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnUserCode(const Json& e, int64_t now, Out& out) {
+Session::Refused Session::OnUserCode(const Json& e, int64_t now, Out& out) {
   const Json* code = Field(e, "code");
   if (!code || !code->is_string()) return "user_code.code: expected a string";
-  if (state_ != State::kIdle) return "user_code: a turn is already running (state is " + state_name() + ")";
+  if (state_ != State::kIdle) return Busy("user_code: a turn is already running");
   turn_from_user_code_ = true;
   ++turn_;
   StartTurn(now, out);
@@ -297,13 +310,14 @@ std::optional<std::string> Session::OnUserCode(const Json& e, int64_t now, Out& 
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnLlmHeaders(const Json& e, int64_t now, Out& out) {
+Session::Refused Session::OnLlmHeaders(const Json& e, int64_t now, Out& out) {
   int64_t request_id = 0, status = 0;
   if (auto err = ReadInt(e, "request_id", &request_id)) return err;
   if (auto err = ReadInt(e, "status", &status)) return err;
   std::map<std::string, std::string> headers;
   if (auto err = ReadHeaders(e, &headers)) return err;
-  if (request_id <= 0 || request_id >= next_request_id_) return "llm_headers: unknown request_id";
+  if (request_id <= 0 || request_id >= next_request_id_)
+    return ApiError(error_code::kUnknownId, "llm_headers: unknown request_id");
   if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
   http_status_ = static_cast<int>(status);
   http_headers_ = std::move(headers);
@@ -312,8 +326,9 @@ std::optional<std::string> Session::OnLlmHeaders(const Json& e, int64_t now, Out
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnLlmChunk(int64_t request_id, std::string_view bytes, int64_t now, Out& out) {
-  if (request_id <= 0 || request_id >= next_request_id_) return "llm_chunk: unknown request_id";
+Session::Refused Session::OnLlmChunk(int64_t request_id, std::string_view bytes, int64_t now, Out& out) {
+  if (request_id <= 0 || request_id >= next_request_id_)
+    return ApiError(error_code::kUnknownId, "llm_chunk: unknown request_id");
   if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
   last_activity_ms_ = now;
   got_bytes_ = true;
@@ -373,7 +388,7 @@ std::optional<std::string> Session::OnLlmChunk(int64_t request_id, std::string_v
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnLlmDone(const Json& e, int64_t now, Out& out) {
+Session::Refused Session::OnLlmDone(const Json& e, int64_t now, Out& out) {
   int64_t request_id = 0;
   if (auto err = ReadInt(e, "request_id", &request_id)) return err;
   std::optional<int64_t> status;
@@ -384,7 +399,8 @@ std::optional<std::string> Session::OnLlmDone(const Json& e, int64_t now, Out& o
   }
   std::map<std::string, std::string> headers;
   if (auto err = ReadHeaders(e, &headers)) return err;
-  if (request_id <= 0 || request_id >= next_request_id_) return "llm_done: unknown request_id";
+  if (request_id <= 0 || request_id >= next_request_id_)
+    return ApiError(error_code::kUnknownId, "llm_done: unknown request_id");
   if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
   if (status) http_status_ = static_cast<int>(*status);
   for (auto& [k, v] : headers) http_headers_[k] = v;
@@ -429,7 +445,7 @@ std::optional<std::string> Session::OnLlmDone(const Json& e, int64_t now, Out& o
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnLlmFailed(const Json& e, int64_t now, Out& out) {
+Session::Refused Session::OnLlmFailed(const Json& e, int64_t now, Out& out) {
   int64_t request_id = 0;
   if (auto err = ReadInt(e, "request_id", &request_id)) return err;
   std::string message = "network error", kind = "network";
@@ -441,7 +457,8 @@ std::optional<std::string> Session::OnLlmFailed(const Json& e, int64_t now, Out&
     if (!k->is_string()) return "llm_failed.kind: expected a string";
     kind = *k;
   }
-  if (request_id <= 0 || request_id >= next_request_id_) return "llm_failed: unknown request_id";
+  if (request_id <= 0 || request_id >= next_request_id_)
+    return ApiError(error_code::kUnknownId, "llm_failed: unknown request_id");
   if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
   request_id_ = 0;
   RecordPartialReply(out);
@@ -460,12 +477,12 @@ std::optional<std::string> Session::OnLlmFailed(const Json& e, int64_t now, Out&
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnExecResult(const Json& e, const std::vector<std::string>& blobs, int64_t now,
+Session::Refused Session::OnExecResult(const Json& e, const std::vector<std::string>& blobs, int64_t now,
                                                  Out& out) {
   ExecReport report;
   if (auto err = ParseExecReport(e, blobs, &report)) return err;
   ExecRecord* rec = FindExec(report.exec_id);
-  if (!rec) return "exec_result: unknown exec_id \"" + report.exec_id + "\"";
+  if (!rec) return ApiError(error_code::kUnknownId, "exec_result: unknown exec_id \"" + report.exec_id + "\"");
   bool current = state_ == State::kRunningCode && report.exec_id == running_exec_id_;
   bool cancelled =
       std::find(cancelled_exec_ids_.begin(), cancelled_exec_ids_.end(), report.exec_id) != cancelled_exec_ids_.end();
@@ -518,7 +535,7 @@ std::optional<std::string> Session::OnExecResult(const Json& e, const std::vecto
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnFileUpload(const Json& e, const std::vector<std::string>& blobs, int64_t now,
+Session::Refused Session::OnFileUpload(const Json& e, const std::vector<std::string>& blobs, int64_t now,
                                                  Out& out) {
   const Json* path = Field(e, "path");
   if (!path || !path->is_string()) return "file_upload.path: expected a string";
@@ -545,7 +562,7 @@ std::optional<std::string> Session::OnFileUpload(const Json& e, const std::vecto
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnFileDelete(const Json& e, int64_t now, Out& out) {
+Session::Refused Session::OnFileDelete(const Json& e, int64_t now, Out& out) {
   (void)now;
   const Json* path = Field(e, "path");
   if (!path || !path->is_string()) return "file_delete.path: expected a string";
@@ -564,7 +581,7 @@ std::optional<std::string> Session::OnFileDelete(const Json& e, int64_t now, Out
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnSandboxRestarted(const Json& e, int64_t now, Out& out) {
+Session::Refused Session::OnSandboxRestarted(const Json& e, int64_t now, Out& out) {
   (void)e;
   (void)now;
   vfs_.ForgetSandbox();
@@ -572,10 +589,11 @@ std::optional<std::string> Session::OnSandboxRestarted(const Json& e, int64_t no
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnTimer(const Json& e, int64_t now, Out& out) {
+Session::Refused Session::OnTimer(const Json& e, int64_t now, Out& out) {
   int64_t timer_id = 0;
   if (auto err = ReadInt(e, "timer_id", &timer_id)) return err;
-  if (timer_id <= 0 || timer_id >= next_timer_id_) return "timer_fired: unknown timer_id";
+  if (timer_id <= 0 || timer_id >= next_timer_id_)
+    return ApiError(error_code::kUnknownId, "timer_fired: unknown timer_id");
   if (timer_id != timer_id_) return std::nullopt;  // stale
   timer_id_ = 0;
   switch (timer_purpose_) {
@@ -635,7 +653,7 @@ std::optional<std::string> Session::OnTimer(const Json& e, int64_t now, Out& out
   return std::nullopt;
 }
 
-std::optional<std::string> Session::OnCancel(int64_t now, Out& out) {
+Session::Refused Session::OnCancel(int64_t now, Out& out) {
   switch (state_) {
     case State::kIdle:
       return std::nullopt;  // nothing to stop: Esc on an idle page is fine
@@ -1101,6 +1119,8 @@ void Session::AccumulateUsage(const Json& usage) {
 }
 
 // -------------------------------------------------------- persistence --
+
+Json Session::ConversationJson() const { return conversation_.ToJson(); }
 
 Json Session::Serialize() const {
   return Json{{"format", "ci-session"},

@@ -21,8 +21,8 @@
 //   model, the loop goes on); the environment's (HTTP failure, stream cut,
 //   timeout, crashed sandbox: the turn ends with an "error" emit, nothing
 //   already received is lost); the glue's (an event that is malformed or
-//   illegal in this state: Handle() returns a protocol error and the session
-//   is unchanged).
+//   illegal in this state: Handle() returns a protocol error {code, message,
+//   detail?} (core/api_error.h) and the session is unchanged).
 // - The API key never enters the session: http_request carries an "auth"
 //   description; the glue adds the key for that request only.
 //
@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/api_error.h"
 #include "core/conversation.h"
 #include "core/json.h"
 #include "core/llm_types.h"
@@ -80,9 +81,12 @@ struct SessionConfig {
 
 class Session {
  public:
+  // A refused event: {"code","message","detail"?} (core/api_error.h).
+  using Refused = std::optional<ApiError>;
+
   struct Result {
     std::vector<Json> actions;
-    std::optional<Json> error;  // {"type":"protocol_error","message"}; then actions is empty and nothing changed
+    std::optional<Json> error;  // {"code","message","detail"?}; then actions is empty and nothing changed
     Json ToJson() const;        // {"actions":[...]} or {"actions":[],"error":{...}}
   };
 
@@ -104,6 +108,9 @@ class Session {
   static std::unique_ptr<Session> Restore(const Json& state, const std::map<std::string, std::string>& file_bytes,
                                           std::vector<std::string>* problems);
 
+  // What the bound conversation() returns: the record (id, title, entries).
+  Json ConversationJson() const;
+
   const Vfs& vfs() const { return vfs_; }
   const Conversation& conversation() const { return conversation_; }
   const SessionConfig& config() const { return config_; }
@@ -123,25 +130,29 @@ class Session {
 
   // The end of every Handle/FeedLlmBytes: a protocol error, or the actions
   // plus one persist action when something durable changed.
-  Result Conclude(const std::optional<std::string>& err, Out& out);
+  Result Conclude(const Refused& err, Out& out);
+
+  Refused Dispatch(const std::string& type, const Json& event, const std::vector<std::string>& blobs, int64_t now,
+                   Out& out);
+  ApiError Busy(const std::string& what) const;  // "not now: a turn is running", with the state as detail
 
   // Event handlers. Each validates fully before changing anything and
   // returns a protocol error message on bad input.
-  std::optional<std::string> OnConfigure(const Json& e, Out& out);
-  std::optional<std::string> OnUserMessage(const Json& e, int64_t now, Out& out);
-  std::optional<std::string> OnUserCode(const Json& e, int64_t now, Out& out);
-  std::optional<std::string> OnLlmHeaders(const Json& e, int64_t now, Out& out);
-  std::optional<std::string> OnLlmChunk(int64_t request_id, std::string_view bytes, int64_t now, Out& out);
-  std::optional<std::string> OnLlmDone(const Json& e, int64_t now, Out& out);
-  std::optional<std::string> OnLlmFailed(const Json& e, int64_t now, Out& out);
-  std::optional<std::string> OnExecResult(const Json& e, const std::vector<std::string>& blobs, int64_t now,
+  Refused OnConfigure(const Json& e, Out& out);
+  Refused OnUserMessage(const Json& e, int64_t now, Out& out);
+  Refused OnUserCode(const Json& e, int64_t now, Out& out);
+  Refused OnLlmHeaders(const Json& e, int64_t now, Out& out);
+  Refused OnLlmChunk(int64_t request_id, std::string_view bytes, int64_t now, Out& out);
+  Refused OnLlmDone(const Json& e, int64_t now, Out& out);
+  Refused OnLlmFailed(const Json& e, int64_t now, Out& out);
+  Refused OnExecResult(const Json& e, const std::vector<std::string>& blobs, int64_t now,
                                           Out& out);
-  std::optional<std::string> OnFileUpload(const Json& e, const std::vector<std::string>& blobs, int64_t now,
+  Refused OnFileUpload(const Json& e, const std::vector<std::string>& blobs, int64_t now,
                                           Out& out);
-  std::optional<std::string> OnFileDelete(const Json& e, int64_t now, Out& out);
-  std::optional<std::string> OnSandboxRestarted(const Json& e, int64_t now, Out& out);
-  std::optional<std::string> OnTimer(const Json& e, int64_t now, Out& out);
-  std::optional<std::string> OnCancel(int64_t now, Out& out);
+  Refused OnFileDelete(const Json& e, int64_t now, Out& out);
+  Refused OnSandboxRestarted(const Json& e, int64_t now, Out& out);
+  Refused OnTimer(const Json& e, int64_t now, Out& out);
+  Refused OnCancel(int64_t now, Out& out);
 
   // Steps of the loop.
   void StartTurn(int64_t now, Out& out);
