@@ -1,22 +1,26 @@
 // NodeSandbox: the Python sandbox for Node (the headless CLI and the tests).
 // Pyodide runs in a worker_thread (node-worker.mjs → worker-main.mjs →
-// runner.mjs); this host owns the time limit, stopping, and restarts.
+// runner.mjs). What happens to a run (queue, time limit, stop, grace,
+// kill, restart, the answer's wording) is decided by the run supervisor
+// (../sandbox/run-supervisor.mjs, shared with the browser's PythonSandbox);
+// this host is its transport: a worker_thread, a SharedArrayBuffer
+// interrupt buffer, Node timers.
 //
 // What js_glue/driver.mjs calls: run({exec_id, code, timeout_ms, files}) →
 // RunResult, and interrupt(exec_id, restart). Also start(), restart(),
 // close(), installWheel(), and the onEvent option for live output.
 //
-// Stopping a run, in order of preference:
-// 1. the SharedArrayBuffer interrupt buffer → KeyboardInterrupt in Python
-//    (variables are kept); this is honoured within a millisecond in loops;
-// 2. if the run has not ended after graceMs (code stuck in C, or awaiting
-//    something that never comes back), the worker is terminated and a new
-//    one started: the run is answered with restarted: true (variables lost;
-//    the core resends every file on the next run).
+// Stopping a run: the interrupt buffer raises KeyboardInterrupt in Python
+// (variables are kept; honoured within a millisecond in loops); a run that
+// has not ended graceMs later (code stuck in C, or awaiting something that
+// never comes back) has its worker terminated and a new one started, and is
+// answered with restarted: true (variables lost; the core resends every
+// file on the next run).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { RunSupervisor } from '../sandbox/run-supervisor.mjs';
 
 const RUNTIME_SOURCE_URL = new URL('./ci_runtime.py', import.meta.url);
 const WORKER_URL = new URL('./node-worker.mjs', import.meta.url);
@@ -45,10 +49,11 @@ export class NodeSandbox {
     this.worker = null;
     this.ready = null;
     this.info = null;
-    this.pending = new Map(); // message id → { resolve, reject, kind, run? }
+    this.pending = new Map(); // message id → { resolve, reject, kind, run? (the supervisor's run id) }
     this.nextId = 1;
-    this.current = null; // the run in flight
-    this.queue = Promise.resolve();
+    this.supervisor = new RunSupervisor((action) => this.perform(action));
+    this.runs = new Map(); // the supervisor's run id → { resolve, request, timers, worker }
+    this.nextRun = 1;
     this.closed = false;
     this.generation = 0; // bumps each time a worker is replaced
     this.reportedGeneration = 0; // the newest generation the caller was told about
@@ -108,7 +113,7 @@ export class NodeSandbox {
       (error) => {
         clearTimeout(timer);
         if (this.worker === worker) { this.kill(); this.ready = null; }
-        throw new Error(`Python (Pyodide) could not start: ${error?.message ?? error}`);
+        throw new Error(`Python (Pyodide) could not start: ${error?.message ?? error}`, { cause: error });
       },
     );
     this.ready.catch(() => {}); // observed by whoever awaits start()
@@ -128,6 +133,8 @@ export class NodeSandbox {
   onMessage(worker, msg) {
     if (worker !== this.worker || !msg) return;
     if (msg.type === 'event') {
+      const run = this.pending.get(msg.id)?.run;
+      if (run != null) this.supervisor.dispatch({ type: 'output', id: run, event: msg.event });
       try { this.onEvent(msg.event); } catch { /* a listener's bug is not the run's */ }
       return;
     }
@@ -138,14 +145,14 @@ export class NodeSandbox {
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
-    if (msg.type === 'ready') p.resolve(msg.info);
+    if (p.kind === 'run') {
+      // The supervisor decides; an error instead of a result means the
+      // runner itself failed, and that worker is replaced.
+      if (msg.type === 'result') this.supervisor.dispatch({ type: 'result', id: p.run, result: msg.result, now: Date.now() });
+      else if (msg.type === 'error') this.supervisor.dispatch({ type: 'run_failed', id: p.run, message: msg.error?.message ?? 'the runner failed', now: Date.now() });
+    } else if (msg.type === 'ready') p.resolve(msg.info);
     else if (msg.type === 'result') p.resolve(msg.result);
-    else if (msg.type === 'error' && p.kind === 'run') {
-      // The runner itself failed (its interpreter died mid-run): the worker's
-      // state is unknown, so it is replaced and the run reported as crashed.
-      p.resolve({ gone: true, reason: msg.error?.message ?? 'the runner failed' });
-      this.kill();
-    } else if (msg.type === 'error') p.reject(Object.assign(new Error(msg.error?.message ?? 'error'), { name: msg.error?.type ?? 'Error' }));
+    else if (msg.type === 'error') p.reject(Object.assign(new Error(msg.error?.message ?? 'error'), { name: msg.error?.type ?? 'Error' }));
   }
 
   /** The worker died (crash, process.exit, out of memory) or was terminated by us. */
@@ -156,11 +163,12 @@ export class NodeSandbox {
     this.generation++;
     const why = this.crashReason ?? reason;
     this.crashReason = null;
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      if (p.kind === 'run') p.resolve({ gone: true, reason: why });
-      else p.reject(new Error(`the Python worker stopped: ${why}`));
-    }
+    // Taken out first: answering a run may start the next worker at once,
+    // whose requests are not this one's to fail.
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) if (p.kind !== 'run') p.reject(new Error(`the Python worker stopped: ${why}`));
+    for (const p of pending) if (p.kind === 'run') this.supervisor.dispatch({ type: 'worker_gone', id: p.run, message: why, now: Date.now() });
     this.options.onRestart?.({ reason: why });
   }
 
@@ -171,43 +179,68 @@ export class NodeSandbox {
     worker.terminate().catch(() => {});
   }
 
-  post(kind, msg, transfer = [], extra = {}) {
+  /** Sends {type, id, ...payload}; the answer settles the promise (a run's goes to the supervisor). */
+  post(type, payload, transfer = [], extra = {}) {
     const id = this.nextId++;
-    const promise = new Promise((resolve, reject) => this.pending.set(id, { kind, resolve, reject, ...extra }));
-    this.worker.postMessage({ ...msg, id }, transfer);
-    return { id, promise };
+    const promise = new Promise((resolve, reject) => this.pending.set(id, { kind: type, resolve, reject, ...extra }));
+    this.worker.postMessage({ type, id, ...payload }, transfer);
+    return promise;
   }
 
-  /** Runs one cell. Never rejects: failures come back as a RunResult. */
-  run(request) {
-    const next = this.queue.then(() => this.runNow(request));
-    this.queue = next.catch(() => {});
-    return next;
-  }
-
-  async runNow({ exec_id, code, timeout_ms, files }) {
-    const t0 = Date.now();
-    const fail = (status, type, message, extra = {}) => ({
-      ok: false, status, stdout: '', stderr: '', result: null,
-      error: { type, message, traceback: '' }, outputs: [],
-      files: { created: [], modified: [], deleted: [] }, ms: Date.now() - t0, ...extra,
+  /** Runs one cell. Never rejects: failures come back as a RunResult (see run-supervisor.mjs). */
+  run({ exec_id, code, timeout_ms, files }) {
+    return new Promise((resolve) => {
+      const id = this.nextRun++;
+      this.runs.set(id, { resolve, request: { exec_id, code, files }, timers: [] });
+      this.supervisor.dispatch({ type: 'run_requested', id, exec_id, timeout_ms, now: Date.now() });
     });
-    if (this.closed) return fail('crashed', 'SandboxClosed', 'The Python sandbox was closed.');
+  }
+
+  /** Performs one of the run supervisor's actions. */
+  perform(action) {
+    const t = this.runs.get(action.id);
+    switch (action.type) {
+      case 'begin': this.begin(action.id); break;
+      case 'arm_timer':
+        t?.timers.push(setTimeout(() => this.supervisor.dispatch({ type: 'timer_fired', id: action.id, timer: action.timer, now: Date.now() }), action.ms));
+        break;
+      case 'interrupt': this.interruptBuffer[0] = 2; break; // SIGINT → KeyboardInterrupt at the next bytecode
+      case 'clear_timers':
+        for (const timer of t?.timers ?? []) clearTimeout(timer);
+        if (this.interruptBuffer) this.interruptBuffer[0] = 0; // no stale signal for the next run
+        break;
+      case 'kill': if (t?.worker && t.worker === this.worker) this.kill(); break;
+      case 'respawn': this.spawnSoon(); break;
+      case 'resolve':
+        // The caller now knows about every worker replaced so far.
+        if (action.result.restarted) this.reportedGeneration = this.generation;
+        this.runs.delete(action.id);
+        t?.resolve(action.result);
+        break;
+      default: break;
+    }
+  }
+
+  /** Starts Python if needed and sends the run (the supervisor's `begin`). */
+  async begin(id) {
+    const t = this.runs.get(id);
+    const notRun = (cause, message) => this.supervisor.dispatch({ type: 'not_run', id, cause, message, now: Date.now() });
+    if (this.closed) { notRun('closed'); return; }
     try {
       await this.start();
     } catch (error) {
-      return fail('crashed', 'SandboxUnavailable', String(error?.message ?? error), { restarted: true });
+      notRun('unavailable', String(error?.cause?.message ?? error?.message ?? error));
+      return;
     }
     if (this.generation !== this.reportedGeneration) {
       // The worker was replaced since the caller last heard from us (it died
       // while idle): /mnt/data is empty here, so running now would run
       // without the user's files. Say so; the core resends them next time.
       this.reportedGeneration = this.generation;
-      return fail('crashed', 'SandboxRestarted',
-        'Python had stopped and was restarted before this code ran: variables were reset. Run the code again; files are sent again.',
-        { restarted: true });
+      notRun('replaced');
+      return;
     }
-
+    const { exec_id, code, files } = t.request;
     const write = (files?.write ?? []).map((f) => ({ path: f.path, bytes: f.bytes ?? new Uint8Array(0) }));
     const request = { exec_id, code, files: { write, delete: files?.delete ?? [] } };
     // Whole buffers are moved to the worker, not copied (the caller gives
@@ -216,59 +249,9 @@ export class NodeSandbox {
       .filter((b) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer))
       .map((b) => b.buffer))];
     this.interruptBuffer[0] = 0;
-    const run = { exec_id, stopReason: null, timeoutMs: timeout_ms, timers: [] };
-    this.current = run;
-    const { promise } = this.post('run', { type: 'run', request }, transfer, { run });
-    if (timeout_ms > 0) run.timers.push(setTimeout(() => this.stop(run, 'timeout', false), timeout_ms));
-
-    const raw = await promise;
-    for (const t of run.timers) clearTimeout(t);
-    this.current = null;
-    if (this.interruptBuffer) this.interruptBuffer[0] = 0;
-
-    if (raw?.gone) {
-      // The worker is gone: killed by us after the grace period, or crashed.
-      this.spawnSoon();
-      this.reportedGeneration = this.generation;
-      if (run.stopReason === 'timeout') {
-        return fail('timeout', 'TimeoutError',
-          `The code ran longer than the ${seconds(run.timeoutMs)} s limit and did not stop when asked, so Python was restarted: variables were reset; files are kept.`,
-          { restarted: true });
-      }
-      if (run.stopReason === 'cancelled') {
-        return fail('cancelled', 'KeyboardInterrupt',
-          'The run was stopped and Python was restarted: variables were reset; files are kept.', { restarted: true });
-      }
-      return fail('crashed', 'PythonCrashed',
-        `Python crashed (${raw.reason}) and was restarted: variables were reset; files are kept. `
-        + 'Very deep recursion or running out of memory can cause this.', { restarted: true });
-    }
-
-    const result = { ...raw, ms: raw.ms ?? Date.now() - t0 };
-    if (result.status === 'crashed') {
-      // The interpreter died but the thread answered: replace it.
-      this.kill();
-      this.spawnSoon();
-      this.reportedGeneration = this.generation;
-      result.restarted = true;
-      result.error = { type: 'PythonCrashed', message: `${result.error?.message ?? 'Python crashed.'} Python was restarted: variables were reset; files are kept.`, traceback: '' };
-      return result;
-    }
-    const interrupted = result.status === 'cancelled' || result.error?.type === 'KeyboardInterrupt';
-    if (run.stopReason === 'timeout' && interrupted) {
-      result.status = 'timeout';
-      result.ok = false;
-      result.error = {
-        type: 'TimeoutError',
-        message: `The code ran longer than the ${seconds(run.timeoutMs)} s limit and was stopped; variables are kept.`,
-        traceback: result.error?.traceback ?? '',
-      };
-    } else if (run.stopReason === 'cancelled' && interrupted) {
-      result.status = 'cancelled';
-      result.ok = false;
-      result.error = { type: 'KeyboardInterrupt', message: 'The run was stopped; variables are kept.', traceback: result.error?.traceback ?? '' };
-    }
-    return result;
+    t.worker = this.worker;
+    this.post('run', { request }, transfer, { run: id });
+    this.supervisor.dispatch({ type: 'run_started', id, can_interrupt: true, grace_ms: this.graceMs, now: Date.now() });
   }
 
   spawnSoon() {
@@ -276,25 +259,10 @@ export class NodeSandbox {
     if (!this.closed && !this.worker) this.start().catch(() => {});
   }
 
-  /** Asks the run to stop; kills the worker if it does not within graceMs (or at once with restart). */
-  stop(run, reason, restart) {
-    if (this.current !== run) return;
-    run.stopReason ??= reason;
-    if (restart) {
-      this.kill();
-      return;
-    }
-    this.interruptBuffer[0] = 2; // SIGINT → KeyboardInterrupt at the next bytecode
-    run.timers.push(setTimeout(() => {
-      if (this.current === run) this.kill();
-    }, this.graceMs));
-  }
-
   /** The driver's stop: interrupt that run (or restart Python if asked). */
   interrupt(execId, restart = false) {
-    const run = this.current;
-    if (run && (execId === undefined || execId === null || run.exec_id === execId)) {
-      this.stop(run, 'cancelled', restart);
+    if (this.supervisor.isCurrent({ exec_id: execId })) {
+      this.supervisor.dispatch({ type: 'stop_requested', exec_id: execId, restart, now: Date.now() });
     } else if (restart) {
       this.restart().catch(() => {});
     }
@@ -302,7 +270,8 @@ export class NodeSandbox {
 
   /** Replaces the worker (variables lost). The caller tells the core (sandbox_restarted). */
   async restart() {
-    if (this.current) this.stop(this.current, 'cancelled', true);
+    const cur = this.supervisor.current;
+    if (cur && cur.phase !== 'starting') this.supervisor.dispatch({ type: 'stop_requested', id: cur.id, restart: true, now: Date.now() });
     else this.kill();
     this.reportedGeneration = this.generation;
     return this.start();
@@ -311,8 +280,7 @@ export class NodeSandbox {
   /** Installs a pure-Python wheel: { ok, name, error? }. */
   async installWheel({ filename, bytes }) {
     await this.start();
-    const { promise } = this.post('install', { type: 'install_wheel', filename, bytes });
-    return promise;
+    return this.post('install_wheel', { filename, bytes });
   }
 
   async close() {
@@ -320,10 +288,10 @@ export class NodeSandbox {
     const worker = this.worker;
     this.worker = null;
     this.ready = null;
+    this.supervisor.dispatch({ type: 'closed', now: Date.now() });
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
-      if (p.kind === 'run') p.resolve({ gone: true, reason: 'the sandbox was closed' });
-      else p.reject(new Error('the sandbox was closed'));
+      if (p.kind !== 'run') p.reject(new Error('the sandbox was closed'));
     }
     if (worker) await worker.terminate().catch(() => {});
     for (const dir of this.tempDirs) fs.rmSync(dir, { recursive: true, force: true });

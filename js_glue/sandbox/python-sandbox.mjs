@@ -14,6 +14,10 @@
 //   second port that talks straight to the worker.
 // - Requests are typed {type, id}; a map of pending promises is rejected all
 //   at once when the worker goes away.
+// - Runs: what happens to each (queue, time limit, stop, grace, kill,
+//   restart, the answer's wording) is decided by the run supervisor
+//   (run-supervisor.mjs, shared with NodeSandbox); this class performs its
+//   actions with the frame, the worker and timers.
 // - Stop: when the page is cross-origin isolated, a SharedArrayBuffer
 //   interrupt buffer raises KeyboardInterrupt in Python (variables survive).
 //   The FRAME makes that buffer and sets it when we ask over the control
@@ -30,6 +34,7 @@ import { WORKER_SOURCE, dataWorkerSource } from './worker-bootstrap.mjs';
 import { loadAssets, fetchPackage, packagesByFile, DEFAULT_PACKAGE_BASE_URL, PYODIDE_VERSION } from './assets.mjs';
 import { IndexedDbSnapshotStore, MemorySnapshotStore } from './snapshot-store.mjs';
 import { retryDelay, CrashLedger } from './start-policy.mjs';
+import { RunSupervisor } from './run-supervisor.mjs';
 
 export { DEFAULT_PACKAGE_BASE_URL, PYODIDE_VERSION };
 
@@ -238,8 +243,9 @@ export class PythonSandbox {
     this.startPromise = null;
     this.assetsPromise = null;
     this.packageCache = new Map(); // file_name → ArrayBuffer (checked)
-    this.queue = Promise.resolve();
-    this.current = null; // the running run: { exec_id, reason, finish, ... }
+    this.supervisor = new RunSupervisor((action) => this.perform(action));
+    this.runs = new Map(); // the supervisor's run id → { resolve, request, timers, inst, runId }
+    this.nextRun = 1;
     this.closed = false;
     this.info = null;
     /** How the last start went: { mode: 'plain'|'snapshot', ready_ms, snapshot?: 'made'|'loaded'|'failed'|'off', ... } */
@@ -420,8 +426,7 @@ export class PythonSandbox {
           })
           // A snapshot that cannot be made never fails a run.
           .catch((error) => { record.snapshot = 'failed'; record.snapshot_error = String(error?.message ?? error); console.warn('python sandbox: no snapshot made:', error); });
-        // A run must not overlap the snapshot (it would put JS objects into Python).
-        this.queue = this.queue.then(() => this.snapshotDone).catch(() => {});
+        // Runs wait for it (see begin()).
       }
       return info;
     } catch (error) {
@@ -598,36 +603,24 @@ export class PythonSandbox {
     // A crash while starting fails that start (its caller sees the error and
     // the start policy decides); only a crash of a ready interpreter is a restart.
     if (!inst.ready) return;
-    const cur = this.current;
-    if (cur && cur.inst === inst) {
-      cur.finish(this.restartedResult(cur, 'crashed', message));
-    }
+    // Counted before the run is answered: the supervisor then starts a new
+    // interpreter, which must not happen once crashes keep coming.
     if (this.crashes.record(Date.now())) {
-      this.gaveUp = new SandboxError(`Python crashed ${this.crashes.times.length} times within a minute, so it is not restarted again (last: ${message})`, 'SandboxCrashed');
+      this.gaveUp = new SandboxError(`Python crashed ${this.crashes.times.length} times within a minute, so it is not restarted again (last: ${message})`, 'PythonCrashed');
     }
+    const id = this.runOn(inst);
+    if (id != null) this.supervisor.dispatch({ type: 'worker_gone', id, message, now: performance.now() });
     this.notifyRestart('crashed');
+  }
+
+  /** The supervisor's current run when it is in `inst`, else null. */
+  runOn(inst) {
+    const id = this.supervisor.current?.id;
+    return id != null && this.runs.get(id)?.inst === inst ? id : null;
   }
 
   notifyRestart(reason) {
     try { this.options.onRestart?.({ reason }); } catch (error) { console.error(error); }
-  }
-
-  restartedResult(cur, status, detail) {
-    const kept = 'Variables, imports and function definitions were reset; files in /mnt/data are kept and will be sent again.';
-    const messages = {
-      timeout: `The code did not finish within its time limit (${Math.round((cur.timeout_ms ?? 0) / 1000)} s)${cur.interrupted ? ' and did not stop when interrupted' : ''}, so the Python sandbox was restarted. ${kept}`,
-      cancelled: `The run was stopped${cur.interrupted ? ' and did not respond to the interrupt' : ''}, so the Python sandbox was restarted. ${kept}`,
-      crashed: `The Python sandbox crashed (${detail ?? 'the worker stopped'}) and was restarted. ${kept}`,
-    };
-    const types = { timeout: 'TimeoutError', cancelled: 'Cancelled', crashed: 'SandboxCrashed' };
-    return {
-      ok: false, status, restarted: true,
-      stdout: cur.stdout ?? '', stderr: cur.stderr ?? '', result: null,
-      error: { type: types[status], message: messages[status], traceback: '' },
-      outputs: cur.outputs ?? [],
-      files: { created: [], modified: [], deleted: [] },
-      ms: Math.round(performance.now() - cur.t0),
-    };
   }
 
   /** Drops the current frame and worker and starts new ones. */
@@ -644,6 +637,10 @@ export class PythonSandbox {
     if (inst) {
       inst.close(new SandboxError(`The Python sandbox was restarted (${reason})`, 'SandboxRestarted'));
       if (notify && inst.ready) this.notifyRestart(reason);
+      // A run in it ends as stopped by a restart (the kill the supervisor
+      // then asks for finds that instance gone already).
+      const id = this.runOn(inst);
+      if (id != null) this.supervisor.dispatch({ type: 'stop_requested', id, restart: true, now: performance.now() });
     }
   }
 
@@ -659,31 +656,69 @@ export class PythonSandbox {
   }
 
   /**
-   * Runs code. Runs are serialized. Never rejects for a sandbox failure: the
-   * result says what happened (status 'crashed'/'timeout'/'cancelled', restarted).
+   * Runs code. Runs are serialized. Never rejects: the result says what
+   * happened (status, restarted, outcome; see run-supervisor.mjs).
    * @param {{exec_id: string, code: string, timeout_ms?: number, files?: {write: {path, bytes}[], delete: string[]}}} request
    */
-  run(request) {
-    const p = this.queue.then(() => this.runNow(request));
-    this.queue = p.catch(() => {});
-    return p;
+  run({ exec_id, code, timeout_ms, files }) {
+    return new Promise((resolve) => {
+      const id = this.nextRun++;
+      this.runs.set(id, { resolve, request: { exec_id, code, files }, timers: [] });
+      this.supervisor.dispatch({ type: 'run_requested', id, exec_id, timeout_ms, now: performance.now() });
+    });
   }
 
-  async runNow({ exec_id, code, timeout_ms, files }) {
-    if (this.closed) throw new SandboxError('The Python sandbox is closed');
-    const t0 = performance.now();
+  /** Performs one of the run supervisor's actions. */
+  perform(action) {
+    const t = this.runs.get(action.id);
+    switch (action.type) {
+      case 'begin': this.begin(action.id); break;
+      case 'arm_timer':
+        t?.timers.push(setTimeout(() => this.supervisor.dispatch({ type: 'timer_fired', id: action.id, timer: action.timer, now: performance.now() }), action.ms));
+        break;
+      case 'interrupt': {
+        // The frame owns the SharedArrayBuffer (see frame.mjs) and sets it.
+        // Re-sent every 20 ms until the run ends: in about one try in ten a
+        // first signal was not honoured (root cause not found yet; the next
+        // signal always was). The frame ignores a signal once another run has
+        // begun, so repeating it cannot hit the next run.
+        const signal = () => { if (!t.inst.closed) t.inst.control.postMessage({ type: 'interrupt', run: t.runId }); };
+        signal();
+        t.timers.push(setInterval(signal, 20));
+        break;
+      }
+      case 'clear_timers':
+        for (const timer of t?.timers ?? []) { clearTimeout(timer); clearInterval(timer); }
+        break;
+      case 'kill': if (t?.inst && this.instance === t.inst) this.kill(action.reason); break;
+      // Start the next one now, so the next run does not wait for it.
+      case 'respawn': if (!this.closed) this.start().catch(() => {}); break;
+      case 'resolve':
+        this.runs.delete(action.id);
+        t?.resolve(action.result);
+        break;
+      default: break;
+    }
+  }
+
+  /** Starts Python if needed and sends the run (the supervisor's `begin`). */
+  async begin(id) {
+    const t = this.runs.get(id);
+    const now = () => performance.now();
     let inst;
     try {
+      await this.start();
+      // A run must not overlap the snapshot (it would put JS objects into
+      // Python), and it belongs in the interpreter loaded from it.
+      await this.snapshotDone;
       await this.start();
       inst = this.instance;
       if (!inst) throw new SandboxError('The Python sandbox did not start');
     } catch (error) {
-      return {
-        ok: false, status: 'crashed', restarted: true, stdout: '', stderr: '', result: null, outputs: [],
-        error: { type: error.name || 'SandboxError', message: `The Python sandbox could not start: ${error.message}`, traceback: '' },
-        files: { created: [], modified: [], deleted: [] }, ms: Math.round(performance.now() - t0),
-      };
+      this.supervisor.dispatch({ type: 'not_run', id, cause: this.closed ? 'closed' : 'unavailable', message: error.message, now: now() });
+      return;
     }
+    const { exec_id, code, files } = t.request;
     const transfer = [];
     const write = (files?.write ?? []).map((f) => {
       // `transfer: true` (the driver's fresh copies from the core) hands the
@@ -696,97 +731,34 @@ export class PythonSandbox {
       return { path: f.path, bytes: new Uint8Array(bytes) };
     });
     const runRequest = { exec_id, code, files: { write, delete: [...(files?.delete ?? [])] } };
-
-    return new Promise((resolve) => {
-      const cur = { exec_id, inst, t0, timeout_ms, reason: null, interrupted: false, stdout: '', stderr: '', outputs: [], timers: [] };
-      let done = false;
-      cur.finish = (result) => {
-        if (done) return;
-        done = true;
-        for (const t of cur.timers) { clearTimeout(t); clearInterval(t); }
-        if (this.current === cur) this.current = null;
-        resolve(result);
-      };
-      this.current = cur;
-      const onEvent = (event) => {
-        if (event.type === 'stdout' || event.type === 'stderr') cur[event.type] += event.text;
-        else if (event.type === 'output') cur.outputs.push({ mime: event.mime, data: event.data });
-        try { this.options.onEvent?.(event); } catch (error) { console.error(error); }
-      };
-      if (timeout_ms > 0) cur.timers.push(setTimeout(() => this.stop(cur, 'timeout', false), timeout_ms));
-      cur.runId = inst.nextId; // the id request() is about to use
-      inst.request('run', { request: runRequest }, transfer, onEvent).then(
-        (result) => {
-          if (result?.status === 'crashed') {
-            // The interpreter is gone (fatal error): a fresh one for the next run.
-            cur.finish({ ...result, restarted: true });
-            this.kill('crashed');
-            this.start().catch(() => {});
-            return;
-          }
-          if (cur.reason && (result?.error?.type === 'KeyboardInterrupt' || result?.status === 'cancelled')) {
-            result = { ...result, ok: false, status: cur.reason };
-            if (cur.reason === 'timeout') {
-              result.error = { ...result.error, message: `The code did not finish within its time limit (${Math.round(timeout_ms / 1000)} s) and was interrupted. Variables are kept.` + (result.error?.message ? ` (${result.error.message})` : '') };
-            }
-          }
-          cur.finish(result);
-        },
-        (error) => {
-          // Either the instance went away under the run (crash or restart:
-          // stop() or onInstanceCrash usually answered already), or the
-          // worker answered the run with an error instead of a result (for
-          // example "Pyodide already fatally failed"): that interpreter cannot
-          // be trusted with the next run, so it is replaced too.
-          cur.finish(this.restartedResult(cur, cur.reason ?? 'crashed', error.message));
-          if (this.instance === inst) {
-            this.kill('crashed');
-            this.start().catch(() => {});
-          }
-        },
-      );
-    });
+    const onEvent = (event) => {
+      this.supervisor.dispatch({ type: 'output', id, event });
+      try { this.options.onEvent?.(event); } catch (error) { console.error(error); }
+    };
+    t.inst = inst;
+    t.runId = inst.nextId; // the id request() is about to use: the frame's interrupt names it
+    const answer = inst.request('run', { request: runRequest }, transfer, onEvent);
+    this.supervisor.dispatch({ type: 'run_started', id, can_interrupt: !!inst.interruptible, grace_ms: this.options.graceMs, now: now() });
+    // A rejection: the instance went away under the run (a crash or a
+    // restart: the supervisor has usually answered it already), or the
+    // worker answered the run with an error instead of a result (for
+    // example "Pyodide already fatally failed").
+    answer.then(
+      (result) => this.supervisor.dispatch({ type: 'result', id, result, now: now() }),
+      (error) => this.supervisor.dispatch({ type: 'run_failed', id, message: error.message, now: now() }),
+    );
   }
 
   /** Stops the run with this exec_id (or the current run). See INTERFACE.md. */
   interrupt(exec_id, restart = false) {
-    const cur = this.current;
-    if (!cur || (exec_id != null && cur.exec_id !== exec_id)) return false;
-    this.stop(cur, 'cancelled', restart);
+    if (!this.supervisor.isCurrent({ exec_id })) return false;
+    this.supervisor.dispatch({ type: 'stop_requested', exec_id, restart, now: performance.now() });
     return true;
-  }
-
-  stop(cur, reason, restart) {
-    if (this.current !== cur) return;
-    cur.reason ??= reason;
-    if (!restart && cur.inst.interruptible && !cur.interrupted) {
-      cur.interrupted = true;
-      cur.interruptedAt = performance.now();
-      // The frame owns the SharedArrayBuffer (see frame.mjs) and sets it.
-      // Re-sent every 20 ms until the run ends: in about one try in ten a
-      // first signal was not honoured (root cause not found yet; the next
-      // signal always was). The frame ignores a signal once another run has
-      // begun, so repeating it cannot hit the next run.
-      const signal = () => cur.inst.control.postMessage({ type: 'interrupt', run: cur.runId });
-      signal();
-      cur.timers.push(setInterval(signal, 20));
-      cur.timers.push(setTimeout(() => this.stop(cur, reason, true), this.options.graceMs));
-      return;
-    }
-    // No interrupt buffer, a restart was asked for, or the interrupt was not
-    // honoured in time: drop the frame and its worker.
-    cur.finish(this.restartedResult(cur, cur.reason, null));
-    if (this.instance === cur.inst) {
-      this.kill(cur.reason);
-      // Start the next one now, so the next run does not wait for it.
-      this.start().catch(() => {});
-    }
   }
 
   close() {
     this.closed = true;
-    const cur = this.current;
-    if (cur) cur.finish(this.restartedResult(cur, 'cancelled', null));
+    this.supervisor.dispatch({ type: 'closed', now: performance.now() });
     this.instance?.close(new SandboxError('The Python sandbox was closed'));
     this.instance = null;
     this.startPromise = null;

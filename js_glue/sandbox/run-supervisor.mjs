@@ -90,9 +90,9 @@ function messageOf(run, e) {
     case 'interrupted':
       return `The run was stopped; ${KEPT}`;
     case 'timed_out':
-      return e.restarted
-        ? `The code did not finish within its time limit (${seconds(run.timeout_ms)} s)${e.interrupted ? ' and did not stop when interrupted' : ''}, so Python was restarted: ${RESET}`
-        : `The code did not finish within its time limit (${seconds(run.timeout_ms)} s) and was stopped; ${KEPT}`;
+      return `The code reached its time limit: it ran longer than the ${seconds(run.timeout_ms)} s limit` + (e.restarted
+        ? `${e.interrupted ? ' and did not stop when interrupted' : ''}, so Python was restarted: ${RESET}`
+        : ` and was stopped; ${KEPT}`);
     case 'restarted':
       return `The run was stopped${e.interrupted ? ' and did not respond to the interrupt' : ''}, so Python was restarted: ${RESET}`;
     default: // crashed

@@ -43,7 +43,8 @@ test('the time limit stops `while True: pass` quickly; variables survive', async
   assert.equal(res.status, 'timeout');
   assert.equal(res.ok, false);
   assert.equal(res.error.type, 'TimeoutError');
-  assert.equal(res.error.message, 'The code ran longer than the 0.8 s limit and was stopped; variables are kept.');
+  assert.equal(res.error.message, 'The code reached its time limit: it ran longer than the 0.8 s limit and was stopped; variables are kept.');
+  assert.equal(res.outcome, 'timed_out');
   assert.match(res.error.traceback, /KeyboardInterrupt/);
   assert.ok(!res.restarted);
   assert.ok(latency < 2000, `stopped ${latency} ms after the deadline`);
@@ -71,7 +72,8 @@ test('code that ignores the interrupt (stuck in JavaScript) is killed after the 
   console.log(`# stuck run answered after ${took} ms (limit 500 + grace 1500)`);
   assert.equal(res.status, 'timeout');
   assert.equal(res.restarted, true);
-  assert.match(res.error.message, /did not stop when asked, so Python was restarted: variables were reset; files are kept/);
+  assert.equal(res.outcome, 'timed_out');
+  assert.match(res.error.message, /did not stop when interrupted, so Python was restarted: variables were reset; files in \/mnt\/data are kept/);
   assert.ok(took < 500 + 1500 + 2000);
   const next = await run('"fresh" if "survives" not in globals() else "old"');
   assert.equal(next.result, "'fresh'", 'a new interpreter answers');
@@ -85,6 +87,8 @@ test("the driver's stop: interrupt(exec_id) cancels, interrupt(exec_id, true) re
   sandbox.interrupt(id, false);
   let res = await p;
   assert.equal(res.status, 'cancelled');
+  assert.equal(res.outcome, 'interrupted');
+  assert.equal(res.error.type, 'KeyboardInterrupt');
   assert.equal(res.error.message, 'The run was stopped; variables are kept.');
   assert.equal((await run('before_stop')).result, '1');
 
@@ -95,6 +99,8 @@ test("the driver's stop: interrupt(exec_id) cancels, interrupt(exec_id, true) re
   res = await p;
   assert.equal(res.status, 'cancelled');
   assert.equal(res.restarted, true);
+  assert.equal(res.outcome, 'restarted');
+  assert.equal(res.error.type, 'PythonRestarted');
   assert.equal((await run('"before_stop" in globals()')).result, 'False');
 });
 
@@ -102,7 +108,8 @@ test('a worker that dies (process.exit, stack overflow in C recursion) answers c
   let res = await run('import js\njs.process.exit(3)');
   assert.equal(res.status, 'crashed');
   assert.equal(res.restarted, true);
-  assert.match(res.error.message, /Python crashed .* and was restarted: variables were reset; files are kept/);
+  assert.equal(res.error.type, 'PythonCrashed');
+  assert.match(res.error.message, /Python crashed .* and was restarted: variables were reset; files in \/mnt\/data are kept/);
   assert.equal((await run('6 * 7')).result, '42');
 
   // repr() of a 100000-deep list recurses in C and overflows the wasm stack.

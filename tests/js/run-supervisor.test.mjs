@@ -66,7 +66,7 @@ test('time limit: interrupted, answered timed_out with the variables kept', () =
   const [r] = resolved(s.actions);
   assert.deepEqual({ ok: r.ok, status: r.status, outcome: r.outcome, restarted: r.restarted, type: r.error.type },
     { ok: false, status: 'timeout', outcome: 'timed_out', restarted: false, type: 'TimeoutError' });
-  assert.equal(r.error.message, 'The code did not finish within its time limit (1 s) and was stopped; variables are kept.');
+  assert.equal(r.error.message, 'The code reached its time limit: it ran longer than the 1 s limit and was stopped; variables are kept.');
   assert.match(r.error.traceback, /KeyboardInterrupt/, 'the traceback says where it stopped');
 });
 
@@ -82,7 +82,7 @@ test('time limit not honoured: after the grace the worker is killed and restarte
   const [r] = resolved(s.actions);
   assert.deepEqual({ status: r.status, outcome: r.outcome, restarted: r.restarted, type: r.error.type, stdout: r.stdout, outputs: r.outputs, ms: r.ms },
     { status: 'timeout', outcome: 'timed_out', restarted: true, type: 'TimeoutError', stdout: 'partial\n', outputs: [{ mime: 'text/plain', data: 'x' }], ms: 1510 });
-  assert.equal(r.error.message, 'The code did not finish within its time limit (1 s) and did not stop when interrupted, so Python was restarted: variables were reset; files in /mnt/data are kept and will be sent again.');
+  assert.equal(r.error.message, 'The code reached its time limit: it ran longer than the 1 s limit and did not stop when interrupted, so Python was restarted: variables were reset; files in /mnt/data are kept and will be sent again.');
   // What the killed worker still says about the run changes nothing.
   const late = feed([
     { type: 'result', id: 1, result: interruptedResult() },
@@ -129,7 +129,7 @@ test('stop without interrupt capability: a restart, for the user\'s stop and for
   s = feed([{ type: 'timer_fired', id: 1, timer: 'limit', now: 1000 }], running({ can_interrupt: false }).state);
   const [r] = resolved(s.actions);
   assert.deepEqual({ status: r.status, outcome: r.outcome, restarted: r.restarted, type: r.error.type }, { status: 'timeout', outcome: 'timed_out', restarted: true, type: 'TimeoutError' });
-  assert.equal(r.error.message, 'The code did not finish within its time limit (1 s), so Python was restarted: variables were reset; files in /mnt/data are kept and will be sent again.');
+  assert.equal(r.error.message, 'The code reached its time limit: it ran longer than the 1 s limit, so Python was restarted: variables were reset; files in /mnt/data are kept and will be sent again.');
 });
 
 test('the first reason wins: a time limit during a user\'s stop changes nothing; a second stop matters only with restart', () => {
@@ -270,7 +270,7 @@ test('one mapping from outcome to the wire: status, restarted and error type', (
     restarted: ['cancelled', true, 'PythonRestarted', false],
     crashed: ['crashed', true, 'PythonCrashed', false],
   });
-  assert.match(runResult(run, { outcome: 'timed_out' }, 1).error.message, /time limit \(0\.8 s\)/);
+  assert.match(runResult(run, { outcome: 'timed_out' }, 1).error.message, /time limit: it ran longer than the 0\.8 s limit/);
   assert.equal(ERROR_TYPES.timed_out, 'TimeoutError');
   assert.equal(ERROR_TYPES.interrupted, 'KeyboardInterrupt');
 });
