@@ -77,12 +77,14 @@ const HANDLERS = {
     return { settings: { ...element.app.vm.settings } };
   },
 
+  // The controller's calls that say why they refused ({ok, error}) when it
+  // has them (trySend/tryRunCode, or ask/runCode once they return results).
   async [REQUEST.SEND](m, ctx) {
-    return startTurn(ctx, () => element.app.ask(m.text));
+    return startTurn(ctx, (app) => (typeof app.trySend === 'function' ? app.trySend(m.text) : app.ask(m.text)));
   },
 
   async [REQUEST.RUN_CODE](m, ctx) {
-    return startTurn(ctx, () => element.app.runCode(m.code));
+    return startTurn(ctx, (app) => (typeof app.tryRunCode === 'function' ? app.tryRunCode(m.code) : app.runCode(m.code)));
   },
 
   async [REQUEST.CANCEL]() {
@@ -123,7 +125,7 @@ async function startTurn(ctx, start) {
   const before = element.app.vm.toasts.length;
   let result;
   try {
-    result = start();
+    result = start(element.app);
   } finally {
     if (!(result === true || result?.ok === true)) active = null;
   }
