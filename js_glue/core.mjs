@@ -75,6 +75,15 @@ export class Core {
     // failure of the call.
     return parse(this.module.decodeStream(format, bytes));
   }
+
+  /**
+   * The media type the core gives a file of this name (its one table;
+   * "application/octet-stream" when unknown). An upload with media_type ""
+   * gets exactly this.
+   */
+  mediaTypeFor(name) {
+    return this.module.mediaTypeFor(String(name));
+  }
 }
 
 export class CoreSession {

@@ -150,3 +150,16 @@ test('serialize + restore keeps conversation and files; the key is nowhere', asy
   s.destroy();
   r.destroy();
 });
+
+test('media types come from the core\'s one table, and an upload without one gets the same guess', async () => {
+  const core = await loadBuiltCore();
+  assert.equal(core.mediaTypeFor('sales.csv'), 'text/csv');
+  assert.equal(core.mediaTypeFor('data/Points.GEOJSON'), 'application/geo+json');
+  assert.equal(core.mediaTypeFor('book.xlsx'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  assert.equal(core.mediaTypeFor('events.jsonl'), 'application/x-ndjson');
+  assert.equal(core.mediaTypeFor('README'), 'application/octet-stream');
+  const s = core.createSession(config);
+  s.handle({ type: 'file_upload', path: 'shapes.geojson', media_type: '', data: '{}', now_ms: 1 });
+  assert.equal(s.listFiles()[0].media_type, core.mediaTypeFor('shapes.geojson'));
+  s.destroy();
+});

@@ -380,5 +380,45 @@ TEST(VfsPersistence, RestoreOfDamagedIndexIsEmptyWithAProblem) {
   EXPECT_NO_THROW(Vfs::Restore(Json(), {}, VfsLimits{}, nullptr));
 }
 
+// The one media type table covers what people upload for analysis.
+TEST(MediaType, CoversWhatUsersUpload) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"a.jsonl", "application/x-ndjson"},
+      {"a.ndjson", "application/x-ndjson"},
+      {"a.yaml", "application/yaml"},
+      {"a.yml", "application/yaml"},
+      {"a.tsv", "text/tab-separated-values"},
+      {"a.parquet", "application/vnd.apache.parquet"},
+      {"a.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+      {"a.xls", "application/vnd.ms-excel"},
+      {"a.md", "text/markdown"},
+      {"a.py", "text/x-python"},
+      {"a.ipynb", "application/x-ipynb+json"},
+      {"a.zip", "application/zip"},
+      {"a.csv.gz", "application/gzip"},
+      {"a.webp", "image/webp"},
+      {"a.gif", "image/gif"},
+      {"a.pdf", "application/pdf"},
+      {"a.svg", "image/svg+xml"},
+      {"a.html", "text/html"},
+      {"a.txt", "text/plain"},
+      {"a.csv", "text/csv"},
+      {"a.json", "application/json"},
+      {"a.xml", "application/xml"},
+      {"a.geojson", "application/geo+json"},
+      {"a.sqlite", "application/vnd.sqlite3"},
+      {"a.db", "application/vnd.sqlite3"},
+      {"a.png", "image/png"},
+      {"a.jpeg", "image/jpeg"},
+  };
+  for (const auto& [name, type] : cases) EXPECT_EQ(GuessMediaType(name), type) << name;
+  EXPECT_EQ(GuessMediaType("data/Sales.XLSX"), GuessMediaType("sales.xlsx")) << "case and folders do not matter";
+  EXPECT_EQ(GuessMediaType("/mnt/data/x.CSV"), "text/csv");
+  EXPECT_EQ(GuessMediaType("Makefile"), "application/octet-stream");
+  EXPECT_EQ(GuessMediaType(".env"), "application/octet-stream");
+  EXPECT_EQ(GuessMediaType("a.unknownext"), "application/octet-stream");
+  EXPECT_EQ(GuessMediaType(""), "application/octet-stream");
+}
+
 }  // namespace
 }  // namespace ci

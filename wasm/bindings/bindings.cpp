@@ -10,8 +10,8 @@
 //   {"error": {"code", "message", "detail"?}}
 // (an object whose only key is "error"; no successful answer has that
 // shape). The few that return something else (readFile: bytes or null;
-// stateName: a name or ""; createDecoder: a handle or 0; destroySession:
-// nothing) say in PROTOCOL.md what their empty answer means.
+// stateName: a name or ""; createDecoder: a handle or 0; mediaTypeFor: a
+// media type; destroySession: nothing) say in PROTOCOL.md what their empty answer means.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -24,6 +24,7 @@
 #include "core/protocol.h"
 #include "core/session.h"
 #include "core/stream_decoder.h"
+#include "core/vfs.h"
 
 using emscripten::val;
 
@@ -271,6 +272,10 @@ std::string DecoderFinish(int handle) {
 
 std::string ProtocolInfoJson() { return Dump(ci::ProtocolInfo()); }
 
+// The VFS's guess for a file name (plain text, never fails): the one media
+// type table, so the UI labels a file as the core stores it.
+std::string MediaTypeFor(const std::string& name) { return ci::GuessMediaType(name); }
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(ci_core) {
@@ -290,4 +295,5 @@ EMSCRIPTEN_BINDINGS(ci_core) {
   emscripten::function("decoderFeed", &DecoderFeed);
   emscripten::function("decoderFinish", &DecoderFinish);
   emscripten::function("protocolInfo", &ProtocolInfoJson);
+  emscripten::function("mediaTypeFor", &MediaTypeFor);
 }

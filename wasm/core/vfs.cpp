@@ -250,47 +250,96 @@ std::optional<VfsError> NormalizePath(std::string_view path, const VfsLimits& li
   return std::nullopt;
 }
 
+// The one table of media types (the UI asks for it through the bound
+// mediaTypeFor, so an upload's type and a download's type agree). Keyed by
+// the last extension, lower-case; compound names (.tar.gz) take the last one.
 std::string GuessMediaType(std::string_view path) {
   static const std::map<std::string, std::string, std::less<>> kTypes = {
+      // text and data
       {"csv", "text/csv"},
       {"tsv", "text/tab-separated-values"},
+      {"tab", "text/tab-separated-values"},
       {"txt", "text/plain"},
+      {"text", "text/plain"},
       {"log", "text/plain"},
       {"md", "text/markdown"},
+      {"markdown", "text/markdown"},
+      {"rst", "text/x-rst"},
       {"json", "application/json"},
+      {"geojson", "application/geo+json"},
+      {"topojson", "application/json"},
       {"jsonl", "application/x-ndjson"},
       {"ndjson", "application/x-ndjson"},
       {"xml", "application/xml"},
+      {"kml", "application/vnd.google-earth.kml+xml"},
+      {"gpx", "application/gpx+xml"},
       {"html", "text/html"},
       {"htm", "text/html"},
       {"css", "text/css"},
       {"js", "text/javascript"},
+      {"mjs", "text/javascript"},
       {"yaml", "application/yaml"},
       {"yml", "application/yaml"},
+      {"toml", "application/toml"},
+      {"ini", "text/plain"},
+      {"cfg", "text/plain"},
+      {"sql", "application/sql"},
+      {"tex", "application/x-tex"},
+      {"bib", "text/plain"},
+      {"rtf", "application/rtf"},
+      // code
       {"py", "text/x-python"},
       {"ipynb", "application/x-ipynb+json"},
+      {"r", "text/x-r"},
+      {"sh", "text/x-shellscript"},
+      {"c", "text/x-c"},
+      {"h", "text/x-c"},
+      {"cpp", "text/x-c++"},
+      {"java", "text/x-java"},
+      {"ts", "text/plain"},  // not video/mp2t: people upload TypeScript, not MPEG streams
+      // images
       {"png", "image/png"},
       {"jpg", "image/jpeg"},
       {"jpeg", "image/jpeg"},
       {"gif", "image/gif"},
       {"webp", "image/webp"},
+      {"avif", "image/avif"},
       {"bmp", "image/bmp"},
+      {"ico", "image/vnd.microsoft.icon"},
       {"tif", "image/tiff"},
       {"tiff", "image/tiff"},
       {"svg", "image/svg+xml"},
+      {"heic", "image/heic"},
+      // documents
       {"pdf", "application/pdf"},
+      {"epub", "application/epub+zip"},
+      {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+      {"xlsm", "application/vnd.ms-excel.sheet.macroEnabled.12"},
+      {"xls", "application/vnd.ms-excel"},
+      {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
+      {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+      {"doc", "application/msword"},
+      {"odt", "application/vnd.oasis.opendocument.text"},
+      {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+      {"ppt", "application/vnd.ms-powerpoint"},
+      // archives
       {"zip", "application/zip"},
       {"gz", "application/gzip"},
+      {"tgz", "application/gzip"},
+      {"bz2", "application/x-bzip2"},
+      {"xz", "application/x-xz"},
+      {"zst", "application/zstd"},
+      {"7z", "application/x-7z-compressed"},
       {"tar", "application/x-tar"},
+      {"whl", "application/zip"},  // a wheel is a zip
+      // data formats of the Python stack
       {"parquet", "application/vnd.apache.parquet"},
       {"feather", "application/vnd.apache.arrow.file"},
       {"arrow", "application/vnd.apache.arrow.file"},
+      {"avro", "application/avro"},
       {"h5", "application/x-hdf5"},
       {"hdf5", "application/x-hdf5"},
-      {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-      {"xls", "application/vnd.ms-excel"},
-      {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-      {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+      {"nc", "application/x-netcdf"},
       {"sqlite", "application/vnd.sqlite3"},
       {"sqlite3", "application/vnd.sqlite3"},
       {"db", "application/vnd.sqlite3"},
@@ -298,10 +347,20 @@ std::string GuessMediaType(std::string_view path) {
       {"npz", "application/zip"},  // an .npz is a zip of .npy files
       {"pkl", "application/x-pickle"},
       {"pickle", "application/x-pickle"},
+      {"dta", "application/x-stata-dta"},
+      {"sav", "application/x-spss-sav"},
+      {"sas7bdat", "application/x-sas-data"},
+      {"shp", "application/vnd.shp"},
+      {"dbf", "application/vnd.dbf"},
+      // audio and video
       {"wav", "audio/wav"},
       {"mp3", "audio/mpeg"},
+      {"ogg", "audio/ogg"},
+      {"flac", "audio/flac"},
+      {"m4a", "audio/mp4"},
       {"mp4", "video/mp4"},
-      {"whl", "application/zip"},  // a wheel is a zip
+      {"webm", "video/webm"},
+      {"mov", "video/quicktime"},
   };
   size_t slash = path.rfind('/');
   std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);

@@ -62,6 +62,8 @@ struct FileEntry {
 std::optional<VfsError> NormalizePath(std::string_view path, const VfsLimits& limits, std::string* out);
 
 // Media type from the file extension (case-insensitive); "application/octet-stream" if unknown.
+// The one table: the UI asks for it through the bound mediaTypeFor(name), and
+// an upload with media_type "" gets this guess.
 std::string GuessMediaType(std::string_view path);
 
 class Vfs {
