@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { RunSupervisor } from '../sandbox/run-supervisor.mjs';
+import { MSG } from '../sandbox/messages.mjs';
 
 const RUNTIME_SOURCE_URL = new URL('./ci_runtime.py', import.meta.url);
 const WORKER_URL = new URL('./node-worker.mjs', import.meta.url);
@@ -98,7 +99,7 @@ export class NodeSandbox {
     const t0 = Date.now();
     const id = this.nextId++;
     const started = new Promise((resolve, reject) => {
-      this.pending.set(id, { kind: 'init', resolve, reject });
+      this.pending.set(id, { kind: MSG.INIT, resolve, reject });
     });
     let timer;
     const timeout = new Promise((_, reject) => {
@@ -118,7 +119,7 @@ export class NodeSandbox {
     );
     this.ready.catch(() => {}); // observed by whoever awaits start()
     worker.postMessage({
-      type: 'init',
+      type: MSG.INIT,
       id,
       options: {
         pyodideOptions,
@@ -132,27 +133,27 @@ export class NodeSandbox {
 
   onMessage(worker, msg) {
     if (worker !== this.worker || !msg) return;
-    if (msg.type === 'event') {
+    if (msg.type === MSG.EVENT) {
       const run = this.pending.get(msg.id)?.run;
       if (run != null) this.supervisor.dispatch({ type: 'output', id: run, event: msg.event });
       try { this.onEvent(msg.event); } catch { /* a listener's bug is not the run's */ }
       return;
     }
-    if (msg.type === 'crash') {
+    if (msg.type === MSG.CRASH) {
       this.crashReason = msg.message;
       return;
     }
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
-    if (p.kind === 'run') {
+    if (p.kind === MSG.RUN) {
       // The supervisor decides; an error instead of a result means the
       // runner itself failed, and that worker is replaced.
-      if (msg.type === 'result') this.supervisor.dispatch({ type: 'result', id: p.run, result: msg.result, now: Date.now() });
-      else if (msg.type === 'error') this.supervisor.dispatch({ type: 'run_failed', id: p.run, message: msg.error?.message ?? 'the runner failed', now: Date.now() });
-    } else if (msg.type === 'ready') p.resolve(msg.info);
-    else if (msg.type === 'result') p.resolve(msg.result);
-    else if (msg.type === 'error') p.reject(Object.assign(new Error(msg.error?.message ?? 'error'), { name: msg.error?.type ?? 'Error' }));
+      if (msg.type === MSG.RESULT) this.supervisor.dispatch({ type: 'run_result', id: p.run, result: msg.result, now: Date.now() });
+      else if (msg.type === MSG.ERROR) this.supervisor.dispatch({ type: 'run_failed', id: p.run, message: msg.error?.message ?? 'the runner failed', now: Date.now() });
+    } else if (msg.type === MSG.READY) p.resolve(msg.info);
+    else if (msg.type === MSG.RESULT) p.resolve(msg.result);
+    else if (msg.type === MSG.ERROR) p.reject(Object.assign(new Error(msg.error?.message ?? 'error'), { name: msg.error?.type ?? 'Error' }));
   }
 
   /** The worker died (crash, process.exit, out of memory) or was terminated by us. */
@@ -167,8 +168,8 @@ export class NodeSandbox {
     // whose requests are not this one's to fail.
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) if (p.kind !== 'run') p.reject(new Error(`the Python worker stopped: ${why}`));
-    for (const p of pending) if (p.kind === 'run') this.supervisor.dispatch({ type: 'worker_gone', id: p.run, message: why, now: Date.now() });
+    for (const p of pending) if (p.kind !== MSG.RUN) p.reject(new Error(`the Python worker stopped: ${why}`));
+    for (const p of pending) if (p.kind === MSG.RUN) this.supervisor.dispatch({ type: 'worker_gone', id: p.run, message: why, now: Date.now() });
     this.options.onRestart?.({ reason: why });
   }
 
@@ -204,7 +205,7 @@ export class NodeSandbox {
       case 'arm_timer':
         t?.timers.push(setTimeout(() => this.supervisor.dispatch({ type: 'timer_fired', id: action.id, timer: action.timer, now: Date.now() }), action.ms));
         break;
-      case 'interrupt': this.interruptBuffer[0] = 2; break; // SIGINT → KeyboardInterrupt at the next bytecode
+      case 'send_interrupt': this.interruptBuffer[0] = 2; break; // SIGINT → KeyboardInterrupt at the next bytecode
       case 'clear_timers':
         for (const timer of t?.timers ?? []) clearTimeout(timer);
         if (this.interruptBuffer) this.interruptBuffer[0] = 0; // no stale signal for the next run
@@ -250,7 +251,7 @@ export class NodeSandbox {
       .map((b) => b.buffer))];
     this.interruptBuffer[0] = 0;
     t.worker = this.worker;
-    this.post('run', { request }, transfer, { run: id });
+    this.post(MSG.RUN, { request }, transfer, { run: id });
     this.supervisor.dispatch({ type: 'run_started', id, can_interrupt: true, grace_ms: this.graceMs, now: Date.now() });
   }
 
@@ -280,7 +281,7 @@ export class NodeSandbox {
   /** Installs a pure-Python wheel: { ok, name, error? }. */
   async installWheel({ filename, bytes }) {
     await this.start();
-    return this.post('install_wheel', { filename, bytes });
+    return this.post(MSG.INSTALL_WHEEL, { filename, bytes });
   }
 
   async close() {
@@ -291,7 +292,7 @@ export class NodeSandbox {
     this.supervisor.dispatch({ type: 'closed', now: Date.now() });
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
-      if (p.kind !== 'run') p.reject(new Error('the sandbox was closed'));
+      if (p.kind !== MSG.RUN) p.reject(new Error('the sandbox was closed'));
     }
     if (worker) await worker.terminate().catch(() => {});
     for (const dir of this.tempDirs) fs.rmSync(dir, { recursive: true, force: true });

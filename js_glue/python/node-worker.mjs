@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import { loadPyodide } from 'pyodide';
 import { serveRunner } from './worker-main.mjs';
+import { MSG } from '../sandbox/messages.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -53,7 +54,7 @@ process.on('uncaughtException', (error) => {
   if (/KeyboardInterrupt|CancelledError/.test(text) && !error?.pyodide_fatal_error) return; // the run reports it
   // Anything else leaves Pyodide in an unknown state: say why, then end the
   // thread; NodeSandbox answers the run as crashed and starts a new worker.
-  try { parentPort.postMessage({ type: 'crash', message: String(error?.message ?? error).split('\n')[0] }); } catch { /* closing */ }
+  try { parentPort.postMessage({ type: MSG.CRASH, message: String(error?.message ?? error).split('\n')[0] }); } catch { /* closing */ }
   process.exit(70);
 });
 
@@ -63,4 +64,5 @@ serveRunner(parentPort, {
     return loadPyodide(options);
   },
   importRunner: () => import('./runner.mjs'),
+  messages: MSG,
 });

@@ -2,12 +2,13 @@
 //
 // Shared by the browser (a classic Web Worker inside the opaque sandbox
 // iframe, where this file arrives as a blob URL) and Node (node-worker.mjs in
-// a worker_thread). So: no imports, no DOM, no Node APIs; the runner module
-// and loadPyodide are handed in.
+// a worker_thread). So: no imports, no DOM, no Node APIs; the runner module,
+// loadPyodide and the message types (../sandbox/messages.mjs, which this file
+// could not import from a blob URL) are handed in.
 //
 // Messages, all {type, id, ...}:
-//   host → worker: init {options}, run {request}, install_wheel {filename, bytes}, snapshot {}
-//   worker → host: ready {info}, event {event}, result {result}, error {error: {type, message}}
+//   host → worker: INIT {options}, RUN {request}, INSTALL_WHEEL {filename, bytes}, SNAPSHOT {}
+//   worker → host: READY {info}, EVENT {event}, RESULT {result}, ERROR {error: {type, message}}
 // Byte arrays travel in the transfer list, never copied.
 
 function transferList(buffers) {
@@ -29,7 +30,8 @@ function errorOf(error) {
   return { type: error?.name ?? 'Error', message: String(error?.message ?? error) };
 }
 
-export function serveRunner(port, { loadPyodide, importRunner }) {
+export function serveRunner(port, { loadPyodide, importRunner, messages: MSG }) {
+  if (!MSG?.RUN) throw new TypeError('serveRunner: pass the message types (messages.mjs MSG) as `messages`');
   let runner = null;
   let initializing = null;
   let currentId = null;
@@ -51,7 +53,7 @@ export function serveRunner(port, { loadPyodide, importRunner }) {
       ...options,
       interruptBuffer: ib ?? null,
       loadPyodide,
-      onEvent: (event) => post({ type: 'event', id: currentId, event }),
+      onEvent: (event) => post({ type: MSG.EVENT, id: currentId, event }),
     });
     return runner.info;
   }
@@ -59,33 +61,33 @@ export function serveRunner(port, { loadPyodide, importRunner }) {
   async function handle(msg) {
     const { type, id } = msg ?? {};
     try {
-      if (type === 'init') {
+      if (type === MSG.INIT) {
         initializing ??= init(msg);
-        post({ type: 'ready', id, info: await initializing });
+        post({ type: MSG.READY, id, info: await initializing });
         return;
       }
       if (!runner) {
         if (!initializing) throw new Error('the runner was not initialized (send init first)');
         await initializing;
       }
-      if (type === 'run') {
+      if (type === MSG.RUN) {
         currentId = id;
         const result = await runner.run(msg.request);
         currentId = null;
         const bytes = [...(result.files?.created ?? []), ...(result.files?.modified ?? [])].map((f) => f.bytes);
-        post({ type: 'result', id, result }, bytes);
-      } else if (type === 'install_wheel') {
+        post({ type: MSG.RESULT, id, result }, bytes);
+      } else if (type === MSG.INSTALL_WHEEL) {
         const result = await runner.installWheel({ filename: msg.filename, bytes: msg.bytes });
-        post({ type: 'result', id, result });
-      } else if (type === 'snapshot') {
+        post({ type: MSG.RESULT, id, result });
+      } else if (type === MSG.SNAPSHOT) {
         const bytes = runner.makeSnapshot();
-        post({ type: 'result', id, result: bytes }, [bytes]);
+        post({ type: MSG.RESULT, id, result: bytes }, [bytes]);
       } else {
         throw new Error(`unknown message type: ${type}`);
       }
     } catch (error) {
       currentId = null;
-      post({ type: 'error', id, error: errorOf(error) });
+      post({ type: MSG.ERROR, id, error: errorOf(error) });
     }
   }
 

@@ -21,38 +21,46 @@
 //   in all three engines) never leave the browser. The worker does not need
 //   the network: the host hands every byte in.
 
+import { MSG } from './messages.mjs';
+
 /**
  * The frame's bootstrap. It runs inside the opaque frame, as its only
  * inline script, so it must not close over anything.
  *
- * Protocol: it makes a MessageChannel and posts one end ("control") to
- * window.parent, targeted at the parent's exact origin, with the ready
- * string. Everything else goes over that port:
- *   host → frame: {type:'spawn', id, source, interrupt}   start the classic worker from
+ * Protocol (message types: messages.mjs): it makes a MessageChannel and
+ * posts one end ("control") to window.parent, targeted at the parent's
+ * exact origin, with the ready string (FRAME_READY). Everything else goes
+ * over that port:
+ *   host → frame: SPAWN {id, source, interrupt}   start the classic worker from
  *                 `source` (its text, made a blob URL here)
- *                 {type:'spawn', id, url, interrupt}      start a MODULE worker from `url`
+ *                 SPAWN {id, url, interrupt}      start a MODULE worker from `url`
  *                 (a data: URL the host built; see worker-bootstrap.mjs, "Two shapes")
- *                 Either answers, once the worker has said it is alive,
- *                 {type:'spawned', id, interruptible, isolated, sharedMemory} with a fresh MessagePort that talks
+ *                 Either answers, once the worker has said it is alive (ALIVE, after
+ *                 the frame handed it its port with PORT),
+ *                 SPAWNED {id, interruptible, isolated, sharedMemory} with a fresh MessagePort that talks
  *                 straight to the worker (the frame keeps no copy), or
- *                 {type:'spawn_failed', id, message} when the worker could not start.
- *                 {type:'interrupt', run}     raise KeyboardInterrupt in run `run` (if isolated)
- *   frame → host: {type:'worker_error', message}  the worker died or threw at top level
+ *                 SPAWN_FAILED {id, message} when the worker could not start.
+ *                 INTERRUPT {run}     raise KeyboardInterrupt in run `run` (if isolated)
+ *   frame → host: WORKER_ERROR {message}  the worker died or threw at top level
  * To stop a worker for good, the host removes the whole iframe.
  */
 // The bootstrap is kept as a string, not as a function serialized with
 // toString(): a bundler or minifier rewrites function bodies, and the
-// page's and the frame's CSP name this exact text by its sha256.
-// It must not contain a backtick, "${" or a backslash.
+// page's and the frame's CSP name this exact text by its sha256
+// (tests/js/csp.test.mjs checks the pages). So it must not contain a
+// backtick or a backslash, and its only "${…}" are the message types of
+// messages.mjs, each interpolated as the quoted literal it always was:
+// the text, and so its hash, does not change with them.
+const q = (type) => `'${type}'`;
 export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
   'use strict';
   let control = null;
   let worker = null;
   let interrupt = null;
-  const report = (message) => control && control.postMessage({ type: 'worker_error', message: String(message) });
+  const report = (message) => control && control.postMessage({ type: ${q(MSG.WORKER_ERROR)}, message: String(message) });
   const onControl = (event) => {
     const m = event.data || {};
-    if (m.type === 'spawn') {
+    if (m.type === ${q(MSG.SPAWN)}) {
       if (worker) worker.terminate();
       // The classic worker from a blob URL of the source; or a module worker from
       // the host's data: URL, for engines that refuse blob workers here
@@ -67,7 +75,7 @@ export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
         // without a message: say which step failed.
         const message = e.message || (alive ? 'the sandbox worker failed' : 'the browser refused to start the sandbox worker (no reason given)');
         if (alive) report(message);
-        else control.postMessage({ type: 'spawn_failed', id: m.id, message: String(message) });
+        else control.postMessage({ type: ${q(MSG.SPAWN_FAILED)}, id: m.id, message: String(message) });
       };
       w.onmessageerror = () => report('a message to the sandbox worker could not be deserialized');
       // The interrupt buffer is made HERE, not by the host: a
@@ -82,16 +90,16 @@ export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
       const channel = new MessageChannel();
       // The worker answers 'alive' once it holds its port; only then is it spawned.
       w.onmessage = (e) => {
-        if (alive || !e.data || e.data.type !== 'alive') return;
+        if (alive || !e.data || e.data.type !== ${q(MSG.ALIVE)}) return;
         alive = true;
         control.postMessage({
-          type: 'spawned', id: m.id, interruptible: !!interrupt,
+          type: ${q(MSG.SPAWNED)}, id: m.id, interruptible: !!interrupt,
           isolated: self.crossOriginIsolated === true, sharedMemory: typeof SharedArrayBuffer === 'function',
         }, [channel.port1]);
       };
-      w.postMessage({ type: 'port', interruptBuffer: interrupt }, [channel.port2]);
+      w.postMessage({ type: ${q(MSG.PORT)}, interruptBuffer: interrupt }, [channel.port2]);
       if (!m.url) setTimeout(() => URL.revokeObjectURL(url), 10000);
-    } else if (m.type === 'interrupt') {
+    } else if (m.type === ${q(MSG.INTERRUPT)}) {
       if (interrupt && Atomics.load(new Int32Array(interrupt, 4, 1), 0) === m.run) {
         Atomics.store(new Uint8Array(interrupt, 0, 1), 0, 2); // SIGINT → KeyboardInterrupt
       }
@@ -105,10 +113,8 @@ export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
   const channel = new MessageChannel();
   control = channel.port1;
   control.onmessage = onControl;
-  window.parent.postMessage('ci-sandbox-frame-ready', parentOrigin, [channel.port2]);
+  window.parent.postMessage(${q(MSG.FRAME_READY)}, parentOrigin, [channel.port2]);
 })();`;
-
-export const FRAME_READY = 'ci-sandbox-frame-ready';
 
 async function sha256Base64(text) {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));

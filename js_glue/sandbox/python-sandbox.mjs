@@ -29,7 +29,8 @@
 // - Warm start: the first plain load makes a memory snapshot that is kept in
 //   IndexedDB; later starts load from it, falling back to a plain load.
 
-import { createFrame, FRAME_READY } from './frame.mjs';
+import { createFrame } from './frame.mjs';
+import { MSG } from './messages.mjs';
 import { WORKER_SOURCE, dataWorkerSource } from './worker-bootstrap.mjs';
 import { loadAssets, fetchPackage, packagesByFile, DEFAULT_PACKAGE_BASE_URL, PYODIDE_VERSION } from './assets.mjs';
 import { IndexedDbSnapshotStore, MemorySnapshotStore } from './snapshot-store.mjs';
@@ -106,14 +107,14 @@ class Instance {
     return new Promise((resolve, reject) => {
       this.onSpawned = resolve;
       this.onSpawnFailed = (message) => reject(new SandboxError(message, 'WorkerRefused'));
-      this.control.postMessage({ type: 'spawn', id: 1, ...spec, interrupt: this.host.options.useInterruptBuffer });
+      this.control.postMessage({ type: MSG.SPAWN, id: 1, ...spec, interrupt: this.host.options.useInterruptBuffer });
     });
   }
 
   onControl(m, ports) {
-    if (m.type === 'spawned') this.onSpawned?.({ ...m, port: ports?.[0] });
-    else if (m.type === 'spawn_failed') this.onSpawnFailed?.(m.message);
-    else if (m.type === 'worker_error') this.crash(`The Python worker failed: ${m.message}`);
+    if (m.type === MSG.SPAWNED) this.onSpawned?.({ ...m, port: ports?.[0] });
+    else if (m.type === MSG.SPAWN_FAILED) this.onSpawnFailed?.(m.message);
+    else if (m.type === MSG.WORKER_ERROR) this.crash(`The Python worker failed: ${m.message}`);
   }
 
   async boot(assets) {
@@ -128,7 +129,7 @@ class Instance {
     const payload = Object.fromEntries(await Promise.all(names.map(async (k) => [k, await own(assets[k])])));
     payload.lock = assets.lock;
     const transfer = Object.values(payload).filter((v) => v instanceof ArrayBuffer);
-    return this.request('sandbox_boot', { assets: payload }, transfer);
+    return this.request(MSG.SANDBOX_BOOT, { assets: payload }, transfer);
   }
 
   attachPort(port) {
@@ -138,32 +139,33 @@ class Instance {
   }
 
   onPortMessage(m) {
-    if (m.type === 'sandbox_fetch') {
+    if (m.type === MSG.SANDBOX_FETCH) {
       this.host.servePackage(m.file_name).then(
-        (bytes) => this.post({ type: 'sandbox_fetch_result', id: m.id, bytes }, [bytes]),
-        (error) => this.post({ type: 'sandbox_fetch_result', id: m.id, error: { type: error.name, message: error.message } }),
+        (bytes) => this.post({ type: MSG.SANDBOX_FETCH_RESULT, id: m.id, bytes }, [bytes]),
+        (error) => this.post({ type: MSG.SANDBOX_FETCH_RESULT, id: m.id, error: { type: error.name, message: error.message } }),
       );
       return;
     }
-    if (m.type === 'sandbox_timing') { this.timing = m.timing; return; }
-    if (m.type === 'sandbox_start_error') {
+    if (m.type === MSG.SANDBOX_TIMING) { this.timing = m.timing; return; }
+    if (m.type === MSG.SANDBOX_START_ERROR) {
       // An error nobody caught while Pyodide was starting (it would hang).
       if (!this.ready) this.crash(m.message);
       return;
     }
-    if (m.type === 'sandbox_message_error') {
+    if (m.type === MSG.SANDBOX_MESSAGE_ERROR) {
       this.crash(`A message could not be delivered to the Python worker (worker crossOriginIsolated: ${m.crossOriginIsolated})`);
       return;
     }
     const p = this.pending.get(m.id);
     if (!p) return; // a late answer to something already settled
-    if (m.type === 'event') { p.onEvent?.(m.event); return; }
+    if (m.type === MSG.EVENT) { p.onEvent?.(m.event); return; }
     this.pending.delete(m.id);
-    if (m.type === 'error' || m.type === 'sandbox_boot_failed') {
+    if (m.type === MSG.ERROR || m.type === MSG.SANDBOX_BOOT_FAILED) {
       p.reject(Object.assign(new SandboxError(m.error?.message ?? 'unknown error', m.error?.type ?? 'SandboxError'), { remote: true }));
-    } else {
-      p.resolve(m.type === 'ready' ? m.info : m.result);
-    }
+    } else if (m.type === MSG.READY) p.resolve(m.info);
+    else if (m.type === MSG.SANDBOX_BOOTED) p.resolve(m.mode);
+    else if (m.type === MSG.RESULT) p.resolve(m.result);
+    else p.reject(new SandboxError(`unexpected answer from the Python worker: ${m.type}`));
   }
 
   request(type, payload = {}, transfer = [], onEvent = null) {
@@ -404,7 +406,7 @@ export class PythonSandbox {
         // background: the sandbox is usable already.
         const record = this.lastStart;
         const tSnap = performance.now();
-        this.snapshotDone = inst.request('snapshot', {})
+        this.snapshotDone = inst.request(MSG.SNAPSHOT, {})
           .then((result) => {
             const bytes = result?.bytes ?? result;
             record.snapshot_make_ms = Math.round(performance.now() - tSnap);
@@ -492,7 +494,7 @@ export class PythonSandbox {
       options.pyodideOptions = { ...pyodideOptions, _loadSnapshot: snap instanceof ArrayBuffer && snap !== pyodideOptions._loadSnapshot ? snap : ownedCopy(snap) };
       transfer.push(options.pyodideOptions._loadSnapshot);
     }
-    const info = await withTimeout(inst.request('init', { options }, transfer), this.options.initTimeoutMs, 'Starting Python');
+    const info = await withTimeout(inst.request(MSG.INIT, { options }, transfer), this.options.initTimeoutMs, 'Starting Python');
     inst.ready = true;
     const t1 = performance.now();
     this.info = info;
@@ -533,7 +535,7 @@ export class PythonSandbox {
         // Only our own frame's one message, carrying its control port. (The
         // frame posts to our exact origin; we never post to the frame's
         // opaque origin at all: no targetOrigin could name it.)
-        if (event.source !== iframe.contentWindow || event.data !== FRAME_READY || event.ports?.length !== 1) return;
+        if (event.source !== iframe.contentWindow || event.data !== MSG.FRAME_READY || event.ports?.length !== 1) return;
         window.removeEventListener('message', inst.onWindowMessage);
         inst.onWindowMessage = null;
         resolve(event.ports[0]);
@@ -676,13 +678,13 @@ export class PythonSandbox {
       case 'arm_timer':
         t?.timers.push(setTimeout(() => this.supervisor.dispatch({ type: 'timer_fired', id: action.id, timer: action.timer, now: performance.now() }), action.ms));
         break;
-      case 'interrupt': {
+      case 'send_interrupt': {
         // The frame owns the SharedArrayBuffer (see frame.mjs) and sets it.
         // Re-sent every 20 ms until the run ends: in about one try in ten a
         // first signal was not honoured (root cause not found yet; the next
         // signal always was). The frame ignores a signal once another run has
         // begun, so repeating it cannot hit the next run.
-        const signal = () => { if (!t.inst.closed) t.inst.control.postMessage({ type: 'interrupt', run: t.runId }); };
+        const signal = () => { if (!t.inst.closed) t.inst.control.postMessage({ type: MSG.INTERRUPT, run: t.runId }); };
         signal();
         t.timers.push(setInterval(signal, 20));
         break;
@@ -737,14 +739,14 @@ export class PythonSandbox {
     };
     t.inst = inst;
     t.runId = inst.nextId; // the id request() is about to use: the frame's interrupt names it
-    const answer = inst.request('run', { request: runRequest }, transfer, onEvent);
+    const answer = inst.request(MSG.RUN, { request: runRequest }, transfer, onEvent);
     this.supervisor.dispatch({ type: 'run_started', id, can_interrupt: !!inst.interruptible, grace_ms: this.options.graceMs, now: now() });
     // A rejection: the instance went away under the run (a crash or a
     // restart: the supervisor has usually answered it already), or the
     // worker answered the run with an error instead of a result (for
     // example "Pyodide already fatally failed").
     answer.then(
-      (result) => this.supervisor.dispatch({ type: 'result', id, result, now: now() }),
+      (result) => this.supervisor.dispatch({ type: 'run_result', id, result, now: now() }),
       (error) => this.supervisor.dispatch({ type: 'run_failed', id, message: error.message, now: now() }),
     );
   }

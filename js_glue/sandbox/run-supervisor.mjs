@@ -43,7 +43,7 @@
 //                                                      'replaced' (the worker was replaced while idle) | 'closed'
 //   {type:'output', id, event}                         a stdout/stderr/output run event (kept for answers
 //                                                      made without the worker's result)
-//   {type:'result', id, result}                        the worker's RunResult
+//   {type:'run_result', id, result}                    the worker's RunResult
 //   {type:'run_failed', id, message}                   the worker answered the run with an error
 //   {type:'worker_gone', id, message}                  the run's worker died
 //   {type:'timer_fired', id, timer: 'limit'|'grace'}
@@ -53,7 +53,7 @@
 //   {type:'begin', id}               start Python if needed, send the run, then feed run_started (or not_run)
 //   {type:'arm_timer', id, timer, ms}
 //   {type:'clear_timers', id}        the run is over: its timers and repeated signals end
-//   {type:'interrupt', id}           raise KeyboardInterrupt in the run
+//   {type:'send_interrupt', id}      raise KeyboardInterrupt in the run
 //   {type:'kill', id, reason}        end the run's worker (reason: the wire status, for onRestart)
 //   {type:'respawn'}                 start a new worker now, so the next run does not wait for it
 //   {type:'resolve', id, result}     answer the run (a RunResult with `outcome`)
@@ -203,7 +203,7 @@ function stop(state, run, reason, restart, now) {
     const interrupting = { ...r, phase: 'interrupting', interrupted: true };
     return {
       state: { ...state, current: interrupting },
-      actions: [{ type: 'interrupt', id: r.id }, { type: 'arm_timer', id: r.id, timer: 'grace', ms: r.graceMs }],
+      actions: [{ type: 'send_interrupt', id: r.id }, { type: 'arm_timer', id: r.id, timer: 'grace', ms: r.graceMs }],
     };
   }
   // A restart was asked for, the worker cannot be interrupted, or the
@@ -247,7 +247,7 @@ export function step(state, event) {
       if (e.type === 'output') return { state: { ...state, current: { ...cur, outputs: [...cur.outputs, { mime: e.mime, data: e.data }] } }, actions: NONE };
       return same;
     }
-    case 'result': {
+    case 'run_result': {
       const cur = current(state, event.id, ['running', 'interrupting']);
       if (!cur) return same; // a late answer: the run was answered already
       const result = event.result ?? {};

@@ -1,6 +1,8 @@
 // The source of the sandbox's classic worker. It runs inside the opaque
 // iframe's blob worker; it is serialized with Function.prototype.toString,
-// so sandboxWorker() must not close over anything in this module.
+// so sandboxWorker() must not close over anything in this module: the
+// message types (messages.mjs) come in as its argument, written into the
+// source as JSON.
 //
 // What it does, and why:
 // - A CLASSIC worker (module blob workers do not start in an opaque frame),
@@ -17,7 +19,7 @@
 //   createPyodideModule, lockFileContents, stdLibURL and indexURL.
 // - Then the shared runner's message loop (js_glue/python/worker-main.mjs,
 //   serveRunner) takes over the port. The bootstrap keeps its own messages
-//   (type 'sandbox_*') and passes every other message to the runner.
+//   (the SANDBOX_* types of messages.mjs) and passes every other message to the runner.
 //
 // Two shapes, one source:
 // - 'blob' (the default): a classic worker from a blob URL; Pyodide, the
@@ -35,7 +37,9 @@
 //   bootstrap, which uses them instead of importing blobs. Python can start
 //   no nested blob worker in that shape; nothing here needs one.
 
-function sandboxWorker() {
+import { MSG as MESSAGES } from './messages.mjs';
+
+function sandboxWorker(MSG) {
   'use strict';
   const BASE = 'https://pyodide.invalid/';
   const PACKAGE_BASE = BASE + 'packages/';
@@ -58,7 +62,7 @@ function sandboxWorker() {
       const id = nextId++;
       const bytes = await new Promise((resolve, reject) => {
         pendingFetches.set(id, { resolve, reject });
-        port.postMessage({ type: 'sandbox_fetch', id, file_name: fileName });
+        port.postMessage({ type: MSG.SANDBOX_FETCH, id, file_name: fileName });
       });
       return new Response(bytes, { status: 200, headers: { 'content-type': 'application/zip' } });
     }
@@ -71,7 +75,7 @@ function sandboxWorker() {
   // host's timeout. After that, such errors belong to user code.
   let ready = false;
   const startError = (what) => {
-    if (!ready && port) port.postMessage({ type: 'sandbox_start_error', message: String((what && what.message) || what || 'unknown error') });
+    if (!ready && port) port.postMessage({ type: MSG.SANDBOX_START_ERROR, message: String((what && what.message) || what || 'unknown error') });
   };
   self.addEventListener('unhandledrejection', (e) => startError(e.reason));
   self.addEventListener('error', (e) => startError(e.error || e.message));
@@ -79,7 +83,7 @@ function sandboxWorker() {
   // What serveRunner sees as its port: our port, minus the bootstrap's own messages.
   const runnerPort = {
     postMessage: (message, transfer) => {
-      if (message && message.type === 'ready') ready = true;
+      if (message && message.type === MSG.READY) ready = true;
       port.postMessage(message, transfer || []);
     },
     addEventListener: (type, fn) => { if (type === 'message') runnerListeners.add(fn); },
@@ -140,58 +144,58 @@ function sandboxWorker() {
       });
       timing.load_pyodide_ms = Math.round(performance.now() - t);
       timing.load_end_at = performance.timeOrigin + performance.now();
-      port.postMessage({ type: 'sandbox_timing', timing });
+      port.postMessage({ type: MSG.SANDBOX_TIMING, timing });
       return pyodide;
     };
     const workerMain = mods ? mods.workerMain : await importBlob(a.workerMain);
     const runnerBytes = a.runner;
-    workerMain.serveRunner(runnerPort, { loadPyodide, importRunner: () => (mods ? Promise.resolve(mods.runner) : importBlob(runnerBytes)) });
+    workerMain.serveRunner(runnerPort, { loadPyodide, importRunner: () => (mods ? Promise.resolve(mods.runner) : importBlob(runnerBytes)), messages: MSG });
     return 'runner';
   }
 
   self.onmessage = (event) => {
     const m = event.data || {};
-    if (m.type !== 'port' || port || !event.ports || event.ports.length !== 1) return;
+    if (m.type !== MSG.PORT || port || !event.ports || event.ports.length !== 1) return;
     port = event.ports[0];
     sharedInterrupt = m.interruptBuffer || null;
-    // Tells the frame this worker started (see frame.mjs: 'spawned' waits for it).
-    self.postMessage({ type: 'alive' });
+    // Tells the frame this worker started (see frame.mjs: SPAWNED waits for it).
+    self.postMessage({ type: MSG.ALIVE });
     // A message that cannot be deserialized here (for example a
     // SharedArrayBuffer from another agent cluster) must not vanish silently.
-    port.onmessageerror = () => port.postMessage({ type: 'sandbox_message_error', crossOriginIsolated: self.crossOriginIsolated === true });
+    port.onmessageerror = () => port.postMessage({ type: MSG.SANDBOX_MESSAGE_ERROR, crossOriginIsolated: self.crossOriginIsolated === true });
     port.onmessage = (e) => {
       const d = e.data || {};
-      if (d.type === 'sandbox_boot') {
+      if (d.type === MSG.SANDBOX_BOOT) {
         boot(d).then(
-          (mode) => port.postMessage({ type: 'sandbox_booted', id: d.id, mode }),
-          (error) => port.postMessage({ type: 'sandbox_boot_failed', id: d.id, error: { type: error.name || 'Error', message: String(error.message || error) } }),
+          (mode) => port.postMessage({ type: MSG.SANDBOX_BOOTED, id: d.id, mode }),
+          (error) => port.postMessage({ type: MSG.SANDBOX_BOOT_FAILED, id: d.id, error: { type: error.name || 'Error', message: String(error.message || error) } }),
         );
-      } else if (d.type === 'sandbox_fetch_result') {
+      } else if (d.type === MSG.SANDBOX_FETCH_RESULT) {
         const p = pendingFetches.get(d.id);
         pendingFetches.delete(d.id);
         if (p) d.error ? p.reject(new Error(d.error.message)) : p.resolve(new Uint8Array(d.bytes));
       } else {
         dispatch = dispatch.then(async () => {
-          if (d.type === 'init' && d.options) {
+          if (d.type === MSG.INIT && d.options) {
             self.sandboxTiming.init_received_at = performance.timeOrigin + performance.now();
             // The host cannot make the buffer (see frame.mjs); it asks for one with `true`.
             d.options.interruptBuffer = d.options.interruptBuffer && sharedInterrupt ? new Uint8Array(sharedInterrupt, 0, 1) : null;
             // A snapshot may come as a Blob (from the host's IndexedDB): read it here.
             const po = d.options.pyodideOptions;
             if (po && po._loadSnapshot instanceof Blob) po._loadSnapshot = new Uint8Array(await po._loadSnapshot.arrayBuffer());
-          } else if (d.type === 'run' && sharedInterrupt) {
+          } else if (d.type === MSG.RUN && sharedInterrupt) {
             // Which run an interrupt may hit (checked by the frame), and no stale signal.
             Atomics.store(new Int32Array(sharedInterrupt, 4, 1), 0, d.id);
             Atomics.store(new Uint8Array(sharedInterrupt, 0, 1), 0, 0);
           }
           for (const fn of runnerListeners) fn(e);
-        }).catch((error) => port.postMessage({ type: 'error', id: d.id, error: { type: error.name || 'Error', message: String(error.message || error) } }));
+        }).catch((error) => port.postMessage({ type: MSG.ERROR, id: d.id, error: { type: error.name || 'Error', message: String(error.message || error) } }));
       }
     };
   };
 }
 
-export const WORKER_SOURCE = `(${sandboxWorker.toString()})();`;
+export const WORKER_SOURCE = `(${sandboxWorker.toString()})(${JSON.stringify(MESSAGES)});`;
 
 /**
  * The 'data' shape's module source (see the top of this file): the four

@@ -36,7 +36,7 @@ test('ok: begin, the time limit armed once it is in the worker, the result passe
   assert.equal(s.state.current.phase, 'starting');
   s = feed([started(1)], s.state);
   assert.deepEqual(s.actions, [{ type: 'arm_timer', id: 1, timer: 'limit', ms: 1000 }]);
-  s = feed([{ type: 'result', id: 1, result: ok(), now: 50 }], s.state);
+  s = feed([{ type: 'run_result', id: 1, result: ok(), now: 50 }], s.state);
   assert.deepEqual(types(s.actions), ['clear_timers', 'resolve']);
   const [r] = resolved(s.actions);
   assert.deepEqual({ ok: r.ok, status: r.status, outcome: r.outcome, restarted: r.restarted, result: r.result, stdout: r.stdout, ms: r.ms },
@@ -51,7 +51,7 @@ test('no time limit: no timer', () => {
 
 test('error: the worker\'s error stays its own', () => {
   const error = { type: 'ZeroDivisionError', message: 'division by zero', traceback: 'Traceback…' };
-  const s = feed([{ type: 'result', id: 1, result: ok({ ok: false, status: 'error', result: null, error }), now: 20 }], running().state);
+  const s = feed([{ type: 'run_result', id: 1, result: ok({ ok: false, status: 'error', result: null, error }), now: 20 }], running().state);
   const [r] = resolved(s.actions);
   assert.equal(r.outcome, 'error');
   assert.equal(r.status, 'error');
@@ -60,8 +60,8 @@ test('error: the worker\'s error stays its own', () => {
 
 test('time limit: interrupted, answered timed_out with the variables kept', () => {
   let s = feed([{ type: 'timer_fired', id: 1, timer: 'limit', now: 1010 }], running().state);
-  assert.deepEqual(s.actions, [{ type: 'interrupt', id: 1 }, { type: 'arm_timer', id: 1, timer: 'grace', ms: 500 }]);
-  s = feed([{ type: 'result', id: 1, result: interruptedResult(), now: 1015 }], s.state);
+  assert.deepEqual(s.actions, [{ type: 'send_interrupt', id: 1 }, { type: 'arm_timer', id: 1, timer: 'grace', ms: 500 }]);
+  s = feed([{ type: 'run_result', id: 1, result: interruptedResult(), now: 1015 }], s.state);
   assert.deepEqual(types(s.actions), ['clear_timers', 'resolve'], 'no kill: Python is kept');
   const [r] = resolved(s.actions);
   assert.deepEqual({ ok: r.ok, status: r.status, outcome: r.outcome, restarted: r.restarted, type: r.error.type },
@@ -77,7 +77,7 @@ test('time limit not honoured: after the grace the worker is killed and restarte
     { type: 'timer_fired', id: 1, timer: 'limit', now: 1010 },
     { type: 'timer_fired', id: 1, timer: 'grace', now: 1510 },
   ], running().state);
-  assert.deepEqual(types(s.actions), ['interrupt', 'arm_timer', 'clear_timers', 'kill', 'respawn', 'resolve']);
+  assert.deepEqual(types(s.actions), ['send_interrupt', 'arm_timer', 'clear_timers', 'kill', 'respawn', 'resolve']);
   assert.deepEqual(s.actions.find((a) => a.type === 'kill'), { type: 'kill', id: 1, reason: 'timeout' });
   const [r] = resolved(s.actions);
   assert.deepEqual({ status: r.status, outcome: r.outcome, restarted: r.restarted, type: r.error.type, stdout: r.stdout, outputs: r.outputs, ms: r.ms },
@@ -85,7 +85,7 @@ test('time limit not honoured: after the grace the worker is killed and restarte
   assert.equal(r.error.message, 'The code reached its time limit: it ran longer than the 1 s limit and did not stop when interrupted, so Python was restarted: variables were reset; files in /mnt/data are kept and will be sent again.');
   // What the killed worker still says about the run changes nothing.
   const late = feed([
-    { type: 'result', id: 1, result: interruptedResult() },
+    { type: 'run_result', id: 1, result: interruptedResult() },
     { type: 'worker_gone', id: 1, message: 'terminated' },
     { type: 'timer_fired', id: 1, timer: 'grace' },
   ], s.state);
@@ -95,8 +95,8 @@ test('time limit not honoured: after the grace the worker is killed and restarte
 
 test('stop with interrupt: interrupted, variables kept', () => {
   let s = feed([{ type: 'stop_requested', exec_id: 'e1', restart: false, now: 300 }], running().state);
-  assert.deepEqual(types(s.actions), ['interrupt', 'arm_timer']);
-  s = feed([{ type: 'result', id: 1, result: interruptedResult(), now: 305 }], s.state);
+  assert.deepEqual(types(s.actions), ['send_interrupt', 'arm_timer']);
+  s = feed([{ type: 'run_result', id: 1, result: interruptedResult(), now: 305 }], s.state);
   const [r] = resolved(s.actions);
   assert.deepEqual({ status: r.status, outcome: r.outcome, restarted: r.restarted, type: r.error.type, message: r.error.message },
     { status: 'cancelled', outcome: 'interrupted', restarted: false, type: 'KeyboardInterrupt', message: 'The run was stopped; variables are kept.' });
@@ -138,7 +138,7 @@ test('the first reason wins: a time limit during a user\'s stop changes nothing;
     { type: 'timer_fired', id: 1, timer: 'limit', now: 1000 },
     { type: 'stop_requested', exec_id: 'e1', restart: false, now: 1001 },
   ], running().state);
-  assert.deepEqual(types(s.actions), ['interrupt', 'arm_timer'], 'one interrupt, one grace timer');
+  assert.deepEqual(types(s.actions), ['send_interrupt', 'arm_timer'], 'one interrupt, one grace timer');
   s = feed([{ type: 'stop_requested', exec_id: 'e1', restart: true, now: 1002 }], s.state);
   assert.deepEqual(types(s.actions), ['clear_timers', 'kill', 'respawn', 'resolve']);
   assert.equal(resolved(s.actions)[0].outcome, 'restarted');
@@ -148,7 +148,7 @@ test('a stop while Python is starting applies once the run is in the worker', ()
   let s = feed([request(1), { type: 'stop_requested', exec_id: 'e1', restart: false }]);
   assert.deepEqual(types(s.actions), ['begin'], 'nothing to interrupt yet');
   s = feed([started(1)], s.state);
-  assert.deepEqual(types(s.actions), ['arm_timer', 'interrupt', 'arm_timer']);
+  assert.deepEqual(types(s.actions), ['arm_timer', 'send_interrupt', 'arm_timer']);
   s = feed([request(2), { type: 'stop_requested', exec_id: 'e2', restart: true }, started(2)], INITIAL);
   assert.deepEqual(types(s.actions), ['begin', 'arm_timer', 'clear_timers', 'kill', 'respawn', 'resolve']);
   assert.equal(resolved(s.actions)[0].outcome, 'restarted');
@@ -178,7 +178,7 @@ test('crash result from the runner: its worker is killed and replaced; the cause
     ['Python stopped working (a fatal error) and must be restarted.', 'a fatal error'],
   ]) {
     const result = ok({ ok: false, status: 'crashed', result: null, stdout: 'before\n', error: { type: 'PythonCrashed', message, traceback: '' } });
-    const s = feed([{ type: 'result', id: 1, result }], running().state);
+    const s = feed([{ type: 'run_result', id: 1, result }], running().state);
     assert.deepEqual(types(s.actions), ['clear_timers', 'kill', 'respawn', 'resolve']);
     assert.equal(s.actions[1].reason, 'crashed');
     const [r] = resolved(s.actions);
@@ -195,7 +195,7 @@ test('the worker answers the run with an error instead of a result: crashed, and
 });
 
 test('a result that is not an interrupt passes through even after a stop (the code finished first)', () => {
-  const s = feed([{ type: 'stop_requested', restart: false }, { type: 'result', id: 1, result: ok() }], running().state);
+  const s = feed([{ type: 'stop_requested', restart: false }, { type: 'run_result', id: 1, result: ok() }], running().state);
   assert.equal(resolved(s.actions)[0].outcome, 'ok');
 });
 
@@ -204,14 +204,14 @@ test('a second run waits behind the first and begins when the first is answered'
   assert.deepEqual(s.actions, [{ type: 'begin', id: 1 }], 'the second one waits');
   assert.deepEqual(s.state.queue.map((r) => r.id), [2]);
   // Its events are nobody's yet.
-  s = feed([started(2), { type: 'result', id: 2, result: ok() }], s.state);
+  s = feed([started(2), { type: 'run_result', id: 2, result: ok() }], s.state);
   assert.deepEqual(s.actions, []);
-  s = feed([started(1), { type: 'result', id: 1, result: ok(), now: 70 }], s.state);
+  s = feed([started(1), { type: 'run_result', id: 1, result: ok(), now: 70 }], s.state);
   assert.deepEqual(types(s.actions), ['arm_timer', 'clear_timers', 'resolve', 'begin']);
   assert.equal(s.actions.at(-1).id, 2);
   assert.equal(s.state.current.id, 2);
   assert.equal(s.state.current.t0, 70, 'its clock starts when it begins');
-  s = feed([started(2, { now: 80 }), { type: 'result', id: 2, result: ok(), now: 90 }], s.state);
+  s = feed([started(2, { now: 80 }), { type: 'run_result', id: 2, result: ok(), now: 90 }], s.state);
   assert.deepEqual(resolved(s.actions).map((r) => r.outcome), ['ok']);
   assert.equal(s.state.current, null);
 });
@@ -251,7 +251,7 @@ test('closed: the current and every queued run are answered; a run after that at
   let s = feed([request(1), started(1), request(2), { type: 'closed', now: 100 }]);
   assert.deepEqual(resolved(s.actions).map((r) => [r.status, r.error.type, r.restarted]), [['crashed', 'SandboxClosed', false], ['crashed', 'SandboxClosed', false]]);
   assert.ok(!s.actions.some((a) => a.type === 'begin' && a.id === 2), 'the queued run never begins');
-  s = feed([request(3), { type: 'result', id: 1, result: ok() }], s.state);
+  s = feed([request(3), { type: 'run_result', id: 1, result: ok() }], s.state);
   assert.deepEqual(types(s.actions), ['resolve']);
   assert.equal(resolved(s.actions)[0].error.message, 'The Python sandbox was closed.');
 });
@@ -309,7 +309,7 @@ test('RunSupervisor: a failing action does not stop the others (the run is still
     });
     sup.dispatch(request(1));
     sup.dispatch(started(1));
-    sup.dispatch({ type: 'result', id: 1, result: ok() });
+    sup.dispatch({ type: 'run_result', id: 1, result: ok() });
   } finally {
     console.error = errors;
   }
