@@ -163,3 +163,22 @@ test('media types come from the core\'s one table, and an upload without one get
   assert.equal(s.listFiles()[0].media_type, core.mediaTypeFor('shapes.geojson'));
   s.destroy();
 });
+
+test('conversation() reports token usage per turn, cache tokens apart, across a restore', async () => {
+  const core = await loadBuiltCore();
+  const s = core.createSession(config);
+  const a = s.handle({ type: 'user_message', text: 'hi', now_ms: 1 });
+  const req = ofType(a.actions, 'http_request')[0];
+  const chunk = (o) => `data: ${JSON.stringify(o)}\n\n`;
+  const body = chunk({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta: { content: 'ok' }, finish_reason: 'stop' }] }) +
+    chunk({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [], usage: { prompt_tokens: 100, completion_tokens: 7, prompt_tokens_details: { cached_tokens: 60 } } }) +
+    'data: [DONE]\n\n';
+  s.feedLlmBytes(req.request_id, enc.encode(body), 2);
+  s.handle({ type: 'llm_done', request_id: req.request_id, status: 200, now_ms: 3 });
+  const expected = { input_tokens: 40, output_tokens: 7, cache_read_input_tokens: 60, cache_creation_input_tokens: 0, total_tokens: 107 };
+  assert.deepEqual(s.conversation().usage_by_turn, { 1: expected });
+  const { session: r } = core.restoreSession(s.serialize());
+  assert.deepEqual(r.conversation().usage_by_turn, { 1: expected });
+  s.destroy();
+  r.destroy();
+});

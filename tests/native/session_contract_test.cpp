@@ -59,5 +59,101 @@ TEST(ErrorShape, ApiErrorLeavesOutAnEmptyDetail) {
   EXPECT_EQ(ApiError("busy", "m", Json{{"state", "idle"}}).ToJson()["detail"]["state"], "idle");
 }
 
+// ------------------------------------------------------------- usage --
+
+// An Anthropic text reply whose usage counts cache reads and writes apart.
+std::string AnthropicCachedText(const std::string& text, int input, int read, int created, int output) {
+  std::string s = AnthropicEvent(
+      "message_start",
+      {{"type", "message_start"},
+       {"message",
+        {{"id", "msg_c"}, {"type", "message"}, {"role", "assistant"}, {"model", "claude-test"},
+         {"content", Json::array()},
+         {"usage",
+          {{"input_tokens", input}, {"cache_read_input_tokens", read}, {"cache_creation_input_tokens", created},
+           {"output_tokens", 1}}}}}});
+  s += AnthropicEvent("content_block_start",
+                      {{"type", "content_block_start"}, {"index", 0}, {"content_block", {{"type", "text"}, {"text", ""}}}});
+  s += AnthropicEvent("content_block_delta", {{"type", "content_block_delta"},
+                                              {"index", 0},
+                                              {"delta", {{"type", "text_delta"}, {"text", text}}}});
+  s += AnthropicEvent("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}});
+  s += AnthropicEvent("message_delta", {{"type", "message_delta"},
+                                        {"delta", {{"stop_reason", "end_turn"}}},
+                                        {"usage", {{"output_tokens", output}}}});
+  s += AnthropicEvent("message_stop", {{"type", "message_stop"}});
+  return s;
+}
+
+TEST(UsageByTurn, CountsCacheTokensApartAndTotalsWhatTheLimitChecks) {
+  Driver d(TestConfig("anthropic"));
+  d.User("one");
+  d.Reply(AnthropicToolUse("toolu_1", "1"));  // 20 in, 30 out
+  d.ExecOk("1\n");
+  d.Reply(AnthropicCachedText("ok", 7, 1000, 200, 9));
+  Json u = d.session.ConversationJson()["usage_by_turn"]["1"];
+  EXPECT_EQ(u["input_tokens"], 27);
+  EXPECT_EQ(u["cache_read_input_tokens"], 1000);
+  EXPECT_EQ(u["cache_creation_input_tokens"], 200);
+  EXPECT_EQ(u["output_tokens"], 39);
+  EXPECT_EQ(u["total_tokens"], 27 + 1000 + 200 + 39);
+  // The emits keep their shape: input counts cached input too.
+  auto done = Emitted(d.last, "turn_done")[0];
+  EXPECT_EQ(done["usage"]["input_tokens"], 1227);
+  EXPECT_EQ(done["usage"]["output_tokens"], 39);
+
+  d.User("two");
+  d.Reply(AnthropicText("fine"));  // 50 in, 9 out
+  Json all = d.session.ConversationJson()["usage_by_turn"];
+  EXPECT_EQ(all.size(), 2u);
+  EXPECT_EQ(all["2"]["total_tokens"], 59);
+  EXPECT_EQ(all["1"]["total_tokens"], 1266) << "earlier turns are kept";
+}
+
+TEST(UsageByTurn, OpenAiCachedTokensAreInsidePromptTokens) {
+  TokenUsage u = TokenUsage::FromProvider(
+      Json{{"prompt_tokens", 100}, {"completion_tokens", 20}, {"prompt_tokens_details", {{"cached_tokens", 64}}}});
+  EXPECT_EQ(u.input, 36);
+  EXPECT_EQ(u.cache_read, 64);
+  EXPECT_EQ(u.cache_creation, 0);
+  EXPECT_EQ(u.total(), 120) << "prompt + completion, as the limit always counted";
+  EXPECT_EQ(TokenUsage::FromProvider(Json{{"prompt_tokens", 5}, {"prompt_cache_hit_tokens", 3}}).cache_read, 3);
+  EXPECT_EQ(TokenUsage::FromProvider(Json{{"prompt_tokens", 5}, {"prompt_tokens_details", nullptr}}).total(), 5);
+  EXPECT_EQ(TokenUsage::FromProvider(nullptr).total(), 0);
+  EXPECT_EQ(TokenUsage::FromProvider(Json{{"input_tokens", "many"}}).total(), 0);
+}
+
+TEST(UsageByTurn, TheTokenLimitStopsOnCachedInputToo) {
+  SessionConfig c = TestConfig("anthropic");
+  c.limits.max_turn_tokens = 1000;
+  Driver d(c);
+  d.User("go");
+  std::string tool = AnthropicToolUse("toolu_1", "1");
+  // The same reply, but most of its input came from the cache.
+  size_t at = tool.find("\"input_tokens\":20");
+  ASSERT_NE(at, std::string::npos);
+  tool.replace(at, std::string("\"input_tokens\":20").size(), "\"input_tokens\":20,\"cache_read_input_tokens\":2000");
+  d.Reply(tool);
+  auto e = d.ExecOk("");
+  EXPECT_TRUE(OfType(e, "http_request").empty());
+  ASSERT_EQ(Emitted(e, "turn_done").size(), 1u);
+  EXPECT_EQ(Emitted(e, "turn_done")[0]["reason"], "token_limit");
+  EXPECT_EQ(d.session.ConversationJson()["usage_by_turn"]["1"]["total_tokens"], 2050);
+}
+
+TEST(UsageByTurn, SurvivesSerializeAndRestoreAndOldStatesHaveNone) {
+  Driver d(TestConfig("anthropic"));
+  d.User("one");
+  d.Reply(AnthropicCachedText("ok", 7, 100, 20, 9));
+  Json state = d.session.Serialize();
+  auto restored = Session::Restore(state, {}, nullptr);
+  EXPECT_EQ(restored->ConversationJson()["usage_by_turn"], d.session.ConversationJson()["usage_by_turn"]);
+  EXPECT_EQ(restored->ConversationJson()["usage_by_turn"]["1"]["total_tokens"], 136);
+  state.erase("usage_by_turn");
+  EXPECT_EQ(Session::Restore(state, {}, nullptr)->ConversationJson()["usage_by_turn"], Json::object());
+  state["usage_by_turn"] = Json{{"x", 1}, {"2", "junk"}};
+  EXPECT_EQ(Session::Restore(state, {}, nullptr)->ConversationJson()["usage_by_turn"]["2"]["total_tokens"], 0);
+}
+
 }  // namespace
 }  // namespace ci::testing

@@ -86,6 +86,18 @@ std::optional<StreamError> DescribeNonStream(const std::string& head, const std:
   return std::nullopt;
 }
 
+// Saved per-turn usage; entries that do not parse are left out (a record
+// for the user, never a reason to refuse a saved conversation).
+std::map<int, TokenUsage> UsageByTurnFromJson(const Json& j) {
+  std::map<int, TokenUsage> out;
+  if (!j.is_object()) return out;
+  for (const auto& [key, value] : j.items()) {
+    if (key.empty() || key.size() > 9 || key.find_first_not_of("0123456789") != std::string::npos) continue;
+    out[std::stoi(key)] = TokenUsage::FromJson(value);
+  }
+  return out;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- config --
@@ -680,7 +692,6 @@ Session::Refused Session::OnCancel(int64_t now, Out& out) {
 void Session::StartTurn(int64_t now, Out& out) {
   (void)now;
   steps_ = 0;
-  turn_usage_ = Json{{"input_tokens", 0}, {"output_tokens", 0}};
   out.Emit(Json{{"type", "turn_started"}, {"turn", turn_}});
   out.dirty = true;
 }
@@ -688,7 +699,7 @@ void Session::StartTurn(int64_t now, Out& out) {
 void Session::SendModelRequest(int64_t now, Out& out) {
   bool is_retry = state_ == State::kRetryWait;
   if (!is_retry) {
-    int64_t used = turn_usage_.value("input_tokens", int64_t{0}) + turn_usage_.value("output_tokens", int64_t{0});
+    int64_t used = TurnUsage().total();  // the figure usage_by_turn reports as total_tokens
     if (config_.limits.max_turn_tokens > 0 && used >= config_.limits.max_turn_tokens) {
       AddNotice("warning",
                 "Stopped after " + std::to_string(used) + " tokens in this turn (the limit is " +
@@ -760,7 +771,7 @@ void Session::FinishModelReply(int64_t now, Out& out) {
                 {"tool_calls", EntryToJson(entry)["tool_calls"]},
                 {"finish_reason", r.finish_reason ? Json(*r.finish_reason) : Json(nullptr)},
                 {"usage", r.usage}});
-  if (!r.usage.is_null()) out.Emit(Json{{"type", "usage"}, {"usage", r.usage}, {"turn_total", turn_usage_}});
+  if (!r.usage.is_null()) out.Emit(Json{{"type", "usage"}, {"usage", r.usage}, {"turn_total", TurnTotalJson()}});
 
   pending_execs_.clear();
   if (config_.provider.tools) {
@@ -920,7 +931,7 @@ void Session::EndTurn(const std::string& reason, int64_t now, Out& out) {
   request_id_ = 0;
   decoder_.reset();
   pending_execs_.clear();
-  out.Emit(Json{{"type", "turn_done"}, {"turn", turn_}, {"reason", reason}, {"usage", turn_usage_}});
+  out.Emit(Json{{"type", "turn_done"}, {"turn", turn_}, {"reason", reason}, {"usage", TurnTotalJson()}});
   out.dirty = true;
 }
 
@@ -1105,22 +1116,34 @@ void Session::EmitFileChange(const std::string& path, const std::string& change,
 
 void Session::AccumulateUsage(const Json& usage) {
   if (!usage.is_object()) return;
-  auto num = [&](const char* key) -> int64_t {
-    auto it = usage.find(key);
-    return it != usage.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-  };
-  // OpenAI names, else Anthropic's (whose cached input is counted apart).
-  int64_t in = usage.contains("prompt_tokens") ? num("prompt_tokens")
-                                               : num("input_tokens") + num("cache_creation_input_tokens") +
-                                                     num("cache_read_input_tokens");
-  int64_t outp = usage.contains("completion_tokens") ? num("completion_tokens") : num("output_tokens");
-  turn_usage_["input_tokens"] = turn_usage_.value("input_tokens", int64_t{0}) + in;
-  turn_usage_["output_tokens"] = turn_usage_.value("output_tokens", int64_t{0}) + outp;
+  usage_by_turn_[turn_] += TokenUsage::FromProvider(usage);
+}
+
+TokenUsage Session::TurnUsage() const {
+  auto it = usage_by_turn_.find(turn_);
+  return it == usage_by_turn_.end() ? TokenUsage{} : it->second;
+}
+
+// The usage and turn_done emits keep their first shape: input counts every
+// input token, cached or not.
+Json Session::TurnTotalJson() const {
+  TokenUsage u = TurnUsage();
+  return Json{{"input_tokens", u.all_input()}, {"output_tokens", u.output}};
+}
+
+Json Session::UsageByTurnJson() const {
+  Json j = Json::object();
+  for (const auto& [turn, usage] : usage_by_turn_) j[std::to_string(turn)] = usage.ToJson();
+  return j;
 }
 
 // -------------------------------------------------------- persistence --
 
-Json Session::ConversationJson() const { return conversation_.ToJson(); }
+Json Session::ConversationJson() const {
+  Json j = conversation_.ToJson();
+  j["usage_by_turn"] = UsageByTurnJson();
+  return j;
+}
 
 Json Session::Serialize() const {
   return Json{{"format", "ci-session"},
@@ -1128,6 +1151,7 @@ Json Session::Serialize() const {
               {"config", config_.ToJson()},
               {"conversation", conversation_.ToJson()},
               {"files", vfs_.IndexJson()},
+              {"usage_by_turn", UsageByTurnJson()},
               {"counters",
                {{"turn", turn_}, {"exec_counter", exec_counter_}, {"execution_count", execution_count_}}}};
 }
@@ -1147,6 +1171,7 @@ std::unique_ptr<Session> Session::Restore(const Json& state, const std::map<std:
   s->turn_ = counters.value("turn", 0);
   s->exec_counter_ = counters.value("exec_counter", int64_t{0});
   s->execution_count_ = counters.value("execution_count", 0);
+  s->usage_by_turn_ = UsageByTurnFromJson(state.value("usage_by_turn", Json::object()));
   // Work in flight when the tab closed did not finish; say so honestly.
   for (auto& e : s->conversation_.entries) {
     if (e.kind == Entry::Kind::kExec && e.exec.status == "running") {

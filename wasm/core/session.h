@@ -45,13 +45,14 @@
 #include "core/llm_types.h"
 #include "core/stream_decoder.h"
 #include "core/system_prompt.h"
+#include "core/usage.h"
 #include "core/vfs.h"
 
 namespace ci {
 
 struct SessionLimits {
   int max_steps = 12;                    // model requests per turn
-  int64_t max_turn_tokens = 0;           // input + output tokens per turn (provider's usage); 0: no limit
+  int64_t max_turn_tokens = 0;           // TokenUsage::total() of a turn (input incl. cache + output); 0: no limit
   int64_t request_timeout_ms = 120000;   // request sent → first byte
   int64_t idle_timeout_ms = 60000;       // longest silence inside a stream
   int64_t max_reply_ms = 600000;         // request sent → end of stream (keep-alives can't hold a turn forever)
@@ -108,7 +109,8 @@ class Session {
   static std::unique_ptr<Session> Restore(const Json& state, const std::map<std::string, std::string>& file_bytes,
                                           std::vector<std::string>* problems);
 
-  // What the bound conversation() returns: the record (id, title, entries).
+  // What the bound conversation() returns: the record (id, title, entries)
+  // plus usage_by_turn {"<turn>": TokenUsage JSON} for turns that reported usage.
   Json ConversationJson() const;
 
   const Vfs& vfs() const { return vfs_; }
@@ -176,7 +178,10 @@ class Session {
   ExecRecord* FindExec(const std::string& exec_id);
   void AddNotice(const std::string& level, const std::string& text, Out& out);
   void EmitFileChange(const std::string& path, const std::string& change, Out& out);
-  void AccumulateUsage(const Json& usage);
+  void AccumulateUsage(const Json& usage);  // adds a reply's usage to the current turn's
+  TokenUsage TurnUsage() const;             // the current turn's so far
+  Json TurnTotalJson() const;               // {input_tokens (all), output_tokens}: the usage/turn_done emits
+  Json UsageByTurnJson() const;
 
   SessionConfig config_;
   Vfs vfs_;
@@ -212,7 +217,7 @@ class Session {
   int64_t next_timer_id_ = 1;
   TimerPurpose timer_purpose_ = TimerPurpose::kRequest;
 
-  Json turn_usage_ = Json::object();  // {"input_tokens","output_tokens"} summed over the turn
+  std::map<int, TokenUsage> usage_by_turn_;  // turn → summed usage of its replies; the token limit reads it
   std::vector<std::string> persist_write_, persist_delete_;
 };
 
