@@ -8,6 +8,7 @@ export const PROTOCOL_VERSION = 1;
 export const EVENT_TYPES = Object.freeze([
   'configure', 'user_message', 'user_code', 'llm_headers', 'llm_chunk', 'llm_done', 'llm_failed',
   'exec_result', 'file_upload', 'file_delete', 'timer_fired', 'sandbox_restarted', 'cancel',
+  'set_title',
 ]);
 
 export const ACTION_TYPES = Object.freeze([

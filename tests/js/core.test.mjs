@@ -182,3 +182,21 @@ test('conversation() reports token usage per turn, cache tokens apart, across a 
   s.destroy();
   r.destroy();
 });
+
+test('the title goes through the core: set_title stores a custom title that survives a restore', async () => {
+  const core = await loadBuiltCore();
+  const s = core.createSession(config);
+  const r = s.handle({ type: 'set_title', title: 'Quarterly numbers', now_ms: 1 });
+  assert.deepEqual(emitted(r.actions, 'title'), [{ type: 'title', title: 'Quarterly numbers', custom: true }]);
+  const a = s.handle({ type: 'user_message', text: 'hello', now_ms: 2 });
+  assert.deepEqual(emitted(a.actions, 'title'), [], 'the automatic title does not replace it');
+  s.handle({ type: 'cancel', now_ms: 3 });
+  const { session: back } = core.restoreSession(s.serialize());
+  const c = back.conversation();
+  assert.equal(c.title, 'Quarterly numbers');
+  assert.equal(c.custom_title, true);
+  const auto = back.handle({ type: 'set_title', title: '', now_ms: 4 });
+  assert.deepEqual(emitted(auto.actions, 'title'), [{ type: 'title', title: 'hello', custom: false }]);
+  s.destroy();
+  back.destroy();
+});

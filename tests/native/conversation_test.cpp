@@ -171,7 +171,7 @@ TEST(ConversationJson, RoundTripKeepsEmptyStringResultDistinctFromNull) {
 TEST(ConversationJson, EmptyConversationRoundTrips) {
   Conversation c;
   Json j = c.ToJson();
-  EXPECT_EQ(j, (Json{{"id", ""}, {"title", ""}, {"entries", Json::array()}}));
+  EXPECT_EQ(j, (Json{{"id", ""}, {"title", ""}, {"custom_title", false}, {"entries", Json::array()}}));
   EXPECT_EQ(Conversation::FromJson(j).ToJson(), j);
 }
 

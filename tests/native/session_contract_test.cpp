@@ -155,5 +155,75 @@ TEST(UsageByTurn, SurvivesSerializeAndRestoreAndOldStatesHaveNone) {
   EXPECT_EQ(Session::Restore(state, {}, nullptr)->ConversationJson()["usage_by_turn"]["2"]["total_tokens"], 0);
 }
 
+// ------------------------------------------------------------- title --
+
+TEST(Title, TheAutomaticTitleComesFromTheFirstMessage) {
+  Driver d;
+  auto a = d.User("Plot the sales\nby month, please");
+  ASSERT_EQ(Emitted(a, "title").size(), 1u);
+  EXPECT_EQ(Emitted(a, "title")[0]["title"], "Plot the sales");
+  EXPECT_EQ(Emitted(a, "title")[0]["custom"], false);
+  Json c = d.session.ConversationJson();
+  EXPECT_EQ(c["title"], "Plot the sales");
+  EXPECT_EQ(c["custom_title"], false);
+}
+
+TEST(Title, ALongFirstLineIsCutAtACharacterBoundary) {
+  Driver d;
+  std::string line;
+  for (int i = 0; i < 40; ++i) line += "é";  // 80 bytes
+  auto a = d.User("x" + line);                 // 81: the cut falls inside the last "é"
+  std::string title = Emitted(a, "title")[0]["title"];
+  EXPECT_EQ(title, "x" + line.substr(0, 78));
+}
+
+TEST(Title, ACustomTitleIsKeptAndNeverOverwritten) {
+  Driver d;
+  auto a = d.Send({{"type", "set_title"}, {"title", "  Q3 report\n "}});
+  ASSERT_EQ(Emitted(a, "title").size(), 1u);
+  EXPECT_EQ(Emitted(a, "title")[0]["title"], "Q3 report");
+  EXPECT_EQ(Emitted(a, "title")[0]["custom"], true);
+  EXPECT_EQ(OfType(a, "persist").size(), 1u) << "a title is durable";
+  auto b = d.User("What is in the file?");
+  EXPECT_TRUE(Emitted(b, "title").empty()) << "the automatic title never replaces a custom one";
+  // Renaming while the turn runs is fine and does not disturb it.
+  auto c = d.Send({{"type", "set_title"}, {"title", "Renamed"}});
+  EXPECT_EQ(Emitted(c, "title")[0]["title"], "Renamed");
+  EXPECT_EQ(d.session.state_name(), "waiting_model");
+  d.Reply(OpenAiText({"ok"}));
+  EXPECT_EQ(d.session.ConversationJson()["title"], "Renamed");
+  EXPECT_EQ(d.session.ConversationJson()["custom_title"], true);
+}
+
+TEST(Title, AnEmptyTitleGoesBackToTheAutomaticOne) {
+  Driver d;
+  auto none = d.Send({{"type", "set_title"}, {"title", ""}});
+  EXPECT_EQ(Emitted(none, "title")[0]["title"], "") << "no message yet: no automatic title";
+  d.Send({{"type", "set_title"}, {"title", "Mine"}});
+  d.User("First question");
+  auto back = d.Send({{"type", "set_title"}, {"title", "   "}});
+  EXPECT_EQ(Emitted(back, "title")[0]["title"], "First question");
+  EXPECT_EQ(Emitted(back, "title")[0]["custom"], false);
+  EXPECT_EQ(Refusal(d, {{"type", "set_title"}, {"title", 3}})["code"], "invalid_event");
+  EXPECT_EQ(Refusal(d, {{"type", "set_title"}})["code"], "invalid_event");
+}
+
+TEST(Title, SurvivesARestoreAndOldStatesWithoutTheFlagLoad) {
+  Driver d;
+  d.Send({{"type", "set_title"}, {"title", "Mine"}});
+  Json state = d.session.Serialize();
+  auto restored = Session::Restore(state, {}, nullptr);
+  EXPECT_EQ(restored->ConversationJson()["title"], "Mine");
+  EXPECT_EQ(restored->ConversationJson()["custom_title"], true);
+  auto r = restored->Handle(Json{{"type", "user_message"}, {"text", "hello"}, {"now_ms", 1}});
+  for (const auto& a : r.actions) EXPECT_FALSE(a["type"] == "emit" && a["event"]["type"] == "title");
+
+  state["conversation"].erase("custom_title");  // saved before the flag existed
+  state["conversation"]["title"] = "Old automatic";
+  auto old = Session::Restore(state, {}, nullptr);
+  EXPECT_EQ(old->ConversationJson()["title"], "Old automatic");
+  EXPECT_EQ(old->ConversationJson()["custom_title"], false);
+}
+
 }  // namespace
 }  // namespace ci::testing

@@ -316,6 +316,7 @@ Json Conversation::ToJson() const {
   Json j = Json::object();
   j["id"] = id;
   j["title"] = title;
+  j["custom_title"] = custom_title;
   Json list = Json::array();
   for (const Entry& e : entries) list.push_back(EntryToJson(e));
   j["entries"] = std::move(list);
@@ -327,6 +328,7 @@ Conversation Conversation::FromJson(const Json& j) {
   Conversation c;
   c.id = ReadString(j, "id", "");
   c.title = ReadString(j, "title", "");
+  c.custom_title = ReadBool(j, "custom_title", "");  // absent in states saved before it existed: false
   if (const Json* list = ReadArray(j, "entries", "")) {
     for (size_t i = 0; i < list->size(); ++i) {
       c.entries.push_back(EntryFromJson((*list)[i], Index("entries", i)));

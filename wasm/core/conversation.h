@@ -50,6 +50,7 @@ struct Entry {
 struct Conversation {
   std::string id;
   std::string title;
+  bool custom_title = false;  // the user chose the title: the automatic one never replaces it
   std::vector<Entry> entries;
 
   Json ToJson() const;

@@ -10,7 +10,8 @@ namespace ci {
 
 inline constexpr const char* kEventTypes[] = {
     "configure",   "user_message", "user_code",   "llm_headers", "llm_chunk",         "llm_done", "llm_failed",
-    "exec_result", "file_upload",  "file_delete", "timer_fired", "sandbox_restarted", "cancel"};
+    "exec_result", "file_upload",  "file_delete", "timer_fired", "sandbox_restarted", "cancel",
+    "set_title"};
 
 inline constexpr const char* kActionTypes[] = {"http_request", "abort_request", "run_code", "interrupt",
                                                "set_timer",    "clear_timer",   "emit",     "persist"};

@@ -30,6 +30,26 @@ class Session::Out {
 namespace {
 
 constexpr int64_t kMaxExecGraceMs = 10 * 60 * 1000;
+constexpr size_t kAutoTitleBytes = 80;   // the first line of the first message, cut here
+constexpr size_t kMaxTitleBytes = 300;   // a title the user sets
+
+// One line of valid UTF-8: control characters become spaces, the ends are
+// trimmed, and it is cut to max_bytes at a character boundary.
+std::string CleanTitle(std::string_view raw, size_t max_bytes) {
+  std::string s = SanitizeUtf8(raw);
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  size_t begin = s.find_first_not_of(' ');
+  if (begin == std::string::npos) return "";
+  s = s.substr(begin);
+  if (s.size() > max_bytes) {
+    size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    s.resize(cut);
+  }
+  s.erase(s.find_last_not_of(' ') + 1);
+  return s;
+}
 
 bool IsRetryableStatus(int status) {
   return status == 408 || status == 409 || status == 429 || status >= 500;
@@ -228,6 +248,7 @@ Session::Refused Session::Dispatch(const std::string& t, const Json& event, cons
   if (t == "sandbox_restarted") return OnSandboxRestarted(event, now, out);
   if (t == "timer_fired") return OnTimer(event, now, out);
   if (t == "cancel") return OnCancel(now, out);
+  if (t == "set_title") return OnSetTitle(event, out);
   return ApiError(error_code::kUnknownEvent, "unknown event type \"" + t + "\"");
 }
 
@@ -298,12 +319,9 @@ Session::Refused Session::OnUserMessage(const Json& e, int64_t now, Out& out) {
   entry.turn = turn_;
   entry.text = t;
   conversation_.entries.push_back(std::move(entry));
-  if (conversation_.title.empty()) {
-    // Title: the first line of the first message, cut at a character boundary.
-    std::string title = t.substr(0, t.find('\n'));
-    if (title.size() > 80) title = TruncateMiddle(title, 80).substr(0, 80);
-    conversation_.title = SanitizeUtf8(title);
-    out.Emit(Json{{"type", "title"}, {"title", conversation_.title}});
+  if (!conversation_.custom_title && conversation_.title.empty()) {
+    std::string title = AutoTitle();
+    if (!title.empty()) SetTitle(title, false, out);
   }
   StartTurn(now, out);
   SendModelRequest(now, out);
@@ -319,6 +337,16 @@ Session::Refused Session::OnUserCode(const Json& e, int64_t now, Out& out) {
   StartTurn(now, out);
   pending_execs_.push_back(PendingExec{code->get<std::string>(), "", "", "user"});
   StartNextExec(now, out);
+  return std::nullopt;
+}
+
+// Any time, even during a turn: naming a conversation never disturbs it.
+Session::Refused Session::OnSetTitle(const Json& e, Out& out) {
+  const Json* title = Field(e, "title");
+  if (!title || !title->is_string()) return "set_title.title: expected a string (\"\" for the automatic title)";
+  std::string clean = CleanTitle(title->get<std::string>(), kMaxTitleBytes);
+  if (clean.empty()) SetTitle(AutoTitle(), false, out);
+  else SetTitle(clean, true, out);
   return std::nullopt;
 }
 
@@ -1105,6 +1133,24 @@ void Session::AddNotice(const std::string& level, const std::string& text, Out& 
   e.text = text;
   conversation_.entries.push_back(std::move(e));
   out.Emit(Json{{"type", "notice"}, {"level", level}, {"text", text}});
+  out.dirty = true;
+}
+
+// The automatic title: the first line of the first user message that has
+// one, cut at a character boundary.
+std::string Session::AutoTitle() const {
+  for (const auto& e : conversation_.entries) {
+    if (e.kind != Entry::Kind::kUser) continue;
+    std::string title = CleanTitle(e.text.substr(0, e.text.find('\n')), kAutoTitleBytes);
+    if (!title.empty()) return title;
+  }
+  return "";
+}
+
+void Session::SetTitle(const std::string& title, bool custom, Out& out) {
+  conversation_.title = title;
+  conversation_.custom_title = custom;
+  out.Emit(Json{{"type", "title"}, {"title", title}, {"custom", custom}});
   out.dirty = true;
 }
 

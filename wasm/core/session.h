@@ -155,6 +155,7 @@ class Session {
   Refused OnSandboxRestarted(const Json& e, int64_t now, Out& out);
   Refused OnTimer(const Json& e, int64_t now, Out& out);
   Refused OnCancel(int64_t now, Out& out);
+  Refused OnSetTitle(const Json& e, Out& out);
 
   // Steps of the loop.
   void StartTurn(int64_t now, Out& out);
@@ -178,6 +179,8 @@ class Session {
   ExecRecord* FindExec(const std::string& exec_id);
   void AddNotice(const std::string& level, const std::string& text, Out& out);
   void EmitFileChange(const std::string& path, const std::string& change, Out& out);
+  std::string AutoTitle() const;  // from the first user message; "" before there is one
+  void SetTitle(const std::string& title, bool custom, Out& out);  // stores, emits `title`, persists
   void AccumulateUsage(const Json& usage);  // adds a reply's usage to the current turn's
   TokenUsage TurnUsage() const;             // the current turn's so far
   Json TurnTotalJson() const;               // {input_tokens (all), output_tokens}: the usage/turn_done emits
