@@ -200,3 +200,22 @@ test('the title goes through the core: set_title stores a custom title that surv
   s.destroy();
   back.destroy();
 });
+
+test('user code sent during a turn is queued, kept across a reload, and runs only when asked', async () => {
+  const core = await loadBuiltCore();
+  const s = core.createSession(config);
+  s.handle({ type: 'user_message', text: 'hi', now_ms: 1 });
+  const q = s.handle({ type: 'user_code', code: 'x = 1', now_ms: 2 });
+  assert.equal(q.error, undefined);
+  assert.deepEqual(emitted(q.actions, 'queue'), [{ type: 'queue', count: 1 }]);
+  assert.deepEqual(s.conversation().queued, ['x = 1']);
+  const { session: r } = core.restoreSession(s.serialize());
+  assert.deepEqual(r.conversation().queued, ['x = 1']);
+  assert.equal(r.conversation().queue_held, true);
+  assert.equal(r.state(), 'idle', 'nothing runs by itself after a reload');
+  const go = r.handle({ type: 'run_queued', now_ms: 3 });
+  assert.equal(ofType(go.actions, 'run_code')[0].code, 'x = 1');
+  assert.deepEqual(emitted(go.actions, 'queue'), [{ type: 'queue', count: 0 }]);
+  s.destroy();
+  r.destroy();
+});

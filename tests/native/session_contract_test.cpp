@@ -225,5 +225,136 @@ TEST(Title, SurvivesARestoreAndOldStatesWithoutTheFlagLoad) {
   EXPECT_EQ(old->ConversationJson()["custom_title"], false);
 }
 
+// ------------------------------------------------------------- queue --
+
+std::vector<std::string> QueuedCodes(const Session& s) {
+  Json conversation = s.ConversationJson();  // kept alive: the loop reads inside it
+  std::vector<std::string> out;
+  for (const auto& c : conversation["queued"]) out.push_back(c);
+  return out;
+}
+
+TEST(Queue, UserCodeDuringATurnWaitsAndRunsAsItsOwnTurnAfterIt) {
+  Driver d;
+  d.User("hi");
+  auto q1 = d.Send({{"type", "user_code"}, {"code", "a = 1"}});
+  ASSERT_EQ(Emitted(q1, "queue").size(), 1u);
+  EXPECT_EQ(Emitted(q1, "queue")[0]["count"], 1);
+  EXPECT_TRUE(OfType(q1, "run_code").empty()) << "the model's turn is not disturbed";
+  EXPECT_EQ(OfType(q1, "persist").size(), 1u) << "queued code is durable";
+  auto q2 = d.Send({{"type", "user_code"}, {"code", "b = 2"}});
+  EXPECT_EQ(Emitted(q2, "queue")[0]["count"], 2);
+  EXPECT_EQ(QueuedCodes(d.session), (std::vector<std::string>{"a = 1", "b = 2"}));
+  EXPECT_EQ(d.session.state_name(), "waiting_model");
+  // user_message during a turn stays refused.
+  EXPECT_EQ(Refusal(d, {{"type", "user_message"}, {"text", "more"}})["code"], "busy");
+
+  auto end = d.Reply(OpenAiText({"Hello"}));
+  auto done = Emitted(end, "turn_done");
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0]["turn"], 1);
+  EXPECT_EQ(Emitted(end, "queue")[0]["count"], 1);
+  auto started = Emitted(end, "turn_started");
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_EQ(started[0]["turn"], 2) << "the queued code runs as its own turn";
+  ASSERT_EQ(OfType(end, "run_code").size(), 1u);
+  EXPECT_EQ(OfType(end, "run_code")[0]["code"], "a = 1");
+  EXPECT_EQ(Emitted(end, "cell_started")[0]["source"], "user");
+
+  auto next = d.ExecOk("");
+  EXPECT_EQ(Emitted(next, "turn_done")[0]["turn"], 2);
+  EXPECT_EQ(Emitted(next, "turn_started")[0]["turn"], 3);
+  EXPECT_EQ(OfType(next, "run_code")[0]["code"], "b = 2");
+  EXPECT_EQ(Emitted(next, "queue")[0]["count"], 0);
+  auto last = d.ExecOk("");
+  EXPECT_TRUE(OfType(last, "run_code").empty());
+  EXPECT_EQ(d.session.state_name(), "idle");
+  EXPECT_TRUE(QueuedCodes(d.session).empty());
+}
+
+TEST(Queue, QueuedCodeRunsAfterATurnThatFailed) {
+  Driver d;
+  d.User("hi");
+  d.Send({{"type", "user_code"}, {"code", "x"}});
+  auto failed = d.Send({{"type", "llm_failed"}, {"request_id", d.CurrentRequestId()}, {"message", "reset"}});
+  EXPECT_EQ(Emitted(failed, "turn_done")[0]["reason"], "error");
+  EXPECT_EQ(OfType(failed, "run_code").size(), 1u);
+}
+
+TEST(Queue, CancelDropsTheQueueAndRunsNothing) {
+  Driver d;
+  d.User("hi");
+  d.Send({{"type", "user_code"}, {"code", "x"}});
+  auto c = d.Send({{"type", "cancel"}});
+  EXPECT_EQ(Emitted(c, "queue")[0]["count"], 0);
+  EXPECT_EQ(Emitted(c, "turn_done")[0]["reason"], "cancelled");
+  EXPECT_TRUE(OfType(c, "run_code").empty());
+  EXPECT_TRUE(QueuedCodes(d.session).empty());
+  EXPECT_EQ(d.session.state_name(), "idle");
+}
+
+TEST(Queue, IsBoundedWithAClearRefusal) {
+  Driver d;
+  d.User("hi");
+  for (int i = 0; i < 100; ++i) d.Send({{"type", "user_code"}, {"code", std::to_string(i)}});
+  Json full = Refusal(d, {{"type", "user_code"}, {"code", "one more"}});
+  EXPECT_EQ(full["code"], "queue_full");
+  EXPECT_EQ(full["detail"]["limit"], 100);
+  auto cleared = d.Send({{"type", "clear_queue"}});
+  EXPECT_EQ(Emitted(cleared, "queue")[0]["count"], 0);
+  EXPECT_EQ(d.session.state_name(), "waiting_model") << "clearing the queue leaves the turn alone";
+  d.Send({{"type", "user_code"}, {"code", "again"}});
+  EXPECT_EQ(QueuedCodes(d.session).size(), 1u);
+}
+
+TEST(Queue, IsKeptAcrossARestoreButRunsOnlyWhenAsked) {
+  Driver d;
+  d.User("hi");
+  d.Send({{"type", "user_code"}, {"code", "a = 1"}});
+  d.Send({{"type", "user_code"}, {"code", "b = 2"}});
+  Json state = d.session.Serialize();
+  EXPECT_EQ(state["queued"], Json::array({"a = 1", "b = 2"}));
+
+  Driver r;
+  r.session = std::move(*Session::Restore(state, {}, nullptr));
+  EXPECT_EQ(r.session.state_name(), "idle");
+  EXPECT_EQ(QueuedCodes(r.session), (std::vector<std::string>{"a = 1", "b = 2"}));
+  EXPECT_EQ(r.session.ConversationJson()["queue_held"], true);
+  // Other events do not start it; code the user runs now runs now.
+  auto up = r.Send({{"type", "file_upload"}, {"path", "a.txt"}, {"data", "x"}});
+  EXPECT_TRUE(OfType(up, "run_code").empty());
+  auto own = r.Send({{"type", "user_code"}, {"code", "print(3)"}});
+  EXPECT_EQ(OfType(own, "run_code")[0]["code"], "print(3)");
+  auto after = r.ExecOk("3\n");
+  EXPECT_TRUE(OfType(after, "run_code").empty()) << "the held queue still waits";
+
+  auto go = r.Send({{"type", "run_queued"}});
+  ASSERT_EQ(OfType(go, "run_code").size(), 1u);
+  EXPECT_EQ(OfType(go, "run_code")[0]["code"], "a = 1");
+  EXPECT_EQ(Emitted(go, "queue")[0]["count"], 1);
+  EXPECT_EQ(r.session.ConversationJson()["queue_held"], false);
+  auto then = r.ExecOk("");
+  EXPECT_EQ(OfType(then, "run_code")[0]["code"], "b = 2") << "once released, the queue drains by itself";
+}
+
+TEST(Queue, ARestoredQueueCanBeDropped) {
+  Driver d;
+  d.User("hi");
+  d.Send({{"type", "user_code"}, {"code", "a"}});
+  auto restored = Session::Restore(d.session.Serialize(), {}, nullptr);
+  auto r = restored->Handle(Json{{"type", "clear_queue"}, {"now_ms", 1}});
+  ASSERT_FALSE(r.error);
+  EXPECT_TRUE(restored->ConversationJson()["queued"].empty());
+  auto go = restored->Handle(Json{{"type", "run_queued"}, {"now_ms", 2}});
+  ASSERT_FALSE(go.error);
+  EXPECT_TRUE(go.actions.empty()) << "nothing queued: run_queued is harmless";
+
+  Json state = d.session.Serialize();
+  state.erase("queued");  // saved before the queue existed
+  EXPECT_TRUE(Session::Restore(state, {}, nullptr)->ConversationJson()["queued"].empty());
+  state["queued"] = Json::array({1});
+  EXPECT_THROW(Session::Restore(state, {}, nullptr), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace ci::testing

@@ -296,7 +296,6 @@ TEST(Session, IllegalEventsAreProtocolErrorsThatChangeNothing) {
   d.SendIllegal({{"type", "user_message"}, {"text", "   "}});
   d.User("hi");
   d.SendIllegal({{"type", "user_message"}, {"text", "again"}});
-  d.SendIllegal({{"type", "user_code"}, {"code", "1"}});
   d.SendIllegal({{"type", "configure"}, {"limits", {{"max_steps", 3}}}});
   d.SendIllegal({{"type", "llm_chunk"}, {"request_id", d.CurrentRequestId()}});  // no bytes
   d.SendIllegal({{"type", "exec_result"}, {"exec_id", 7}});

@@ -32,6 +32,7 @@ namespace {
 constexpr int64_t kMaxExecGraceMs = 10 * 60 * 1000;
 constexpr size_t kAutoTitleBytes = 80;   // the first line of the first message, cut here
 constexpr size_t kMaxTitleBytes = 300;   // a title the user sets
+constexpr size_t kMaxQueuedCode = 100;   // user code waiting for the running turn; more is refused
 
 // One line of valid UTF-8: control characters become spaces, the ends are
 // trimmed, and it is cut to max_bytes at a character boundary.
@@ -114,6 +115,17 @@ std::map<int, TokenUsage> UsageByTurnFromJson(const Json& j) {
   for (const auto& [key, value] : j.items()) {
     if (key.empty() || key.size() > 9 || key.find_first_not_of("0123456789") != std::string::npos) continue;
     out[std::stoi(key)] = TokenUsage::FromJson(value);
+  }
+  return out;
+}
+
+std::deque<std::string> QueuedCodeFromJson(const Json& j) {
+  if (j.is_null()) return {};
+  if (!j.is_array()) throw std::invalid_argument("queued: expected an array of code strings");
+  std::deque<std::string> out;
+  for (const Json& code : j) {
+    if (!code.is_string()) throw std::invalid_argument("queued: expected an array of code strings");
+    out.push_back(code.get<std::string>());
   }
   return out;
 }
@@ -217,6 +229,7 @@ Session::Result Session::Handle(const Json& event, const std::vector<std::string
   Refused err;
   try {
     err = Dispatch(t, event, blobs, now, out);
+    if (!err) StartQueuedIfDue(now, out);
   } catch (const std::exception& ex) {
     // Handlers validate before they mutate, so this is a bug of ours; report
     // it as a protocol error rather than letting it escape into JS.
@@ -249,6 +262,8 @@ Session::Refused Session::Dispatch(const std::string& t, const Json& event, cons
   if (t == "timer_fired") return OnTimer(event, now, out);
   if (t == "cancel") return OnCancel(now, out);
   if (t == "set_title") return OnSetTitle(event, out);
+  if (t == "run_queued") return OnRunQueued(out);
+  if (t == "clear_queue") return OnClearQueue(out);
   return ApiError(error_code::kUnknownEvent, "unknown event type \"" + t + "\"");
 }
 
@@ -259,6 +274,7 @@ Session::Result Session::FeedLlmBytes(int64_t request_id, std::string_view bytes
   else {
     try {
       err = OnLlmChunk(request_id, bytes, now_ms, out);
+      if (!err) StartQueuedIfDue(now_ms, out);
     } catch (const std::exception& ex) {
       err = ApiError(error_code::kInternal, std::string("internal error while handling llm_chunk: ") + ex.what());
     }
@@ -331,12 +347,33 @@ Session::Refused Session::OnUserMessage(const Json& e, int64_t now, Out& out) {
 Session::Refused Session::OnUserCode(const Json& e, int64_t now, Out& out) {
   const Json* code = Field(e, "code");
   if (!code || !code->is_string()) return "user_code.code: expected a string";
-  if (state_ != State::kIdle) return Busy("user_code: a turn is already running");
-  turn_from_user_code_ = true;
-  ++turn_;
-  StartTurn(now, out);
-  pending_execs_.push_back(PendingExec{code->get<std::string>(), "", "", "user"});
-  StartNextExec(now, out);
+  if (state_ == State::kIdle) {
+    StartUserCodeTurn(code->get<std::string>(), now, out);
+    return std::nullopt;
+  }
+  // A turn is running: the code waits for it (and survives a reload).
+  if (queued_code_.size() >= kMaxQueuedCode)
+    return ApiError(error_code::kQueueFull,
+                    "user_code: " + std::to_string(kMaxQueuedCode) +
+                        " runs are already waiting for the current turn; wait for them or clear the queue",
+                    Json{{"limit", kMaxQueuedCode}});
+  queued_code_.push_back(code->get<std::string>());
+  EmitQueue(out);
+  out.dirty = true;
+  return std::nullopt;
+}
+
+// After a restore the queue waits for the user: this lets it run (now when
+// idle, else after the running turn). Harmless when nothing is queued.
+Session::Refused Session::OnRunQueued(Out& out) {
+  (void)out;
+  queue_held_ = false;
+  return std::nullopt;  // Handle starts the next run when idle (StartQueuedIfDue)
+}
+
+Session::Refused Session::OnClearQueue(Out& out) {
+  DropQueue(out);
+  EmitQueue(out);  // always: the glue asked, it gets the count to show
   return std::nullopt;
 }
 
@@ -696,7 +733,13 @@ Session::Refused Session::OnTimer(const Json& e, int64_t now, Out& out) {
 Session::Refused Session::OnCancel(int64_t now, Out& out) {
   switch (state_) {
     case State::kIdle:
-      return std::nullopt;  // nothing to stop: Esc on an idle page is fine
+      // Nothing to stop (Esc on an idle page is fine) but code held back
+      // after a reload, which a stop drops as it would during a turn.
+      if (!queued_code_.empty()) {
+        DropQueue(out);
+        EmitQueue(out);
+      }
+      return std::nullopt;
     case State::kWaitingModel:
       AbortCurrentRequest(out);
       RecordPartialReply(out);
@@ -711,11 +754,45 @@ Session::Refused Session::OnCancel(int64_t now, Out& out) {
       break;
   }
   pending_execs_.clear();
+  // Stop means stop: nothing queued behind the turn runs either.
+  if (!queued_code_.empty()) {
+    DropQueue(out);
+    EmitQueue(out);
+  }
   EndTurn("cancelled", now, out);
   return std::nullopt;
 }
 
 // ------------------------------------------------------------ the loop --
+
+void Session::StartUserCodeTurn(const std::string& code, int64_t now, Out& out) {
+  turn_from_user_code_ = true;
+  ++turn_;
+  StartTurn(now, out);
+  pending_execs_.push_back(PendingExec{code, "", "", "user"});
+  StartNextExec(now, out);
+}
+
+// The end of every accepted event: a turn that just ended (not by cancel,
+// which empties the queue) hands over to the next queued code, as its own
+// turn. A queue restored from a saved state waits for run_queued.
+void Session::StartQueuedIfDue(int64_t now, Out& out) {
+  if (state_ != State::kIdle || queue_held_ || queued_code_.empty()) return;
+  std::string code = std::move(queued_code_.front());
+  queued_code_.pop_front();
+  EmitQueue(out);
+  StartUserCodeTurn(code, now, out);
+}
+
+void Session::EmitQueue(Out& out) {
+  out.Emit(Json{{"type", "queue"}, {"count", queued_code_.size()}});
+}
+
+void Session::DropQueue(Out& out) {
+  if (!queued_code_.empty()) out.dirty = true;
+  queued_code_.clear();
+  queue_held_ = false;
+}
 
 void Session::StartTurn(int64_t now, Out& out) {
   (void)now;
@@ -1188,6 +1265,8 @@ Json Session::UsageByTurnJson() const {
 Json Session::ConversationJson() const {
   Json j = conversation_.ToJson();
   j["usage_by_turn"] = UsageByTurnJson();
+  j["queued"] = queued_code_;
+  j["queue_held"] = queue_held_;
   return j;
 }
 
@@ -1198,6 +1277,7 @@ Json Session::Serialize() const {
               {"conversation", conversation_.ToJson()},
               {"files", vfs_.IndexJson()},
               {"usage_by_turn", UsageByTurnJson()},
+              {"queued", queued_code_},
               {"counters",
                {{"turn", turn_}, {"exec_counter", exec_counter_}, {"execution_count", execution_count_}}}};
 }
@@ -1218,6 +1298,9 @@ std::unique_ptr<Session> Session::Restore(const Json& state, const std::map<std:
   s->exec_counter_ = counters.value("exec_counter", int64_t{0});
   s->execution_count_ = counters.value("execution_count", 0);
   s->usage_by_turn_ = UsageByTurnFromJson(state.value("usage_by_turn", Json::object()));
+  // Queued code is kept but not run: the user decides (run_queued, clear_queue).
+  s->queued_code_ = QueuedCodeFromJson(state.value("queued", Json::array()));
+  s->queue_held_ = !s->queued_code_.empty();
   // Work in flight when the tab closed did not finish; say so honestly.
   for (auto& e : s->conversation_.entries) {
     if (e.kind == Entry::Kind::kExec && e.exec.status == "running") {

@@ -13,6 +13,9 @@
 //   results go back to the model → next request ... until the model answers
 //   without code, the step limit is hit, an environment error happens, or
 //   cancel.
+// - user_code (the user's own "Run") is a turn of its own; sent during a
+//   turn it queues (bounded) and runs after it. cancel drops the queue; a
+//   queue restored from a saved state waits for run_queued.
 // - Every request gets at most one answer: events for a request or an
 //   execution that is no longer current are dropped silently (late answers
 //   to cancelled work). The one exception: an exec_result of a cancelled run
@@ -109,8 +112,9 @@ class Session {
   static std::unique_ptr<Session> Restore(const Json& state, const std::map<std::string, std::string>& file_bytes,
                                           std::vector<std::string>* problems);
 
-  // What the bound conversation() returns: the record (id, title, entries)
-  // plus usage_by_turn {"<turn>": TokenUsage JSON} for turns that reported usage.
+  // What the bound conversation() returns: the record (id, title,
+  // custom_title, entries) plus usage_by_turn {"<turn>": TokenUsage JSON} for
+  // turns that reported usage, queued [code...] and queue_held.
   Json ConversationJson() const;
 
   const Vfs& vfs() const { return vfs_; }
@@ -156,8 +160,14 @@ class Session {
   Refused OnTimer(const Json& e, int64_t now, Out& out);
   Refused OnCancel(int64_t now, Out& out);
   Refused OnSetTitle(const Json& e, Out& out);
+  Refused OnRunQueued(Out& out);
+  Refused OnClearQueue(Out& out);
 
   // Steps of the loop.
+  void StartUserCodeTurn(const std::string& code, int64_t now, Out& out);
+  void StartQueuedIfDue(int64_t now, Out& out);  // idle, queue not held: the next queued code starts
+  void EmitQueue(Out& out);                      // emit queue {count}
+  void DropQueue(Out& out);
   void StartTurn(int64_t now, Out& out);
   void SendModelRequest(int64_t now, Out& out);
   void FinishModelReply(int64_t now, Out& out);
@@ -214,6 +224,12 @@ class Session {
   int64_t exec_counter_ = 0;
   int execution_count_ = 0;
   std::vector<std::string> cancelled_exec_ids_;  // still accept their file changes
+
+  // User code sent while a turn ran: each runs as its own turn once the
+  // running one ends (cancel drops them). Saved with the state; after a
+  // restore they are held until run_queued.
+  std::deque<std::string> queued_code_;
+  bool queue_held_ = false;
 
   // Timer: one at a time, identified by id; stale ids are ignored.
   int64_t timer_id_ = 0;
