@@ -8,7 +8,7 @@ export const PROTOCOL_VERSION = 1;
 export const EVENT_TYPES = Object.freeze([
   'configure', 'user_message', 'user_code', 'llm_headers', 'llm_chunk', 'llm_done', 'llm_failed',
   'exec_result', 'file_upload', 'file_delete', 'timer_fired', 'sandbox_restarted', 'cancel',
-  'set_title', 'run_queued', 'clear_queue',
+  'set_title', 'run_queued', 'clear_queue', 'list_models',
 ]);
 
 export const ACTION_TYPES = Object.freeze([
@@ -18,5 +18,5 @@ export const ACTION_TYPES = Object.freeze([
 export const EMIT_TYPES = Object.freeze([
   'turn_started', 'title', 'model_request', 'text_delta', 'thinking_delta', 'tool_call_started',
   'tool_call_delta', 'assistant_message', 'usage', 'retrying', 'cell_started', 'cell_finished',
-  'file_changed', 'notice', 'error', 'turn_done', 'queue',
+  'file_changed', 'notice', 'error', 'turn_done', 'queue', 'models',
 ]);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/api_error.h"
+#include "core/request_builder.h"
 #include "core/session.h"
 #include "session_harness.h"
 
@@ -354,6 +355,146 @@ TEST(Queue, ARestoredQueueCanBeDropped) {
   EXPECT_TRUE(Session::Restore(state, {}, nullptr)->ConversationJson()["queued"].empty());
   state["queued"] = Json::array({1});
   EXPECT_THROW(Session::Restore(state, {}, nullptr), std::invalid_argument);
+}
+
+// -------------------------------------------------------- model list --
+
+// Feeds a /models answer for request `id` and returns every action.
+std::vector<Json> AnswerModels(Driver& d, int64_t id, int status, const std::string& body) {
+  std::vector<Json> all;
+  auto add = [&all](const std::vector<Json>& more) { all.insert(all.end(), more.begin(), more.end()); };
+  add(d.Send({{"type", "llm_headers"}, {"request_id", id}, {"status", status}}));
+  for (size_t off = 0; off < body.size(); off += 5) {
+    auto r = d.session.FeedLlmBytes(id, std::string_view(body).substr(off, 5), d.now);
+    EXPECT_FALSE(r.error.has_value());
+    add(r.actions);
+  }
+  add(d.Send({{"type", "llm_done"}, {"request_id", id}, {"status", status}}));
+  return all;
+}
+
+TEST(Models, OpenAiListIsAGetWithTheProvidersAuthAndEndsInAModelsEmit) {
+  Driver d;
+  auto a = d.Send({{"type", "list_models"}});
+  auto req = OfType(a, "http_request");
+  ASSERT_EQ(req.size(), 1u);
+  EXPECT_EQ(req[0]["method"], "GET");
+  EXPECT_EQ(req[0]["url"], "https://api.example.test/v1/models");
+  EXPECT_EQ(req[0]["purpose"], "models");
+  EXPECT_TRUE(req[0]["body"].is_null());
+  EXPECT_EQ(req[0]["auth"]["header"], "authorization");
+  EXPECT_EQ(req[0]["auth"]["prefix"], "Bearer ");
+  EXPECT_EQ(OfType(a, "set_timer").size(), 1u) << "its own timeout";
+  EXPECT_TRUE(OfType(a, "persist").empty()) << "nothing durable";
+  auto r = AnswerModels(d, req[0]["request_id"], 200,
+                        R"({"object":"list","data":[{"id":"gpt-b","object":"model"},{"id":"gpt-a"},{"id":"gpt-b"}]})");
+  auto m = Emitted(r, "models");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0]["models"], Json::array({"gpt-a", "gpt-b"}));
+  EXPECT_EQ(m[0]["request_id"], req[0]["request_id"]);
+  EXPECT_FALSE(m[0].contains("error"));
+  EXPECT_EQ(OfType(r, "clear_timer").size(), 1u);
+  EXPECT_EQ(d.session.state_name(), "idle");
+}
+
+TEST(Models, AnthropicCarriesItsVersionAndBrowserHeaders) {
+  Driver d(TestConfig("anthropic"));
+  auto req = OfType(d.Send({{"type", "list_models"}}), "http_request")[0];
+  EXPECT_EQ(req["url"], "https://anthropic.example.test/v1/models?limit=1000");
+  EXPECT_EQ(req["headers"]["anthropic-version"], "2023-06-01");
+  EXPECT_EQ(req["headers"]["anthropic-dangerous-direct-browser-access"], "true");
+  EXPECT_FALSE(req["headers"].contains("content-type"));
+  EXPECT_EQ(req["auth"]["header"], "x-api-key");
+  auto r = AnswerModels(d, req["request_id"], 200,
+                        R"({"data":[{"type":"model","id":"claude-x","display_name":"X"}],"has_more":false})");
+  EXPECT_EQ(Emitted(r, "models")[0]["models"], Json::array({"claude-x"}));
+}
+
+TEST(Models, AnotherProviderCanBeAskedWithoutReconfiguring) {
+  Driver d;
+  auto req = OfType(d.Send({{"type", "list_models"},
+                            {"provider", {{"format", "openai"}, {"base_url", "http://localhost:11434/v1/"}, {"auth", "none"}}}}),
+                    "http_request")[0];
+  EXPECT_EQ(req["url"], "http://localhost:11434/v1/models");
+  EXPECT_TRUE(req["auth"].is_null());
+  EXPECT_EQ(d.session.config().provider.base_url, "https://api.example.test/v1") << "the session's config is untouched";
+  // Ollama's own /api/tags shape is understood too.
+  auto r = AnswerModels(d, req["request_id"], 200, R"({"models":[{"name":"llama3:8b"},{"name":"qwen2.5"}]})");
+  EXPECT_EQ(Emitted(r, "models")[0]["models"], Json::array({"llama3:8b", "qwen2.5"}));
+  EXPECT_EQ(Refusal(d, {{"type", "list_models"}, {"provider", {{"format", "smoke"}}}})["code"], "invalid_event");
+  EXPECT_EQ(Refusal(d, {{"type", "list_models"}, {"timeout_ms", 0}})["code"], "invalid_event");
+}
+
+TEST(Models, FailuresEndInAModelsEmitWithAnError) {
+  Driver d;
+  int64_t id = OfType(d.Send({{"type", "list_models"}}), "http_request")[0]["request_id"];
+  auto denied = Emitted(AnswerModels(d, id, 401, R"({"error":{"message":"Incorrect API key","type":"invalid_request_error"}})"), "models");
+  ASSERT_EQ(denied.size(), 1u);
+  EXPECT_EQ(denied[0]["models"], Json::array());
+  EXPECT_EQ(denied[0]["error"]["code"], "auth");
+  EXPECT_EQ(denied[0]["error"]["detail"]["status"], 401);
+  EXPECT_NE(denied[0]["error"]["message"].get<std::string>().find("Incorrect API key"), std::string::npos);
+
+  id = OfType(d.Send({{"type", "list_models"}}), "http_request")[0]["request_id"];
+  EXPECT_EQ(Emitted(AnswerModels(d, id, 200, "<html>portal</html>"), "models")[0]["error"]["code"], "bad_response");
+
+  id = OfType(d.Send({{"type", "list_models"}}), "http_request")[0]["request_id"];
+  auto net = d.Send({{"type", "llm_failed"}, {"request_id", id}, {"message", "Failed to fetch"}});
+  EXPECT_EQ(Emitted(net, "models")[0]["error"]["code"], "network");
+
+  auto a = d.Send({{"type", "list_models"}});
+  id = OfType(a, "http_request")[0]["request_id"];
+  int64_t timer = OfType(a, "set_timer")[0]["timer_id"];
+  auto late = d.Send({{"type", "timer_fired"}, {"timer_id", timer}});
+  EXPECT_EQ(OfType(late, "abort_request")[0]["request_id"], id);
+  EXPECT_EQ(Emitted(late, "models")[0]["error"]["code"], "timeout");
+  EXPECT_TRUE(d.Send({{"type", "llm_done"}, {"request_id", id}, {"status", 200}}).empty()) << "late answers are dropped";
+}
+
+TEST(Models, ARunningTurnIsNotDisturbed) {
+  Driver d;
+  auto turn = d.User("hi");
+  int64_t chat_id = OfType(turn, "http_request")[0]["request_id"];
+  int64_t turn_timer = OfType(turn, "set_timer")[0]["timer_id"];
+  auto a = d.Send({{"type", "list_models"}});
+  int64_t models_id = OfType(a, "http_request")[0]["request_id"];
+  EXPECT_NE(models_id, chat_id);
+  EXPECT_TRUE(OfType(a, "clear_timer").empty()) << "the turn's timer is left alone";
+  // A second list_models replaces the first, and only it.
+  auto again = d.Send({{"type", "list_models"}});
+  EXPECT_EQ(OfType(again, "abort_request")[0]["request_id"], models_id);
+  models_id = OfType(again, "http_request")[0]["request_id"];
+  // The model list answers in the middle of the reply.
+  std::string reply = OpenAiText({"Hel", "lo"});
+  auto first = d.session.FeedLlmBytes(chat_id, reply.substr(0, 60), d.now);
+  ASSERT_FALSE(first.error);
+  auto models = AnswerModels(d, models_id, 200, R"({"data":[{"id":"m1"}]})");
+  for (const auto& act : models) {
+    EXPECT_NE(act["type"], "abort_request");
+    if (act["type"] == "clear_timer") EXPECT_NE(act["timer_id"], turn_timer);
+  }
+  EXPECT_EQ(d.session.state_name(), "waiting_model");
+  auto rest = d.session.FeedLlmBytes(chat_id, reply.substr(60), d.now);
+  ASSERT_FALSE(rest.error);
+  auto done = d.Send({{"type", "llm_done"}, {"request_id", chat_id}, {"status", 200}});
+  EXPECT_EQ(Emitted(done, "turn_done")[0]["reason"], "completed");
+  EXPECT_EQ(d.session.conversation().entries.back().text, "Hello");
+  // cancel stops the turn, not a model list in flight.
+  d.User("again");
+  int64_t list = OfType(d.Send({{"type", "list_models"}}), "http_request")[0]["request_id"];
+  auto stop = d.Send({{"type", "cancel"}});
+  for (const auto& act : stop) EXPECT_FALSE(act["type"] == "abort_request" && act["request_id"] == list);
+  EXPECT_EQ(Emitted(AnswerModels(d, list, 200, R"({"data":[]})"), "models").size(), 1u);
+}
+
+TEST(Models, ParseModelListAcceptsTheKnownShapes) {
+  std::string why;
+  EXPECT_EQ(*ParseModelList(R"({"data":[{"id":"b"},{"id":"a"}]})", &why), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(*ParseModelList(R"({"models":["x", {"name":"y"}, {"id":""}, 7]})", &why),
+            (std::vector<std::string>{"x", "y"}));
+  EXPECT_FALSE(ParseModelList("[1,2]", &why));
+  EXPECT_FALSE(ParseModelList("not json", &why));
+  EXPECT_NE(why.find("not JSON"), std::string::npos);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ namespace ci {
 inline constexpr const char* kEventTypes[] = {
     "configure",   "user_message", "user_code",   "llm_headers", "llm_chunk",         "llm_done", "llm_failed",
     "exec_result", "file_upload",  "file_delete", "timer_fired", "sandbox_restarted", "cancel",
-    "set_title",   "run_queued",   "clear_queue"};
+    "set_title",   "run_queued",   "clear_queue", "list_models"};
 
 inline constexpr const char* kActionTypes[] = {"http_request", "abort_request", "run_code", "interrupt",
                                                "set_timer",    "clear_timer",   "emit",     "persist"};
@@ -19,7 +19,7 @@ inline constexpr const char* kActionTypes[] = {"http_request", "abort_request", 
 inline constexpr const char* kEmitTypes[] = {
     "turn_started",  "title",         "model_request", "text_delta",   "thinking_delta", "tool_call_started",
     "tool_call_delta", "assistant_message", "usage",   "retrying",     "cell_started",   "cell_finished",
-    "file_changed",  "notice",        "error",         "turn_done",    "queue"};
+    "file_changed",  "notice",        "error",         "turn_done",    "queue",          "models"};
 
 inline Json ProtocolInfo() {
   Json j{{"version", 1}, {"events", Json::array()}, {"actions", Json::array()}, {"emits", Json::array()}};

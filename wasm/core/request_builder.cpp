@@ -87,6 +87,13 @@ std::optional<HttpAuth> AuthFor(const std::string& auth) {
   throw std::invalid_argument("unknown auth \"" + auth + "\" (expected bearer, x-api-key or none)");
 }
 
+// Every Anthropic request: the API version, and the opt-in without which the
+// API refuses a request from a browser (CORS).
+void AddAnthropicHeaders(HttpRequest* request) {
+  SetHeader(request, "anthropic-version", kAnthropicVersion);
+  SetHeader(request, "anthropic-dangerous-direct-browser-access", "true");
+}
+
 Json CodeInputSchema() {
   return Json{{"type", "object"},
               {"properties", {{kPythonToolArg, {{"type", "string"}, {"description", kCodeArgDescription}}}}},
@@ -235,8 +242,7 @@ HttpRequest BuildAnthropicRequest(const ProviderConfig& config, const ChatReques
   HttpRequest request;
   request.url = JoinUrl(config.base_url, "/messages");
   SetHeader(&request, "content-type", "application/json");
-  SetHeader(&request, "anthropic-version", kAnthropicVersion);
-  SetHeader(&request, "anthropic-dangerous-direct-browser-access", "true");
+  AddAnthropicHeaders(&request);
   AddExtraHeaders(config, &request);
   request.auth = AuthFor(config.auth);
 
@@ -262,6 +268,47 @@ HttpRequest BuildRequest(const ProviderConfig& config, const ChatRequest& chat) 
   if (config.format == "openai") return BuildOpenAiRequest(config, chat);
   if (config.format == "anthropic") return BuildAnthropicRequest(config, chat);
   throw std::invalid_argument("unknown format \"" + config.format + "\" (expected openai or anthropic)");
+}
+
+HttpRequest BuildModelsRequest(const ProviderConfig& config) {
+  HttpRequest request;
+  request.method = "GET";
+  if (config.format == "anthropic") {
+    request.url = JoinUrl(config.base_url, "/models?limit=1000");
+    AddAnthropicHeaders(&request);
+  } else if (config.format == "openai") {
+    request.url = JoinUrl(config.base_url, "/models");
+  } else {
+    throw std::invalid_argument("unknown format \"" + config.format + "\" (expected openai or anthropic)");
+  }
+  // No content-type: a GET has no body (and one header fewer to preflight).
+  AddExtraHeaders(config, &request);
+  request.auth = AuthFor(config.auth);
+  return request;
+}
+
+std::optional<std::vector<std::string>> ParseModelList(std::string_view body, std::string* error) {
+  auto fail = [error](std::string message) -> std::optional<std::vector<std::string>> {
+    if (error) *error = std::move(message);
+    return std::nullopt;
+  };
+  Json j = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return fail("the answer is not JSON");
+  const Json* list = nullptr;
+  if (j.is_object() && j.contains("data") && j["data"].is_array()) list = &j["data"];
+  else if (j.is_object() && j.contains("models") && j["models"].is_array()) list = &j["models"];
+  if (!list) return fail("the answer has no model list (expected {\"data\": [{\"id\": ...}]})");
+  std::vector<std::string> ids;
+  for (const Json& m : *list) {
+    const Json* id = nullptr;
+    if (m.is_string()) id = &m;
+    else if (m.is_object() && m.contains("id") && m["id"].is_string()) id = &m["id"];
+    else if (m.is_object() && m.contains("name") && m["name"].is_string()) id = &m["name"];
+    if (id && !id->get_ref<const std::string&>().empty()) ids.push_back(id->get<std::string>());
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
 }
 
 std::optional<std::string> CodeFromToolArguments(const std::string& arguments, std::string* error) {

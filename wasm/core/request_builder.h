@@ -1,6 +1,13 @@
 // Request builders, one per wire format. Pure functions: config + chat in,
 // an HttpRequest out (URL, headers, JSON body). Never include a key.
+//
+// The wire details of each provider (paths, API versions, the headers a
+// browser needs) live here and nowhere else: the glue sends what it is
+// given, adding only the key where `auth` says.
 #pragma once
+#include <string_view>
+#include <vector>
+
 #include "core/llm_types.h"
 
 namespace ci {
@@ -17,6 +24,18 @@ HttpRequest BuildAnthropicRequest(const ProviderConfig& config, const ChatReques
 
 // Dispatches on config.format. Throws std::invalid_argument on an unknown one.
 HttpRequest BuildRequest(const ProviderConfig& config, const ChatRequest& chat);
+
+// The model list: GET {base_url}/models with the provider's headers and
+// auth, no body (Anthropic: ?limit=1000, one page holds them all). Throws
+// std::invalid_argument on an unknown format or auth.
+HttpRequest BuildModelsRequest(const ProviderConfig& config);
+
+// The model ids in a /models answer, sorted and without duplicates:
+// {"data": [{"id"}]} (OpenAI, Anthropic, OpenAI-compatible servers such as
+// Ollama's /v1, llama.cpp, LM Studio) or {"models": [{"name"} | "id"]}
+// (Ollama's own /api/tags). nullopt, with *error set, when the body is not
+// such a list.
+std::optional<std::vector<std::string>> ParseModelList(std::string_view body, std::string* error);
 
 // The one tool we offer: run Python. Its name and its argument key.
 constexpr const char* kPythonToolName = "python";

@@ -33,6 +33,8 @@ constexpr int64_t kMaxExecGraceMs = 10 * 60 * 1000;
 constexpr size_t kAutoTitleBytes = 80;   // the first line of the first message, cut here
 constexpr size_t kMaxTitleBytes = 300;   // a title the user sets
 constexpr size_t kMaxQueuedCode = 100;   // user code waiting for the running turn; more is refused
+constexpr size_t kMaxModelsBytes = 8u << 20;    // a /models answer (OpenRouter's, with descriptions, is ~2 MB)
+constexpr int64_t kDefaultModelsTimeoutMs = 15000;
 
 // One line of valid UTF-8: control characters become spaces, the ends are
 // trimmed, and it is cut to max_bytes at a character boundary.
@@ -105,6 +107,23 @@ std::optional<StreamError> DescribeNonStream(const std::string& head, const std:
     return StreamError{"not_a_stream", "The model endpoint answered with something that is not a stream of events" +
                                            where + ". Check the base URL."};
   return std::nullopt;
+}
+
+// The http_request action for a built request. purpose: "chat" (the turn's
+// model request) or "models" (the model list); a GET carries no body.
+Json HttpRequestAction(int64_t request_id, const HttpRequest& req, const char* purpose) {
+  Json headers = Json::object();
+  for (const auto& [k, v] : req.headers) headers[k] = v;
+  Json auth = nullptr;
+  if (req.auth) auth = Json{{"header", req.auth->header}, {"prefix", req.auth->prefix}};
+  return Json{{"type", "http_request"},
+              {"request_id", request_id},
+              {"method", req.method},
+              {"url", req.url},
+              {"headers", headers},
+              {"body", req.method == "GET" ? Json(nullptr) : Json(req.body)},
+              {"auth", auth},
+              {"purpose", purpose}};
 }
 
 // Saved per-turn usage; entries that do not parse are left out (a record
@@ -264,6 +283,7 @@ Session::Refused Session::Dispatch(const std::string& t, const Json& event, cons
   if (t == "set_title") return OnSetTitle(event, out);
   if (t == "run_queued") return OnRunQueued(out);
   if (t == "clear_queue") return OnClearQueue(out);
+  if (t == "list_models") return OnListModels(event, out);
   return ApiError(error_code::kUnknownEvent, "unknown event type \"" + t + "\"");
 }
 
@@ -395,6 +415,10 @@ Session::Refused Session::OnLlmHeaders(const Json& e, int64_t now, Out& out) {
   if (auto err = ReadHeaders(e, &headers)) return err;
   if (request_id <= 0 || request_id >= next_request_id_)
     return ApiError(error_code::kUnknownId, "llm_headers: unknown request_id");
+  if (IsModelsRequest(request_id)) {
+    models_status_ = static_cast<int>(status);
+    return std::nullopt;
+  }
   if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
   http_status_ = static_cast<int>(status);
   http_headers_ = std::move(headers);
@@ -406,6 +430,10 @@ Session::Refused Session::OnLlmHeaders(const Json& e, int64_t now, Out& out) {
 Session::Refused Session::OnLlmChunk(int64_t request_id, std::string_view bytes, int64_t now, Out& out) {
   if (request_id <= 0 || request_id >= next_request_id_)
     return ApiError(error_code::kUnknownId, "llm_chunk: unknown request_id");
+  if (IsModelsRequest(request_id)) {
+    OnModelsBytes(bytes, out);
+    return std::nullopt;
+  }
   if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
   last_activity_ms_ = now;
   got_bytes_ = true;
@@ -478,6 +506,11 @@ Session::Refused Session::OnLlmDone(const Json& e, int64_t now, Out& out) {
   if (auto err = ReadHeaders(e, &headers)) return err;
   if (request_id <= 0 || request_id >= next_request_id_)
     return ApiError(error_code::kUnknownId, "llm_done: unknown request_id");
+  if (IsModelsRequest(request_id)) {
+    if (status) models_status_ = static_cast<int>(*status);
+    OnModelsDone(out);
+    return std::nullopt;
+  }
   if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
   if (status) http_status_ = static_cast<int>(*status);
   for (auto& [k, v] : headers) http_headers_[k] = v;
@@ -536,6 +569,11 @@ Session::Refused Session::OnLlmFailed(const Json& e, int64_t now, Out& out) {
   }
   if (request_id <= 0 || request_id >= next_request_id_)
     return ApiError(error_code::kUnknownId, "llm_failed: unknown request_id");
+  if (IsModelsRequest(request_id)) {
+    FailModels(kind == "offline" ? "offline" : "network",
+               "Could not reach " + models_url_ + " (" + message + "): a network error or a CORS refusal.", out);
+    return std::nullopt;
+  }
   if (request_id != request_id_ || state_ != State::kWaitingModel) return std::nullopt;  // late: drop
   request_id_ = 0;
   RecordPartialReply(out);
@@ -671,6 +709,15 @@ Session::Refused Session::OnTimer(const Json& e, int64_t now, Out& out) {
   if (auto err = ReadInt(e, "timer_id", &timer_id)) return err;
   if (timer_id <= 0 || timer_id >= next_timer_id_)
     return ApiError(error_code::kUnknownId, "timer_fired: unknown timer_id");
+  if (timer_id == models_timer_id_) {
+    models_timer_id_ = 0;
+    if (models_request_id_ != 0) {
+      out.Action(Json{{"type", "abort_request"}, {"request_id", models_request_id_}});
+      FailModels("timeout", "No model list from " + models_url_ + " within " +
+                                std::to_string(models_timeout_ms_ / 1000) + " s.", out);
+    }
+    return std::nullopt;
+  }
   if (timer_id != timer_id_) return std::nullopt;  // stale
   timer_id_ = 0;
   switch (timer_purpose_) {
@@ -763,6 +810,100 @@ Session::Refused Session::OnCancel(int64_t now, Out& out) {
   return std::nullopt;
 }
 
+// ------------------------------------------------------- model list --
+// A request beside the turn, never touching it: its own request id (from
+// the same counter, so ids stay unique) and its own timer. One at a time: a
+// new list_models aborts the one in flight.
+
+Session::Refused Session::OnListModels(const Json& e, Out& out) {
+  ProviderConfig provider = config_.provider;
+  int64_t timeout_ms = kDefaultModelsTimeoutMs;
+  if (const Json* p = Field(e, "provider")) {
+    try {
+      provider = ProviderConfig::FromJson(*p);
+    } catch (const std::exception& ex) {
+      return std::string("list_models.provider: ") + ex.what();
+    }
+  }
+  if (const Json* t = Field(e, "timeout_ms")) {
+    if (!t->is_number_integer() || t->get<int64_t>() < 1 || t->get<int64_t>() > 600000)
+      return "list_models.timeout_ms: expected an integer in [1, 600000]";
+    timeout_ms = t->get<int64_t>();
+  }
+  if (provider.base_url.empty()) return "list_models: no base_url to ask (configure a provider, or pass one)";
+  HttpRequest req;
+  try {
+    req = BuildModelsRequest(provider);
+  } catch (const std::exception& ex) {
+    return std::string("list_models: ") + ex.what();
+  }
+  if (models_request_id_ != 0) out.Action(Json{{"type", "abort_request"}, {"request_id", models_request_id_}});
+  models_request_id_ = next_request_id_++;
+  models_status_ = 0;
+  models_body_.clear();
+  models_url_ = req.url;
+  models_timeout_ms_ = timeout_ms;
+  out.Action(HttpRequestAction(models_request_id_, req, "models"));
+  if (models_timer_id_ != 0) out.Action(Json{{"type", "clear_timer"}, {"timer_id", models_timer_id_}});
+  models_timer_id_ = next_timer_id_++;
+  out.Action(Json{{"type", "set_timer"}, {"timer_id", models_timer_id_}, {"delay_ms", timeout_ms}});
+  return std::nullopt;
+}
+
+bool Session::IsModelsRequest(int64_t request_id) const {
+  return models_request_id_ != 0 && request_id == models_request_id_;
+}
+
+void Session::OnModelsBytes(std::string_view bytes, Out& out) {
+  if (models_body_.size() + bytes.size() > kMaxModelsBytes) {
+    out.Action(Json{{"type", "abort_request"}, {"request_id", models_request_id_}});
+    FailModels("too_large", "The model list from " + models_url_ + " is over " + HumanSize(kMaxModelsBytes) + ".",
+               out);
+    return;
+  }
+  models_body_.append(bytes);
+}
+
+void Session::OnModelsDone(Out& out) {
+  int status = models_status_ == 0 ? 200 : models_status_;
+  if (status < 200 || status > 299) {
+    std::string code = status == 401 || status == 403 ? "auth" : status == 404 ? "not_found" : "http";
+    std::string why = status == 401   ? " (the key was refused)"
+                      : status == 403 ? " (the key lacks access)"
+                      : status == 404 ? " (check the base URL)"
+                                      : "";
+    StreamError err = ParseErrorBody(status, models_body_);
+    FailModels(code, models_url_ + " answered HTTP " + std::to_string(status) + why + ": " + err.message, out,
+               Json{{"status", status}});
+    return;
+  }
+  std::string why;
+  auto ids = ParseModelList(models_body_, &why);
+  if (!ids) {
+    FailModels("bad_response", models_url_ + " did not return a model list: " + why + ".", out,
+               Json{{"status", status}});
+    return;
+  }
+  out.Emit(Json{{"type", "models"}, {"request_id", models_request_id_}, {"models", *ids}});
+  EndModels(out);
+}
+
+void Session::FailModels(const std::string& code, const std::string& message, Out& out, Json detail) {
+  out.Emit(Json{{"type", "models"},
+                {"request_id", models_request_id_},
+                {"models", Json::array()},
+                {"error", ApiError(code, message, std::move(detail)).ToJson()}});
+  EndModels(out);
+}
+
+void Session::EndModels(Out& out) {
+  if (models_timer_id_ != 0) out.Action(Json{{"type", "clear_timer"}, {"timer_id", models_timer_id_}});
+  models_timer_id_ = 0;
+  models_request_id_ = 0;
+  models_body_.clear();
+  models_body_.shrink_to_fit();
+}
+
 // ------------------------------------------------------------ the loop --
 
 void Session::StartUserCodeTurn(const std::string& code, int64_t now, Out& out) {
@@ -843,17 +984,7 @@ void Session::SendModelRequest(int64_t now, Out& out) {
   reply_bytes_ = 0;
   request_sent_ms_ = now;
   last_activity_ms_ = now;
-  Json headers = Json::object();
-  for (const auto& [k, v] : req.headers) headers[k] = v;
-  Json auth = nullptr;
-  if (req.auth) auth = Json{{"header", req.auth->header}, {"prefix", req.auth->prefix}};
-  out.Action(Json{{"type", "http_request"},
-                  {"request_id", request_id_},
-                  {"method", req.method},
-                  {"url", req.url},
-                  {"headers", headers},
-                  {"body", req.body},
-                  {"auth", auth}});
+  out.Action(HttpRequestAction(request_id_, req, "chat"));
   state_ = State::kWaitingModel;
   ArmRequestTimer(now, out);
   out.Emit(Json{{"type", "model_request"}, {"request_id", request_id_}, {"step", steps_}, {"attempt", retries_ + 1}});

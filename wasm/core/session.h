@@ -162,6 +162,14 @@ class Session {
   Refused OnSetTitle(const Json& e, Out& out);
   Refused OnRunQueued(Out& out);
   Refused OnClearQueue(Out& out);
+  Refused OnListModels(const Json& e, Out& out);
+
+  // The model list (a request beside the turn; see session.cpp).
+  bool IsModelsRequest(int64_t request_id) const;
+  void OnModelsBytes(std::string_view bytes, Out& out);
+  void OnModelsDone(Out& out);
+  void FailModels(const std::string& code, const std::string& message, Out& out, Json detail = nullptr);
+  void EndModels(Out& out);  // clears its timer and forgets the request
 
   // Steps of the loop.
   void StartUserCodeTurn(const std::string& code, int64_t now, Out& out);
@@ -231,7 +239,16 @@ class Session {
   std::deque<std::string> queued_code_;
   bool queue_held_ = false;
 
-  // Timer: one at a time, identified by id; stale ids are ignored.
+  // The model list request in flight (0: none). Not saved: a reload asks again.
+  int64_t models_request_id_ = 0;
+  int64_t models_timer_id_ = 0;  // its own timer, beside the turn's
+  int64_t models_timeout_ms_ = 0;
+  int models_status_ = 0;
+  std::string models_body_;
+  std::string models_url_;
+
+  // The turn's timer: one at a time, identified by id; stale ids are ignored.
+  // (The model list has its own, models_timer_id_.)
   int64_t timer_id_ = 0;
   int64_t next_timer_id_ = 1;
   TimerPurpose timer_purpose_ = TimerPurpose::kRequest;
