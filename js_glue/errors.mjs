@@ -12,7 +12,9 @@ export function sessionError(code, message, detail = undefined) {
 /** Any failure as {code, message, detail?}. `fallbackCode` names what failed when the value has no code. */
 export function errorOf(value, fallbackCode = 'error') {
   if (value && typeof value === 'object') {
-    const code = value.code ?? value.type ?? fallbackCode;
+    // An Error's name says what failed when it is more than "Error" (WorkerRefused, TimeoutError, …).
+    const named = value instanceof Error && value.name !== 'Error' ? value.name : null;
+    const code = value.code ?? value.type ?? named ?? fallbackCode;
     const message = String(value.message ?? value);
     return sessionError(String(code), message, value.detail);
   }

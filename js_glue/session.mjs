@@ -20,8 +20,9 @@
 //   first run (its variables are gone); a conversation never gets a Python
 //   that ran another conversation's code (freshPython).
 // - turns: one at a time. send() while a turn runs is refused (code 'busy');
-//   runCode() is refused too, or queued with {queue: true} (the queue ends
-//   with a cancelled turn).
+//   runCode() is refused too, or queued with {queue: true}: the core keeps
+//   the queue (saved with the conversation; a stop drops it; after a reload
+//   it waits for runQueued() or clearQueue()).
 // - persistence: the core's persist actions go to `storage.save(id,
 //   snapshot, readFile)`; leave() waits for `storage.flush()`.
 //
@@ -37,8 +38,6 @@ import { fromCoreEvent, fromSandboxEvent } from './events.mjs';
 import { TurnStream } from './turn-stream.mjs';
 import { coreConfig, usableKey, cleanBaseUrl, DEFAULT_PYTHON_VERSION } from './settings.mjs';
 import { sessionError, errorOf } from './errors.mjs';
-
-export const QUEUE_LIMIT = 100;
 
 const uid = () => (globalThis.crypto?.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
 const later = (fn) => setTimeout(fn, 0);
@@ -71,7 +70,7 @@ export class Session {
     this.driver = null;
     this.running = false;
     this.active = null; // the TurnStream of the running turn
-    this.queue = []; // code waiting for the running turn to end
+    this.queued = 0; // code the core holds for after the turn (its `queue` events)
     this.sandboxUsedBy = null; // the conversation whose code the sandbox last ran
     this.needsRestartNotice = false;
     this.pendingConfigure = false;
@@ -225,6 +224,7 @@ export class Session {
   openConversation(saved, { fresh = true } = {}) {
     const { session, problems } = this.core.restoreSession(saved.state, saved.files ?? {});
     this.attach(session, saved.meta.id);
+    this.queued = session.conversation().queued?.length ?? 0;
     this.needsRestartNotice = this.hasCells();
     this.applyConfig();
     if (fresh) this.freshPython();
@@ -238,7 +238,7 @@ export class Session {
     this.driver = null;
     this.coreSession = null;
     this.running = false;
-    this.queue = [];
+    this.queued = 0;
   }
 
   /** Ends the current conversation here: stops its turn, saves what it has, then lets its session go. */
@@ -251,14 +251,14 @@ export class Session {
     this.driver = null;
     this.coreSession = null;
     this.running = false;
-    this.queue = [];
+    this.queued = 0;
   }
 
   attach(coreSession, id) {
     this.conversationId = id;
     this.coreSession = coreSession;
     this.running = false;
-    this.queue = [];
+    this.queued = 0;
     this.driver = new Driver(coreSession, {
       apiKey: this.usableKey,
       apiBaseUrl: this.settings.baseUrl,
@@ -288,18 +288,15 @@ export class Session {
   onCoreEvent(event) {
     if (event.type === 'turn_started') this.running = true;
     if (event.type === 'cell_started') this.sandboxUsedBy = this.conversationId;
+    if (event.type === 'queue') this.queued = event.count;
     this.emit('core', event);
     this.publish(fromCoreEvent(event));
     if (event.type === 'turn_done') {
       this.running = false;
-      if (event.reason === 'cancelled') this.queue = [];
-      // After the listeners' own work for this event (a view refresh): the
-      // settings changed during the turn, then the next queued code.
-      later(() => {
-        if (this.running || !this.driver) return;
-        if (this.pendingConfigure) this.applyConfig();
-        this.runNextQueued();
-      });
+      // Settings changed during the turn, after the listeners' own work for
+      // this event. (Code the core queued starts with the next turn_started,
+      // which the core emits itself.)
+      if (this.pendingConfigure) later(() => { if (!this.running) this.applyConfig(); });
     }
   }
 
@@ -331,36 +328,46 @@ export class Session {
     return this.turn(() => this.driver.userMessage(text), { type: 'message', role: 'user', text });
   }
 
-  /** Runs code with no model. {queue: true}: while a turn runs, it waits for it (else it is refused as busy). */
+  /**
+   * Runs code with no model. {queue: true}: while a turn runs, the core
+   * queues it for after the turn (its stream ends at once with `queued`);
+   * else it is refused as busy.
+   */
   runCode(code, { queue = false } = {}) {
     code = String(code);
     if (queue && this.running && !this.closed && this.driver) {
-      if (this.queue.length >= QUEUE_LIMIT) {
-        const stream = new TurnStream();
-        stream.fail(sessionError('queue_full', `At most ${QUEUE_LIMIT} runs can wait for the running turn.`));
-        return stream;
-      }
-      this.queue.push(code);
       const stream = new TurnStream();
-      stream.queued = true;
-      stream.end();
+      const r = this.driver.runCode(code);
+      if (r.error) stream.fail(errorOf(r.error, 'refused'));
+      else {
+        stream.queued = true;
+        stream.end();
+      }
       return stream;
     }
     return this.turn(() => this.driver.runCode(code));
   }
 
-  /** Queues several runs (a re-run of all cells, an imported notebook); the first starts now when idle. */
+  /** Runs several cells in order (a re-run of all cells, an imported notebook): the first now (or after the turn), the rest queued by the core. Returns {ok, error?}. */
   runAll(codes) {
-    this.queue.push(...codes.map(String).slice(0, QUEUE_LIMIT - this.queue.length));
-    if (!this.running) this.runNextQueued();
+    for (const code of codes) {
+      const turn = this.runCode(code, { queue: true });
+      if (turn.error) return { ok: false, error: turn.error };
+    }
+    return { ok: true };
   }
 
-  runNextQueued() {
-    if (this.running || !this.queue.length) return;
-    this.runCode(this.queue.shift());
+  /** A queue restored with the conversation waits (the user reloaded, maybe to stop it): this runs it. */
+  runQueued() {
+    if (!this.driver) return;
+    if (!this.running) this.beforeRun();
+    this.driver.send({ type: 'run_queued' });
   }
 
-  get queued() { return this.queue.length; }
+  /** Drops the code waiting to run (the running turn goes on). */
+  clearQueue() {
+    this.driver?.send({ type: 'clear_queue' });
+  }
 
   turn(start, userEvent) {
     const stream = new TurnStream();
@@ -391,10 +398,9 @@ export class Session {
     if (this.python.state === 'idle') this.startPython();
   }
 
-  /** Stops the running turn (the model request, or the run: interrupt or restart) and drops the queue. */
+  /** Stops the running turn (the model request, or the run: interrupt or restart); the core drops its queue. */
   cancel() {
-    this.queue = [];
-    if (this.driver && this.running) this.driver.cancel();
+    if (this.driver && (this.running || this.queued)) this.driver.cancel();
   }
 
   // ----------------------------------------------------------------- files
@@ -407,8 +413,14 @@ export class Session {
   addFile(name, bytes, mediaType = '') {
     if (this.closed || !this.driver) return { ok: false, error: sessionError('closed', 'This session is closed.') };
     const given = mediaType && mediaType !== 'application/octet-stream' ? mediaType : '';
+    // The core refuses a file (a bad name, a full quota) with an `error` event
+    // of kind 'file' (listeners have shown it), not a protocol error.
+    let refused = null;
+    const off = this.on('core', (e) => { if (e.type === 'error' && e.error?.kind === 'file') refused = e.error; });
     const r = this.driver.upload(String(name), bytes, given);
+    off();
     if (r.error) return { ok: false, error: errorOf(r.error, 'refused') };
+    if (refused) return { ok: false, error: sessionError(refused.type ?? 'refused', refused.message, { kind: 'file' }) };
     return { ok: true, file: this.listFiles().find((f) => f.path === String(name)) ?? null };
   }
 
@@ -427,7 +439,14 @@ export class Session {
     return this.coreSession?.listFiles() ?? [];
   }
 
-  /** The core's record of the conversation (entries, title, …). */
+  /** Renames the current conversation ('' gives it back its automatic title). The core keeps it and emits `title`. */
+  setTitle(title) {
+    if (!this.driver) return { ok: false, error: sessionError('closed', 'This session is closed.') };
+    const r = this.driver.send({ type: 'set_title', title: String(title) });
+    return r.error ? { ok: false, error: errorOf(r.error, 'refused') } : { ok: true };
+  }
+
+  /** The core's record of the conversation (entries, title, usage_by_turn, queued, …). */
   conversation() {
     return this.coreSession?.conversation() ?? null;
   }

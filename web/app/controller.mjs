@@ -1,26 +1,24 @@
-// AppController: the app without its DOM. It owns the core (wasm), the
-// Python sandbox, the Driver of the current conversation, the store, and a
-// view model that the components render. Components call its methods and
-// listen for 'change' (detail: what changed); they never touch the core.
+// AppController: the app without its DOM, a view model over one Session
+// (js_glue/session.mjs: the core, the Python sandbox, the current
+// conversation's CoreSession + Driver, the configure and restart rules).
+// It adds what is the app's own: the store (IndexedDB), the settings and
+// keys people save, the other tabs, and the view model that the components
+// render. Components call its methods and listen for 'change' (detail: what
+// changed); they never touch the core.
 //
 // Rules:
-// - One conversation is live at a time: its CoreSession + Driver. Switching
-//   cancels a running turn, waits for pending saves, destroys the session
-//   and restores the other one from IndexedDB.
-// - The sandbox is shared. It is restarted (silently) when another
-//   conversation becomes current (opened, new, or after deleting the current
-//   one) after it ran code, so no variable or file crosses from one
-//   conversation to the next.
+// - One conversation is live at a time. Switching cancels a running turn,
+//   waits for pending saves, destroys its session and restores the other
+//   one from IndexedDB. The Session gives each conversation a Python of its
+//   own and tells the core when a restored conversation's variables are
+//   gone; the view then offers to re-run its cells.
 // - Python's start is bounded (js_glue/sandbox/start-policy.mjs): a start
 //   that fails for good shows "Python could not start: <reason>" and a
 //   Retry; a failed start writes nothing into any conversation.
 // - The conversation items are derived from the core's conversation()
 //   record (the truth) plus what is still streaming (text, live output).
-// - A restored conversation's Python variables are gone: before its first
-//   run the core is told `sandbox_restarted` (its notice says so), and the
-//   view offers to re-run its cells.
-// - API keys live in the store's `keys` and go to the driver only; never to
-//   the core, a state, or an export.
+// - API keys live in the store's `keys` and go to the session's driver
+//   only; never to the core, a state, or an export.
 // - One writer per conversation across tabs (ownership.mjs decides, tabs.mjs
 //   holds the locks): a tab that is not the writer shows the conversation
 //   read-only, reloads it when the writer saves, and writes nothing; its
@@ -30,12 +28,13 @@
 //   a file list without its bytes; a full disk frees the app's caches first,
 //   then leaves the conversation marked unsaved (vm.unsaved) and retries when
 //   the user frees space.
-import { loadCore } from '../../js_glue/core.mjs';
-import { Driver } from '../../js_glue/driver.mjs';
-import { PythonSandbox } from '../../js_glue/sandbox/python-sandbox.mjs';
+import { Session } from '../../js_glue/session.mjs';
+import { loadBrowserCore, browserSandbox } from '../../js_glue/browser.mjs';
+import { usableKey } from '../../js_glue/settings.mjs';
+import { sessionError } from '../../js_glue/errors.mjs';
 import { Store, MemoryStore } from './store.mjs';
-import { DEFAULT_SETTINGS, presetById, providerConfig, probeLocalServers, originOf } from './providers.mjs';
-import { guessMediaType, saveBytes, safeFileName, zipFiles, baseName } from './files.mjs';
+import { DEFAULT_SETTINGS, presetById, probeLocalServers, originOf } from './providers.mjs';
+import { saveBytes, safeFileName, zipFiles, baseName } from './files.mjs';
 import { conversationToMarkdown, notebookCodeCells } from './export.mjs';
 import { loadAppConfig } from './config.mjs';
 import { ConnectPolicy } from './csp.mjs';
@@ -52,9 +51,14 @@ export const OUTPUT_LIMIT_BYTES = 1_000_000;
 
 const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
 
-function usageOf(u) {
-  if (!u) return { input: 0, output: 0 };
-  return { input: u.input_tokens ?? u.prompt_tokens ?? 0, output: u.output_tokens ?? u.completion_tokens ?? 0 };
+/**
+ * A turn's token use for the view, from the core's usage_by_turn (the
+ * figure its token limit checks): input counts every input token, cached
+ * ones too; cached says how many of them came from (or went into) a cache.
+ */
+function turnUsageOf(u) {
+  const cached = (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0);
+  return { input: (u.input_tokens ?? 0) + cached, cached, output: u.output_tokens ?? 0, total: u.total_tokens ?? 0 };
 }
 
 /** Bytes and count of the Python packages the service worker cached. */
@@ -85,14 +89,8 @@ export class AppController extends EventTarget {
   constructor(options = {}) {
     super();
     this.options = { baseURI: document.baseURI, probeLocal: true, ...options };
-    this.core = null;
-    this.sandbox = null;
+    this.ci = null; // the Session (js_glue/session.mjs)
     this.store = null;
-    this.session = null;
-    this.driver = null;
-    this.runQueue = [];
-    this.sandboxUsedBy = null; // id of the conversation whose code the sandbox last ran
-    this.needsRestartNotice = false;
     this.keys = {};
     // preset → the origin its key was entered for (not a secret: kept with the
     // settings). A key goes only there: moving the base URL to another origin
@@ -111,7 +109,8 @@ export class AppController extends EventTarget {
       files: [],
       running: false,
       activity: '', // what the turn is doing now
-      turnUsage: new Map(), // turn → { input, output }
+      turnUsage: new Map(), // turn → { input, cached, output, total } (the core's usage_by_turn)
+      heldQueue: 0, // runs saved as queued before a reload, waiting for Run or Discard
       restored: false, // a restored conversation with cells whose variables are gone
       settings: { ...DEFAULT_SETTINGS },
       hasKey: false,
@@ -135,12 +134,11 @@ export class AppController extends EventTarget {
     try {
       const base = this.options.baseURI;
       const [core, store, config] = await Promise.all([
-        loadCore({ moduleUrl: new URL('core/ci_core.mjs', base).href }),
+        loadBrowserCore(base),
         this.options.persist === false ? MemoryStore.open() : Store.open(this.options.dbName),
         this.options.config ?? loadAppConfig(base),
       ]);
       this.config = config;
-      this.core = core;
       this.store = store;
       this.saver = new Saver({
         store,
@@ -163,16 +161,19 @@ export class AppController extends EventTarget {
         await store.setSetting('keyOrigins', this.keyOrigins);
       }
       this.vm.hasKey = !!this.usableKey(this.vm.settings.preset);
-      if (this.options.overrides || this.options.apiKey !== undefined) this.applyOverrides(this.options.overrides ?? {}, this.options.apiKey);
-      this.sandbox = new PythonSandbox({
-        assetBaseURL: new URL('pyodide/', base),
-        runnerBaseURL: new URL('python/', base),
-        ...(config.packageBaseURL ? { packageBaseURL: config.packageBaseURL } : {}),
-        ...(config.lockFileURL ? { lockFileURL: config.lockFileURL } : {}),
-        outputLimitBytes: OUTPUT_LIMIT_BYTES,
-        onEvent: (e) => this.onSandboxEvent(e),
-        onRestart: (info) => this.onSandboxRestart(info),
+      this.ci = new Session({
+        core,
+        createSandbox: browserSandbox(base, config, { outputLimitBytes: OUTPUT_LIMIT_BYTES }),
+        // The core's persist actions, through the Saver (one writer per conversation across tabs).
+        storage: { save: (id, snapshot, readFile) => this.save(id, snapshot, readFile), flush: () => this.saver.flush() },
       });
+      this.vm.python = this.ci.python;
+      this.ci.on('core', (e) => this.onEmit(e));
+      this.ci.on('sandbox', (e) => this.onSandboxEvent(e));
+      this.ci.on('event', (e) => this.dispatchEvent(new CustomEvent('public-event', { detail: e })));
+      this.ci.on('python', () => this.changed('python'));
+      this.configure();
+      if (this.options.overrides || this.options.apiKey !== undefined) this.applyOverrides(this.options.overrides ?? {}, this.options.apiKey);
       if (!this.vm.firstStart) this.applyConnectPolicy(); // before any request to the endpoint or for packages
       this.vm.conversations = await store.listConversations();
       const last = await store.getSetting('current');
@@ -198,46 +199,20 @@ export class AppController extends EventTarget {
     }
   }
 
+  // What the Session holds, under the names the tests and tools use.
+  get core() { return this.ci?.core ?? null; }
+  get sandbox() { return this.ci?.sandbox ?? null; }
+  get session() { return this.ci?.coreSession ?? null; }
+  get driver() { return this.ci?.driver ?? null; }
+
+  /** Starts Python; the status line follows this.vm.python (the Session's). */
   startPython() {
-    const py = this.vm.python;
-    if (py.state === 'starting') return;
-    this.watchStart(this.sandbox.start(), 'Starting Python…');
+    this.ci.startPython();
   }
 
   /** The user's Retry after "Python could not start". */
   retryPython() {
-    this.watchStart(this.sandbox.retry(), 'Starting Python…');
-  }
-
-  /**
-   * Shows a start of the sandbox in the status line: starting, then ready
-   * (with what Stop can do here) or "Python could not start: <reason>" with
-   * a Retry button. The sandbox bounds its own retries (start-policy.mjs).
-   */
-  watchStart(promise, message) {
-    const py = this.vm.python;
-    py.state = 'starting';
-    py.message = message;
-    this.changed('python');
-    promise.then(
-      (info) => {
-        py.state = 'ready';
-        py.info = info;
-        py.canInterrupt = this.sandbox.canInterrupt;
-        py.stop = this.sandbox.stopMode;
-        py.message = `Python ${info.python}`;
-        this.configure();
-        this.changed('python');
-      },
-      (error) => {
-        // A start that gave way to a newer one (a restart) says nothing.
-        if (error?.name === 'SandboxRestarted') return;
-        console.error('Python could not start:', error);
-        py.state = 'failed';
-        py.message = `Python could not start: ${error?.message || error}`;
-        this.changed('python');
-      },
-    );
+    this.ci.retryPython();
   }
 
   async probeLocal() {
@@ -264,9 +239,8 @@ export class AppController extends EventTarget {
     this.changed('toasts');
   }
 
+  /** A core event of the current conversation → the view model. */
   onEmit(event) {
-    // For embedders (<code-interpreter>'s ci-* DOM events): the core's event as it is.
-    this.dispatchEvent(new CustomEvent('core-event', { detail: event }));
     const vm = this.vm;
     switch (event.type) {
       case 'turn_started':
@@ -303,7 +277,6 @@ export class AppController extends EventTarget {
         vm.streaming = null;
         vm.live.set(event.exec_id, { stdout: '', stderr: '', outputs: [], packages: [] });
         vm.activity = 'Running Python…';
-        this.sandboxUsedBy = vm.currentId;
         this.refreshItemsSoon();
         break;
       case 'cell_finished':
@@ -319,7 +292,8 @@ export class AppController extends EventTarget {
         this.changed('running');
         break;
       case 'title':
-        if (!this.customTitle()) vm.title = event.title;
+        // The core owns the title: a rename (custom) is never replaced by its automatic one.
+        vm.title = event.title;
         this.changed('conversations');
         break;
       case 'usage':
@@ -332,16 +306,14 @@ export class AppController extends EventTarget {
         else this.refreshItemsSoon();
         break;
       case 'turn_done':
-        if (event.reason === 'cancelled') this.runQueue = [];
         // The turn ends in the view together with its last items (in the
-        // refresh's task): never "not running" beside stale items.
+        // refresh's task): never "not running" beside stale items. The
+        // Session starts queued code after this (a task later).
         this.refreshItemsSoon(() => {
           vm.running = false;
           vm.streaming = null;
           vm.activity = '';
           vm.live.clear();
-          if (this.pendingConfigure) this.configure();
-          this.runNextQueued();
         });
         break;
       default:
@@ -349,15 +321,9 @@ export class AppController extends EventTarget {
     }
   }
 
+  /** A live event of a run (the Session reports the Python status itself) → the running cell's view. */
   onSandboxEvent(event) {
-    this.dispatchEvent(new CustomEvent('sandbox-event', { detail: event }));
     const live = this.vm.live.get(event.exec_id);
-    if (event.type === 'package') {
-      const py = this.vm.python;
-      py.message = event.state === 'loading' ? `Loading ${event.name}…` : event.state === 'failed' ? `Could not load ${event.name}` : `Python ${py.info?.python ?? ''}`;
-      py.state = event.state === 'loading' ? 'loading' : 'ready';
-      this.changed('python');
-    }
     if (!live) return;
     if (event.type === 'stdout' || event.type === 'stderr') live[event.type] += event.text;
     else if (event.type === 'output') live.outputs.push({ mime: event.mime, data: event.data });
@@ -371,13 +337,6 @@ export class AppController extends EventTarget {
         this.changed('live');
       });
     }
-  }
-
-  onSandboxRestart({ reason }) {
-    // Variables are gone; the core resends files and adds its notice.
-    this.driver?.send({ type: 'sandbox_restarted' });
-    this.watchStart(this.sandbox.start(), 'Restarting Python…');
-    void reason;
   }
 
   // ---------------------------------------------------------- view model
@@ -408,29 +367,20 @@ export class AppController extends EventTarget {
     if (!this.session) return;
     const conv = this.session.conversation();
     const items = [];
-    const usage = new Map();
     for (const e of conv.entries) {
       if (e.kind === 'user') items.push({ kind: 'user', turn: e.turn, text: e.text });
       else if (e.kind === 'assistant') {
-        const u = usageOf(e.usage);
-        const t = usage.get(e.turn) ?? { input: 0, output: 0 };
-        usage.set(e.turn, { input: t.input + u.input, output: t.output + u.output });
         if (e.text || e.thinking) items.push({ kind: 'assistant', turn: e.turn, text: e.text, thinking: e.thinking ?? '' });
       } else if (e.kind === 'exec') items.push({ kind: 'cell', turn: e.turn, exec: e.exec });
       else if (e.kind === 'notice') items.push({ kind: 'notice', turn: e.turn, level: e.level, text: e.text });
     }
-    // Per-turn token use (the sum of the turn's model replies), shown after the turn.
-    this.vm.turnUsage = usage;
+    // Per-turn token use, shown after the turn: the core's figure (cache tokens included).
+    this.vm.turnUsage = new Map(Object.entries(conv.usage_by_turn ?? {}).map(([turn, u]) => [Number(turn), turnUsageOf(u)]));
     this.vm.items = items;
-    // A title the user gave (rename) wins over the core's.
-    if (!this.customTitle()) this.vm.title = conv.title || this.vm.title;
+    this.vm.title = conv.title || this.vm.title;
+    // Code queued before a reload waits for the user (it may be why they reloaded).
+    this.vm.heldQueue = conv.queue_held ? conv.queued?.length ?? 0 : 0;
     this.changed('items');
-  }
-
-  /** The current conversation's title when the user renamed it, else ''. */
-  customTitle() {
-    const meta = this.vm.conversations.find((c) => c.id === this.vm.currentId);
-    return meta?.custom_title ? meta.title : '';
   }
 
   refreshFiles() {
@@ -452,29 +402,19 @@ export class AppController extends EventTarget {
 
   // -------------------------------------------------------- conversations
 
-  makeDriver(session) {
-    const id = this.vm.currentId;
-    return new Driver(session, {
-      apiKey: this.usableKey(this.vm.settings.preset),
-      apiBaseUrl: this.vm.settings.baseUrl,
-      sandbox: this.sandbox,
-      onEmit: (event) => this.onEmit(event),
-      onPersist: (snapshot) => this.save(id, snapshot),
-      onProtocolError: (error, event) => console.error('protocol error', error, event),
-    });
-  }
-
-  /** The core's persist, through the Saver; a tab that does not write this conversation saves nothing. */
-  save(id, snapshot) {
+  /**
+   * The Session's storage: the core's persist, through the Saver; a tab that
+   * does not write this conversation saves nothing. `readFile` reads the
+   * bytes of a file an earlier failed save did not store, while the session
+   * lives (leave() waits for the saves before it destroys the session).
+   */
+  save(id, snapshot, readFile = (path) => this.ci.readFile(path)) {
     if (!this.mayWrite(id)) return Promise.resolve(null);
     // A conversation with nothing in it yet is not worth a row in the list.
     const { state } = snapshot;
     const empty = !state?.conversation?.entries?.length && !state?.files?.files?.length;
     if (empty && !this.vm.conversations.some((c) => c.id === id)) return Promise.resolve(null);
-    // The bytes of any file an earlier failed save did not store (read while the session lives:
-    // leave() waits for the saves before it destroys the session).
-    const session = this.session;
-    return this.saver.save(id, snapshot, (path) => (session && this.session === session ? session.readFile(path) : null));
+    return this.saver.save(id, snapshot, readFile);
   }
 
   onSaved(meta) {
@@ -513,8 +453,7 @@ export class AppController extends EventTarget {
 
   /** Saves what the current conversation has queued, now; resolves when every save has finished. */
   flushSaves() {
-    this.driver?.flushPersist();
-    return this.saver.flush();
+    return this.ci.flush();
   }
 
   /** Tries the current conversation's save again (after space was freed). */
@@ -568,13 +507,7 @@ export class AppController extends EventTarget {
 
   /** Ends the current conversation here: stops its turn, saves what it has, then lets its session go. */
   async leave() {
-    if (this.vm.running) this.driver?.cancel();
-    this.driver?.close(); // flushes its queued persist into the Saver
-    await this.saver?.flush();
-    this.session?.destroy();
-    this.driver = null;
-    this.session = null;
-    this.runQueue = [];
+    await this.ci?.leave();
   }
 
   resetView(id) {
@@ -586,26 +519,15 @@ export class AppController extends EventTarget {
   }
 
   /**
-   * Gives conversation `id` a Python of its own: when the sandbox last ran
-   * another conversation's code, it is replaced (no notice: this
-   * conversation's variables were never in it), so no variable or file
-   * crosses from one conversation to another.
+   * A new, empty conversation, current and writable here (its id is new: no
+   * other tab has it). The Session gives it a Python that ran no other
+   * conversation's code.
    */
-  freshSandboxFor(id) {
-    if (this.sandboxUsedBy && this.sandboxUsedBy !== id && this.vm.python.state !== 'idle') {
-      this.watchStart(this.sandbox.restart('another conversation', { notify: false }), 'Starting a fresh Python…');
-    }
-    this.sandboxUsedBy = null;
-  }
-
-  /** A new, empty conversation, current and writable here (its id is new: no other tab has it). */
   async newSession() {
     const id = uid();
     this.resetView(id);
-    this.session = this.core.createSession({ conversation_id: id, ...this.coreConfig() });
-    this.driver = this.makeDriver(this.session);
+    this.ci.newConversation(id);
     this.saver?.setVersion(id, undefined);
-    this.needsRestartNotice = false;
     this.vm.unsaved = null;
     await this.claim(id);
   }
@@ -613,7 +535,6 @@ export class AppController extends EventTarget {
   async newConversation() {
     await this.leave();
     await this.newSession();
-    this.freshSandboxFor(this.vm.currentId);
     this.store.setSetting('current', this.vm.currentId);
     this.changed('all');
   }
@@ -632,24 +553,23 @@ export class AppController extends EventTarget {
     this.vm.unsaved = null;
     this.show(saved);
     const hasCells = this.vm.items.some((i) => i.kind === 'cell');
-    this.needsRestartNotice = hasCells;
     await this.claim(id);
     // "Re-run all cells" only where this tab may run them.
     this.vm.restored = hasCells && this.writable;
-    if (this.writable) this.freshSandboxFor(id);
+    if (this.writable) this.ci.freshPython();
     this.store.setSetting('current', id);
     this.changed('all');
   }
 
   /** Makes a stored conversation ({meta, state, files, version}) the current session. */
   show(saved) {
-    const { session, problems } = this.core.restoreSession(saved.state, saved.files);
-    this.session = session;
-    this.driver = this.makeDriver(session);
+    // Fresh Python only once this tab knows it writes the conversation (open(), becameWriter()).
+    const { problems } = this.ci.openConversation(saved, { fresh: false });
     this.saver.setVersion(saved.meta.id, saved.version ?? saved.meta.version);
     this.vm.title = saved.meta.title;
-    for (const p of problems ?? []) this.toast(`Restoring: ${p}`, 'warning');
-    this.configure();
+    for (const p of problems) this.toast(`Restoring: ${p}`, 'warning');
+    // Renamed before the core kept titles: the core learns the name (it owns titles now).
+    if (saved.meta.custom_title && !this.ci.conversation()?.custom_title) this.ci.setTitle(saved.meta.title ?? '');
     this.refreshItems();
     this.refreshFiles();
   }
@@ -711,8 +631,7 @@ export class AppController extends EventTarget {
   /** Another tab continues this conversation: stop, save everything, then let go. */
   async handOver(id) {
     if (id === this.vm.currentId) {
-      this.runQueue = [];
-      if (this.vm.running) this.driver?.cancel();
+      this.ci.cancel();
       this.driver?.flushPersist();
     }
     await this.saver.flush();
@@ -733,9 +652,7 @@ export class AppController extends EventTarget {
         const saved = await this.store.loadConversation(id);
         if (id !== this.vm.currentId) return;
         if (!saved) continue;
-        this.driver?.close();
-        this.session?.destroy();
-        this.session = null;
+        this.ci.detach();
         this.show(saved);
         this.changed('all');
       } while (this.reloadAgain);
@@ -752,11 +669,8 @@ export class AppController extends EventTarget {
    * the files this tab's Python saw before), the files sent in anew.
    */
   becameWriter() {
-    const hasCells = this.vm.items.some((i) => i.kind === 'cell');
-    this.vm.restored = hasCells;
-    this.needsRestartNotice = hasCells;
-    if (this.sandboxUsedBy) this.sandboxUsedBy = 'another tab';
-    this.freshSandboxFor(this.vm.currentId);
+    this.vm.restored = this.vm.items.some((i) => i.kind === 'cell');
+    this.ci.takeOver();
   }
 
   async refreshConversationList() {
@@ -800,7 +714,9 @@ export class AppController extends EventTarget {
     return true;
   }
 
+  /** Renames a conversation: the current one through its core (the title's owner), any one in the list at once. */
   async renameConversation(id, title) {
+    if (id === this.vm.currentId && this.writable) this.ci.setTitle(title.trim());
     const meta = await this.store.renameConversation(id, title.trim());
     if (!meta) return;
     this.vm.conversations = this.vm.conversations.map((c) => (c.id === id ? meta : c));
@@ -835,7 +751,6 @@ export class AppController extends EventTarget {
     this.vm.conversations = this.vm.conversations.filter((c) => c.id !== id);
     if (current) {
       await this.newSession();
-      this.freshSandboxFor(this.vm.currentId);
       this.store.setSetting('current', this.vm.currentId);
     }
     this.changed('all');
@@ -846,40 +761,22 @@ export class AppController extends EventTarget {
 
   // ------------------------------------------------------------- settings
 
+  /** The core's configure event for the current settings (js_glue/settings.mjs). */
   coreConfig() {
-    const s = this.vm.settings;
-    const info = this.vm.python.info;
-    return {
-      provider: providerConfig(s, !!this.usableKey(s.preset)),
-      limits: { max_steps: Math.max(1, Math.min(100, Number(s.maxSteps) || 12)) },
-      sandbox: {
-        python_version: info?.python ?? '3.14',
-        packages: info?.packages ?? [],
-        time_limit_ms: Math.max(1, Number(s.timeLimitS) || 120) * 1000,
-      },
-      system_prompt_extra: s.systemPromptExtra ?? '',
-    };
+    return this.ci.coreConfig();
   }
 
-  /** Sends the settings to the core (now when idle, else after the turn). */
+  /** Hands the settings and the preset's key to the Session (it sends them to the core now when idle, else after the turn). */
   configure() {
-    if (!this.driver) return;
-    if (this.vm.running) {
-      this.pendingConfigure = true;
-      return;
-    }
-    this.pendingConfigure = false;
-    this.driver.options.apiKey = this.usableKey(this.vm.settings.preset);
-    this.driver.options.apiBaseUrl = this.vm.settings.baseUrl;
-    const r = this.driver.send({ type: 'configure', ...this.coreConfig() });
+    if (!this.ci) return;
+    const s = this.vm.settings;
+    const r = this.ci.configure(s, { apiKey: this.keys[s.preset] ?? '', keyOrigin: this.keyOrigins[s.preset] });
     if (r.error) this.toast(`Settings not applied: ${r.error.message}`);
   }
 
   /** The key of `preset` if it was entered for the origin of `baseUrl` (or was never bound), else ''. */
   usableKey(preset, baseUrl = this.vm.settings.baseUrl) {
-    const key = this.keys[preset] ?? '';
-    const bound = this.keyOrigins[preset];
-    return key && (!bound || bound === originOf(baseUrl)) ? key : '';
+    return usableKey(this.keys[preset] ?? '', this.keyOrigins[preset], baseUrl);
   }
 
   /** The key to show for `preset` (settings dialog): '' when it belongs to another origin. */
@@ -967,64 +864,78 @@ export class AppController extends EventTarget {
 
   // ------------------------------------------------------------- actions
 
-  beforeRun() {
-    if (this.needsRestartNotice) {
-      this.needsRestartNotice = false;
-      this.driver.send({ type: 'sandbox_restarted' });
-    }
-    this.vm.restored = false;
-    if (this.vm.python.state === 'idle') this.startPython();
+  /** Why this tab cannot change the conversation now, or null. */
+  refusal() {
+    if (!this.ci?.driver) return sessionError('not_ready', 'The app is still starting.');
+    if (this.readOnly()) return sessionError('read_only', 'This conversation is open in another tab or window.');
+    return null;
   }
 
-  /** @returns {boolean} the message was accepted */
-  ask(text) {
-    if (!text.trim() || !this.driver || this.readOnly()) return false;
+  /**
+   * Sends a message. Returns {ok: true} or {ok: false, error: {code,
+   * message, detail}}; a refusal is also shown as a toast.
+   */
+  trySend(text) {
+    if (!String(text).trim()) return { ok: false, error: sessionError('empty', 'There is nothing to send.') };
+    const refused = this.refusal();
+    if (refused) return { ok: false, error: refused };
     if (!this.modelReady) {
       this.toast('Choose a model endpoint and a model in Settings first (or run Python without a model).');
       this.dispatchEvent(new CustomEvent('open-settings'));
-      return false;
+      return { ok: false, error: sessionError('no_model', 'Choose a model endpoint and a model in Settings first.') };
     }
-    this.beforeRun();
-    const r = this.driver.userMessage(text);
-    if (r.error) {
-      this.toast(r.error.message);
-      return false;
-    }
-    this.dispatchEvent(new CustomEvent('core-event', { detail: { type: 'user_message', text } }));
-    this.refreshItems();
-    return true;
+    this.vm.restored = false;
+    return this.accepted(this.ci.send(text));
   }
 
-  /** Runs code with no model ("Run Python", an edited cell, a re-run). */
-  runCode(code) {
-    if (!code.trim() || !this.driver || this.readOnly()) return false;
-    if (this.vm.running) {
-      this.runQueue.push(code);
-      return true;
-    }
-    this.beforeRun();
-    const r = this.driver.runCode(code);
-    if (r.error) {
-      this.toast(r.error.message);
-      return false;
-    }
-    this.refreshItems();
-    return true;
+  /**
+   * Runs code with no model ("Run Python", an edited cell, a re-run); while
+   * a turn runs it waits for it. Returns {ok} or {ok: false, error}.
+   */
+  tryRunCode(code) {
+    if (!String(code).trim()) return { ok: false, error: sessionError('empty', 'There is no code to run.') };
+    const refused = this.refusal();
+    if (refused) return { ok: false, error: refused };
+    this.vm.restored = false;
+    return this.accepted(this.ci.runCode(code, { queue: true }));
   }
 
-  runNextQueued() {
-    if (this.vm.running || !this.runQueue.length) return;
-    this.runCode(this.runQueue.shift());
+  accepted(turn) {
+    if (turn.error) {
+      this.toast(turn.error.message);
+      return { ok: false, error: turn.error };
+    }
+    if (!turn.queued) this.refreshItems();
+    return { ok: true };
   }
+
+  /** @returns {boolean} the message was accepted (trySend says why not) */
+  ask(text) { return this.trySend(text).ok; }
+
+  /** @returns {boolean} the code was accepted (tryRunCode says why not) */
+  runCode(code) { return this.tryRunCode(code).ok; }
 
   /** Runs every cell of this conversation again, in order (after a reload). */
   rerunAll() {
     if (this.readOnly()) return;
-    const codes = this.vm.items.filter((i) => i.kind === 'cell').map((i) => i.exec.code);
     this.vm.restored = false;
-    this.runQueue.push(...codes);
-    this.runNextQueued();
+    this.ci.runAll(this.vm.items.filter((i) => i.kind === 'cell').map((i) => i.exec.code));
     this.changed('items');
+  }
+
+  /** Runs the code that waited when the page was closed or reloaded. */
+  runQueued() {
+    if (this.refusal()) return;
+    this.vm.restored = false;
+    this.ci.runQueued();
+    this.refreshItemsSoon();
+  }
+
+  /** Drops the code that waited when the page was closed or reloaded. */
+  clearQueue() {
+    if (this.refusal()) return;
+    this.ci.clearQueue();
+    this.refreshItemsSoon();
   }
 
   dismissRestored() {
@@ -1033,8 +944,7 @@ export class AppController extends EventTarget {
   }
 
   stop() {
-    this.runQueue = [];
-    if (this.driver && this.vm.running) this.driver.cancel();
+    this.ci?.cancel();
   }
 
   async upload(fileList) {
@@ -1042,21 +952,22 @@ export class AppController extends EventTarget {
     for (const file of fileList) {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const name = file.name || `pasted-${Date.now()}.${(file.type.split('/')[1] || 'bin').replace('+xml', '')}`;
-      const r = this.driver.upload(name, bytes, guessMediaType(name, file.type));
-      if (r.error) this.toast(r.error.message);
+      // The core guesses a media type the browser does not know (its one table).
+      const r = this.ci.addFile(name, bytes, file.type);
+      if (!r.ok && r.error.detail?.kind !== 'file') this.toast(r.error.message); // the core's own file errors show as they come (onEmit)
     }
     this.refreshFiles();
   }
 
   deleteFile(path) {
     if (this.readOnly()) return;
-    const r = this.driver.send({ type: 'file_delete', path });
-    if (r.error) this.toast(r.error.message);
+    const r = this.ci.deleteFile(path);
+    if (!r.ok) this.toast(r.error.message);
     this.refreshFiles();
   }
 
   readFile(path) {
-    return this.session?.readFile(path) ?? null;
+    return this.ci?.readFile(path) ?? null;
   }
 
   downloadFile(path) {
@@ -1076,12 +987,12 @@ export class AppController extends EventTarget {
   }
 
   exportNotebook() {
-    const nb = this.session.exportNotebook({ python_version: this.vm.python.info?.python ?? '3.14' });
+    const nb = this.ci.exportNotebook();
     saveBytes(`${safeFileName(this.vm.title)}.ipynb`, new TextEncoder().encode(JSON.stringify(nb, null, 1)), 'application/x-ipynb+json');
   }
 
   exportMarkdown() {
-    const md = conversationToMarkdown(this.session.conversation());
+    const md = conversationToMarkdown(this.ci.conversation());
     saveBytes(`${safeFileName(this.vm.title)}.md`, new TextEncoder().encode(md), 'text/markdown');
   }
 
@@ -1095,8 +1006,7 @@ export class AppController extends EventTarget {
         return;
       }
       this.toast(`Running ${cells.length} cell${cells.length === 1 ? '' : 's'} from ${file.name}…`, 'info');
-      this.runQueue.push(...cells);
-      if (!this.vm.running) this.runCode(this.runQueue.shift());
+      this.ci.runAll(cells);
     } catch (error) {
       this.toast(error.message);
     }

@@ -1,7 +1,8 @@
-// Model endpoints: the presets people pick from, the provider config the
-// core takes, the /models list, and the probe for a local server on first
-// start. Keys are passed in by the caller and go only to the preset's own
-// base URL.
+// Model endpoints: the presets people pick from, the /models list, and the
+// probe for a local server on first start. Keys are passed in by the caller
+// and go only to the preset's own base URL. Settings → the core's config and
+// the key-origin rule: js_glue/settings.mjs.
+export { originOf } from '../../js_glue/settings.mjs';
 
 /** format: the wire format; key: 'required' | 'optional' | 'none'. */
 export const PRESETS = [
@@ -33,18 +34,6 @@ export const DEFAULT_SETTINGS = {
   timeLimitS: 120,
   maxSteps: 12,
 };
-
-/** The core's `provider` config (no key: only how to send one). */
-export function providerConfig(settings, hasKey) {
-  return {
-    format: settings.format,
-    base_url: settings.baseUrl.replace(/\/+$/, ''),
-    model: settings.model,
-    tools: settings.tools !== false,
-    temperature: Number.isFinite(settings.temperature) ? settings.temperature : null,
-    auth: hasKey ? (settings.format === 'anthropic' ? 'x-api-key' : 'bearer') : 'none',
-  };
-}
 
 /** Headers for a GET to this endpoint (the key is for this base URL only). */
 function authHeaders(format, key) {
@@ -88,8 +77,3 @@ export async function probeLocalServers({ timeoutMs = 1500, fetch: f } = {}) {
   }));
   return answers.filter(Boolean);
 }
-
-/** The origin of a URL, or '' when it is not one (keys are bound to an origin). */
-export const originOf = (url) => {
-  try { return new URL(url).origin; } catch { return ''; }
-};

@@ -91,8 +91,9 @@ function firstCodeLine(state) {
   return line ? `Python: ${line.slice(0, 60)}` : '';
 }
 
-/** Today's title rules: a custom title wins; else the core's title; else the old one; else the first code line. */
+/** The title rules: the core's custom title (a rename); a rename stored before the core kept them; the core's automatic title; the old one; the first code line. */
 function titleFor(meta, state) {
+  if (state?.conversation?.custom_title) return state.conversation.title ?? '';
   if (meta?.custom_title) return meta.title ?? '';
   return state?.conversation?.title || meta?.title || firstCodeLine(state);
 }
@@ -293,6 +294,7 @@ function planSave(id, prep, options, meta, storedKeys) {
   const next = {
     ...(meta ?? { id, title: '', custom_title: false, created_ms: now }),
     title,
+    custom_title: !!(prep.state?.conversation?.custom_title || meta?.custom_title),
     updated_ms: now,
     version: Math.max(stored, base ?? 0) + 1,
     bytes: prep.stateChars + blobBytes,

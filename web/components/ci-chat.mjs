@@ -81,7 +81,7 @@ export class CiChat extends LitElement {
     const lastOfTurn = !next || next.turn !== item.turn;
     const u = vm.turnUsage.get(item.turn);
     const showUsage = lastOfTurn && u && (u.input || u.output) && !(vm.running && !next && !vm.streaming);
-    return html`${body}${showUsage ? html`<div class="usage" data-kind="usage">Turn ${item.turn} · ${u.input.toLocaleString()} tokens in · ${u.output.toLocaleString()} out</div>` : nothing}`;
+    return html`${body}${showUsage ? html`<div class="usage" data-kind="usage">Turn ${item.turn} · ${u.input.toLocaleString()} tokens in${u.cached ? ` (${u.cached.toLocaleString()} cached)` : ''} · ${u.output.toLocaleString()} out</div>` : nothing}`;
   }
 
   renderAssistant(text, thinking, streaming) {
@@ -125,6 +125,11 @@ export class CiChat extends LitElement {
         <span>This conversation was restored: its files are here, but Python's variables from before are gone.</span>
         <button type="button" @click=${() => this.app.rerunAll()}>Re-run all cells</button>
         <button type="button" class="ghost" @click=${() => this.app.dismissRestored()} aria-label="Dismiss">${icon('x', 14)}</button>
+      </div>` : nothing}
+      ${vm.heldQueue ? html`<div class="banner" role="status" data-kind="held-queue">
+        <span>${vm.heldQueue === 1 ? 'One run was' : `${vm.heldQueue} runs were`} waiting when this page was closed or reloaded.</span>
+        <button type="button" @click=${() => this.app.runQueued()}>Run ${vm.heldQueue === 1 ? 'it' : 'them'}</button>
+        <button type="button" class="ghost" @click=${() => this.app.clearQueue()}>Discard</button>
       </div>` : nothing}
       ${empty ? this.renderWelcome() : vm.items.map((item, i, all) => this.renderItem(item, i, all))}
       ${vm.streaming ? this.renderAssistant(vm.streaming.text, vm.streaming.thinking, true) : nothing}

@@ -11,13 +11,13 @@
 // folder, else document.baseURI); the property apiKey (never an attribute:
 // keys stay out of the DOM); methods addFile, readFile, listFiles, send,
 // runCode, cancel; DOM events (bubbling, composed, plain data in detail):
-// ci-event (every public event, web/embed/events.mjs), ci-message, ci-cell,
+// ci-event (every public event, js_glue/events.mjs), ci-message, ci-cell,
 // ci-file, ci-turn, ci-error, ci-ready.
 import { LitElement, html, css, nothing } from 'lit';
 import { tokens, base } from './theme.mjs';
 import { icon } from './icons.mjs';
 import { AppController } from '../app/controller.mjs';
-import { fromCoreEvent, fromSandboxEvent, domEventName } from '../embed/events.mjs';
+import { domEventName } from '../../js_glue/events.mjs';
 import './ci-sidebar.mjs';
 import './ci-chat.mjs';
 import './ci-composer.mjs';
@@ -154,8 +154,8 @@ export class CodeInterpreter extends LitElement {
       }
     });
     this.app.addEventListener('open-settings', () => this.openSettings());
-    this.app.addEventListener('core-event', (e) => this.relay(fromCoreEvent(e.detail)));
-    this.app.addEventListener('sandbox-event', (e) => this.relay(fromSandboxEvent(e.detail)));
+    // The Session's public events (js_glue/events.mjs), as DOM events.
+    this.app.addEventListener('public-event', (e) => this.relay(e.detail));
   }
 
   // ------------------------------------------------------- embedding API

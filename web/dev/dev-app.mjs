@@ -1,10 +1,11 @@
-// The developer page: the C++ core (wasm) + the driver, talking to a real
-// model endpoint, with Python in the browser sandbox (an opaque-origin
-// iframe + worker). Everything from the model and from Python goes into the
-// DOM as text (textContent) or as an image; HTML outputs render in a
-// sandboxed iframe without scripts, never in this page's DOM.
+// The developer page: a Session (js_glue/session.mjs: the core, the driver
+// and the sandbox, assembled once) talking to a real model endpoint, with
+// Python in the browser sandbox (an opaque-origin iframe + worker).
+// Everything from the model and from Python goes into the DOM as text
+// (textContent) or as an image; HTML outputs render in a sandboxed iframe
+// without scripts, never in this page's DOM.
 import { loadCore } from '../../js_glue/core.mjs';
-import { Driver } from '../../js_glue/driver.mjs';
+import { Session } from '../../js_glue/session.mjs';
 import { PythonSandbox } from '../../js_glue/sandbox/python-sandbox.mjs';
 
 const $ = (sel) => document.querySelector(sel);
@@ -25,36 +26,30 @@ function loadSettings() {
   }
 }
 
+/** The form's fields as a Session's settings (js_glue/settings.mjs). */
+const sessionSettings = (s) => ({ format: s.format, baseUrl: s.base_url, model: s.model, tools: s.tools });
+
 const core = await loadCore({ moduleUrl: new URL('../../build/wasm/ci_core.mjs', import.meta.url).href });
 let settings = { format: 'openai', base_url: 'http://localhost:11434/v1', model: 'llama3.2', api_key: '', tools: true, ...loadSettings() };
-const session = core.createSession({ provider: providerFrom(settings) });
 let current = null; // the <li> of the streaming assistant reply
 let liveCell = null; // the <li> of the running cell: live stdout goes there
-const sandbox = new PythonSandbox({
-  onEvent: (event) => {
-    if (!liveCell) return;
-    if (event.type === 'stdout' || event.type === 'stderr') liveCell.querySelector('.live').textContent += event.text;
-    else if (event.type === 'package') liveCell.querySelector('.live').textContent += `[${event.state} ${event.name}${event.message ? ': ' + event.message : ''}]\n`;
-  },
-  onRestart: () => driver?.send({ type: 'sandbox_restarted' }),
+// The sandbox from node_modules/pyodide (the dev server serves the repo).
+const session = new Session({ core, createSandbox: (hooks) => new PythonSandbox(hooks), settings: sessionSettings(settings), apiKey: settings.api_key });
+session.on('core', show);
+session.on('sandbox', (event) => {
+  if (!liveCell) return;
+  if (event.type === 'stdout' || event.type === 'stderr') liveCell.querySelector('.live').textContent += event.text;
+  else if (event.type === 'package') liveCell.querySelector('.live').textContent += `[${event.state} ${event.name}${event.message ? ': ' + event.message : ''}]\n`;
 });
-let driver = makeDriver();
+session.newConversation();
 $('#status').textContent = 'Core loaded; starting Python…';
-sandbox.start().then(
-  (info) => {
-    driver.send({ type: 'configure', sandbox: { python_version: info.python, packages: info.packages ?? [] } });
-    $('#status').textContent = `Ready: Python ${info.python} (Pyodide ${info.pyodide})${sandbox.canInterrupt ? '' : ', stop restarts Python'}. Set the endpoint, then ask, or run code with “Run Python”.`;
-  },
-  (error) => add('error', `Python could not start: ${error.message}`),
-);
-
-function providerFrom(s) {
-  return { format: s.format, base_url: s.base_url, model: s.model, tools: s.tools, auth: s.api_key ? (s.format === 'anthropic' ? 'x-api-key' : 'bearer') : 'none' };
-}
-
-function makeDriver() {
-  return new Driver(session, { apiKey: settings.api_key, apiBaseUrl: settings.base_url, sandbox, onEmit: show, onProtocolError: (e) => console.error('protocol error', e) });
-}
+session.startPython().then((info) => {
+  if (!info) {
+    add('error', session.python.message);
+    return;
+  }
+  $('#status').textContent = `Ready: Python ${info.python} (Pyodide ${info.pyodide})${session.python.canInterrupt ? '' : ', stop restarts Python'}. Set the endpoint, then ask, or run code with “Run Python”.`;
+});
 
 function add(className, text) {
   const li = el('li', className, text);
@@ -180,13 +175,11 @@ form.addEventListener('submit', (e) => {
   const f = form.elements;
   settings = { format: f.format.value, base_url: f.base_url.value.trim(), model: f.model.value.trim(), api_key: f.api_key.value, tools: f.tools.checked };
   localStorage.setItem(SETTINGS_KEY, JSON.stringify(settings));
-  const r = driver.send({ type: 'configure', provider: providerFrom(settings) });
+  const r = session.configure(sessionSettings(settings), { apiKey: settings.api_key });
   if (r.error) {
     add('error', r.error.message);
     return;
   }
-  driver.close();
-  driver = makeDriver();
   $('#status').textContent = 'Settings saved.';
 });
 
@@ -195,7 +188,7 @@ function send() {
   const text = $('#message').value;
   if (!text.trim()) return;
   add('user', text);
-  const r = driver.userMessage(text);
+  const r = session.send(text);
   if (r.error) add('error', r.error.message);
   else $('#message').value = '';
 }
@@ -210,11 +203,14 @@ $('#message').addEventListener('keydown', (e) => {
   }
 });
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape') driver.cancel();
+  if (e.key === 'Escape') session.cancel();
 });
-$('#stop').addEventListener('click', () => driver.cancel());
+$('#stop').addEventListener('click', () => session.cancel());
 $('#upload').addEventListener('change', async (e) => {
-  for (const file of e.target.files) driver.upload(file.name, new Uint8Array(await file.arrayBuffer()), file.type);
+  for (const file of e.target.files) {
+    const r = session.addFile(file.name, new Uint8Array(await file.arrayBuffer()), file.type);
+    if (!r.ok) add('error', r.error.message);
+  }
   e.target.value = '';
 });
 $('#export').addEventListener('click', () => {
@@ -225,7 +221,7 @@ $('#export').addEventListener('click', () => {
 $('#run').addEventListener('click', () => {
   const code = $('#message').value;
   if (!code.trim()) return;
-  const r = driver.runCode(code);
+  const r = session.runCode(code);
   if (r.error) add('error', r.error.message);
   else $('#message').value = '';
 });
