@@ -91,7 +91,7 @@ export class Driver {
         case 'clear_timer': this.clearTimer(action.timer_id); break;
         case 'emit': this.emit(action.event); break;
         case 'persist': this.persist(action); break;
-        default: this.options.onProtocolError?.({ type: 'unknown_action', message: action.type }, action);
+        default: this.options.onProtocolError?.({ code: 'unknown_action', message: `unknown action ${action.type}` }, action);
       }
     }
   }

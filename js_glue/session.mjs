@@ -167,6 +167,48 @@ export class Session {
 
   // ------------------------------------------------------------ settings
 
+  /**
+   * An endpoint's model ids, asked by the core (it knows each provider's
+   * path, headers and API version) through a driver of its own, so it never
+   * touches the conversation. The key goes along only when it was entered
+   * for that endpoint's origin (the same rule as every request).
+   * @param {object} [settings]  the endpoint to ask (default: the current one); see settings.mjs
+   * @returns {Promise<string[]>} sorted ids
+   * @throws {Error} with .code and a message fit to show
+   */
+  listModels(settings = {}, { apiKey = this.apiKey, keyOrigin = this.keyOrigin, timeoutMs = 8000 } = {}) {
+    const s = { ...this.settings, ...settings };
+    s.baseUrl = cleanBaseUrl(s.baseUrl);
+    const key = usableKey(apiKey, keyOrigin, s.baseUrl);
+    const fail = (error) => Object.assign(new Error(error.message), { code: error.code, detail: error.detail });
+    let asker;
+    try {
+      asker = this.core.createSession(coreConfig(s, this.python.info, !!key));
+    } catch (error) {
+      return Promise.reject(fail(errorOf(error, 'invalid_settings')));
+    }
+    return new Promise((resolve, reject) => {
+      let driver = null;
+      // After the driver's current batch of actions: it may still touch the session.
+      const end = () => setTimeout(() => { driver.close(); asker.destroy(); }, 0);
+      driver = new Driver(asker, {
+        apiKey: key,
+        apiBaseUrl: s.baseUrl,
+        onEmit: (event) => {
+          if (event.type !== 'models') return;
+          end();
+          if (event.error) reject(fail(event.error));
+          else resolve(event.models);
+        },
+      });
+      const r = driver.send({ type: 'list_models', timeout_ms: timeoutMs });
+      if (r.error) {
+        end();
+        reject(fail(errorOf(r.error, 'refused')));
+      }
+    });
+  }
+
   setKey(apiKey = '', keyOrigin = undefined) {
     this.apiKey = apiKey ?? '';
     this.keyOrigin = keyOrigin;

@@ -290,3 +290,30 @@ test('uploads: the core names the media type the browser did not know', async ()
     await t.close();
   }
 });
+
+test('the model list is the core\'s request: the key goes along only for its own origin; a failure has a code and a message', async () => {
+  const t = await setup();
+  try {
+    t.session.newConversation('c1');
+    const here = new URL(t.server.url).origin;
+    assert.deepEqual(await t.session.listModels({}, { apiKey: KEY, keyOrigin: here }), ['gpt-4o-mini']);
+    const asked = t.server.requests.filter((q) => q.path.endsWith('/models'));
+    assert.equal(asked.at(-1).headers.authorization, `Bearer ${KEY}`);
+    await t.session.listModels({}, { apiKey: KEY, keyOrigin: 'https://api.openai.com' });
+    assert.equal(t.server.requests.filter((q) => q.path.endsWith('/models')).at(-1).headers.authorization, undefined,
+      'a key entered for another origin stays home');
+    await t.session.listModels({ format: 'anthropic' }, { apiKey: KEY, keyOrigin: here });
+    const anthropic = t.server.requests.filter((q) => q.path.endsWith('/models')).at(-1);
+    assert.equal(anthropic.headers['x-api-key'], KEY);
+    assert.ok(anthropic.headers['anthropic-version'], "the core adds Anthropic's API version");
+    // The conversation never saw any of it.
+    assert.equal(t.events.filter((e) => e.type === 'models').length, 0);
+    await assert.rejects(t.session.listModels({ baseUrl: 'http://127.0.0.1:9/v1' }, { timeoutMs: 3000 }), (error) => {
+      assert.ok(error.code, 'a code');
+      assert.match(error.message, /127\.0\.0\.1:9/);
+      return true;
+    });
+  } finally {
+    await t.close();
+  }
+});

@@ -215,8 +215,17 @@ export class AppController extends EventTarget {
     this.ci.retryPython();
   }
 
+  /**
+   * An endpoint's models for the settings dialog, asked by the core. `key`
+   * goes along only if it was entered for that endpoint's origin (`keyOrigin`;
+   * a key with no origin goes nowhere).
+   */
+  listModels({ baseUrl, format }, { key = '', keyOrigin = '' } = {}) {
+    return this.ci.listModels({ baseUrl, format }, { apiKey: keyOrigin ? key : '', keyOrigin });
+  }
+
   async probeLocal() {
-    const found = await probeLocalServers();
+    const found = await probeLocalServers((preset, timeoutMs) => this.ci.listModels({ baseUrl: preset.baseUrl, format: preset.format }, { apiKey: '', timeoutMs }));
     this.vm.localServers = found;
     if (found.length) this.changed('settings');
   }

@@ -1,7 +1,7 @@
-// Model endpoints: the presets people pick from, the /models list, and the
-// probe for a local server on first start. Keys are passed in by the caller
-// and go only to the preset's own base URL. Settings → the core's config and
-// the key-origin rule: js_glue/settings.mjs.
+// Model endpoints: the presets people pick from, and the probe for a local
+// server on first start. The model list itself is a request of the core's
+// (Session.listModels); settings → the core's config and the key-origin
+// rule: js_glue/settings.mjs.
 export { originOf } from '../../js_glue/settings.mjs';
 
 /** format: the wire format; key: 'required' | 'optional' | 'none'. */
@@ -35,41 +35,16 @@ export const DEFAULT_SETTINGS = {
   maxSteps: 12,
 };
 
-/** Headers for a GET to this endpoint (the key is for this base URL only). */
-function authHeaders(format, key) {
-  if (format === 'anthropic') {
-    const h = { 'anthropic-version': '2023-06-01', 'anthropic-dangerous-direct-browser-access': 'true' };
-    if (key) h['x-api-key'] = key;
-    return h;
-  }
-  return key ? { authorization: `Bearer ${key}` } : {};
-}
-
 /**
- * The endpoint's model ids (GET {baseUrl}/models), sorted.
- * @throws {Error} with a message fit to show (no list, HTTP error, CORS).
+ * Local servers to offer on first start: the presets that answer /models
+ * quickly. `listModels(preset, timeoutMs)` asks one (the Session's, through
+ * the core: it knows each provider's path and headers).
  */
-export async function fetchModels({ baseUrl, format, key, timeoutMs = 8000, fetch: f = globalThis.fetch.bind(globalThis) }) {
-  const url = `${baseUrl.replace(/\/+$/, '')}/models`;
-  let response;
-  try {
-    response = await f(url, { headers: authHeaders(format, key), signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    throw new Error(`Could not reach ${url} (${error.name === 'TimeoutError' ? 'timed out' : 'network error or CORS refusal'}).`);
-  }
-  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}.`);
-  const body = await response.json().catch(() => null);
-  const list = Array.isArray(body?.data) ? body.data : Array.isArray(body?.models) ? body.models : null;
-  if (!list) throw new Error(`${url} did not return a model list.`);
-  return list.map((m) => (typeof m === 'string' ? m : m.id ?? m.name)).filter(Boolean).sort();
-}
-
-/** Local servers to offer on first start: the presets that answer /models quickly. */
-export async function probeLocalServers({ timeoutMs = 1500, fetch: f } = {}) {
+export async function probeLocalServers(listModels, { timeoutMs = 1500 } = {}) {
   const local = PRESETS.filter((p) => p.id === 'ollama' || p.id === 'llamacpp');
   const answers = await Promise.all(local.map(async (p) => {
     try {
-      const models = await fetchModels({ baseUrl: p.baseUrl, format: p.format, timeoutMs, fetch: f });
+      const models = await listModels(p, timeoutMs);
       return { preset: p.id, name: p.name, baseUrl: p.baseUrl, models };
     } catch {
       return null;

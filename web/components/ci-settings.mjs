@@ -5,7 +5,7 @@
 import { LitElement, html, css, nothing } from 'lit';
 import { base } from './theme.mjs';
 import { icon } from './icons.mjs';
-import { PRESETS, presetById, fetchModels, originOf } from '../app/providers.mjs';
+import { PRESETS, presetById, originOf } from '../app/providers.mjs';
 
 export class CiSettings extends LitElement {
   static properties = {
@@ -87,9 +87,8 @@ export class CiSettings extends LitElement {
     this.loadingModels = true;
     this.modelsError = '';
     try {
-      // The key goes only to the origin it belongs to: not to a base URL being typed.
-      const key = originOf(baseUrl) === this.keyOrigin ? this.key : '';
-      const models = await fetchModels({ baseUrl, format, key });
+      // Asked by the core; the key goes along only to the origin it was entered for (not to a base URL being typed).
+      const models = await this.app.listModels({ baseUrl, format }, { key: this.key, keyOrigin: this.keyOrigin });
       if (token !== this.loadToken) return;
       this.models = models;
       if (!this.draft.model && models.length) this.set('model', models[0]);
