@@ -10,62 +10,9 @@ import { loadBuiltCore } from './load-core.mjs';
 import { startLlmServer } from '../support/llm-server.mjs';
 import { Session } from '../../js_glue/session.mjs';
 import { MemoryStorage } from '../../js_glue/storage/memory.mjs';
+import { FakeSandbox } from '../support/fake-sandbox.mjs';
 
 const KEY = 'sk-session-test-0123456789';
-
-/** A sandbox that runs nothing: it answers each run from `answer(request)` and records what happened. */
-class FakeSandbox {
-  constructor(hooks, { failStart = null } = {}) {
-    this.hooks = hooks;
-    this.failStart = failStart;
-    this.runs = [];
-    this.restarts = [];
-    this.interrupts = [];
-    this.starts = 0;
-    this.canInterrupt = true;
-    this.stopMode = { interrupt: true, reason: 'isolated' };
-    this.answer = (req) => ({ ok: true, status: 'ok', stdout: `ran ${req.code}\n`, stderr: '', result: null, error: null, outputs: [], files: { created: [], modified: [], deleted: [] }, ms: 1 });
-    this.hold = null; // when set, runs wait for hold to resolve
-  }
-
-  start() {
-    this.starts += 1;
-    if (this.failStart) return Promise.reject(Object.assign(new Error(this.failStart), { name: 'WorkerRefused' }));
-    return Promise.resolve({ python: '3.14.0', pyodide: '0.0-test', packages: ['micropip'] });
-  }
-
-  retry() { this.failStart = null; return this.start(); }
-
-  restart(reason, { notify = true } = {}) {
-    this.restarts.push({ reason, notify });
-    if (notify) this.hooks.onRestart({ reason });
-    return this.start();
-  }
-
-  async run(request) {
-    this.runs.push({ ...request, files: { write: request.files.write.map((f) => f.path), delete: request.files.delete } });
-    this.hooks.onEvent({ type: 'stdout', exec_id: request.exec_id, text: 'live\n' });
-    if (this.hold) {
-      // A stop ends a held run as a real sandbox does: KeyboardInterrupt, variables kept.
-      const stopped = new Promise((resolve) => { this.stopRun = resolve; });
-      const how = await Promise.race([this.hold.then(() => 'done'), stopped]);
-      if (how !== 'done') {
-        return { ok: false, status: 'cancelled', stdout: '', stderr: '', result: null, error: { type: 'KeyboardInterrupt', message: 'stopped', traceback: '' }, outputs: [], files: { created: [], modified: [], deleted: [] }, ms: 1 };
-      }
-    }
-    return this.answer(request);
-  }
-
-  interrupt(execId, restart) {
-    this.interrupts.push({ execId, restart });
-    this.stopRun?.('stopped');
-  }
-
-  close() { this.closed = true; }
-
-  /** The sandbox crashed while idle: variables lost (the Session must tell the core). */
-  crash() { this.hooks.onRestart({ reason: 'crashed' }); }
-}
 
 async function setup({ settings = {}, apiKey = KEY, keyOrigin, storage, failStart, waitForPython = true } = {}) {
   const core = await loadBuiltCore();
@@ -313,6 +260,47 @@ test('the model list is the core\'s request: the key goes along only for its own
       assert.match(error.message, /127\.0\.0\.1:9/);
       return true;
     });
+  } finally {
+    await t.close();
+  }
+});
+
+test('code queued behind a turn is saved with the conversation and, reopened, waits for runQueued (or clearQueue)', async () => {
+  const storage = new MemoryStorage();
+  const t = await setup({ storage });
+  try {
+    t.session.newConversation('c1');
+    let release;
+    t.sandbox.hold = new Promise((r) => { release = r; });
+    const started = new Promise((resolve) => { const off = t.session.on('core', (e) => { if (e.type === 'cell_started') { off(); resolve(); } }); });
+    t.session.runCode('first = 1');
+    await started;
+    assert.ok(t.session.runCode('second = 2', { queue: true }).queued);
+    assert.ok(t.session.runCode('third = 3', { queue: true }).queued);
+    await t.session.flush(); // what a closed tab leaves behind: the queue is in the saved state
+    const saved = await storage.load('c1');
+    release();
+
+    // As after a reload: the conversation is opened again; its queue waits for the user.
+    t.session.detach();
+    t.sandbox.runs.length = 0;
+    t.session.openConversation(saved);
+    assert.equal(t.session.queued, 2);
+    const conv = t.session.conversation();
+    assert.deepEqual([conv.queued, conv.queue_held], [['second = 2', 'third = 3'], true]);
+    assert.equal(t.sandbox.runs.length, 0, 'nothing ran by itself');
+    const done = new Promise((resolve) => { const off = t.session.on('core', (e) => { if (e.type === 'turn_done' && t.sandbox.runs.length === 2) { off(); resolve(); } }); });
+    t.session.runQueued();
+    await done;
+    assert.deepEqual(t.sandbox.runs.map((r) => r.code), ['second = 2', 'third = 3']);
+    assert.equal(t.session.queued, 0);
+
+    // Discard instead.
+    t.session.detach();
+    t.session.openConversation(saved);
+    t.session.clearQueue();
+    assert.equal(t.session.queued, 0);
+    assert.deepEqual(t.session.conversation().queued, []);
   } finally {
     await t.close();
   }

@@ -85,10 +85,12 @@ export class AppController extends EventTarget {
    * @param {boolean} [options.persist]    false: conversations, settings and keys in memory only (embeds)
    * @param {object} [options.overrides]   settings set by an embedder ({preset, baseUrl, format, model, systemPromptExtra}), not saved
    * @param {string} [options.apiKey]      the embedder's key for the overridden preset (memory only)
+   * @param {object} [options.core]        a loaded core (default: core/ci_core.mjs at baseURI)
+   * @param {Function} [options.createSandbox] the Session's sandbox factory (default: the browser's, js_glue/browser.mjs)
    */
   constructor(options = {}) {
     super();
-    this.options = { baseURI: document.baseURI, probeLocal: true, ...options };
+    this.options = { baseURI: globalThis.document?.baseURI, probeLocal: true, ...options };
     this.ci = null; // the Session (js_glue/session.mjs)
     this.store = null;
     this.keys = {};
@@ -134,7 +136,7 @@ export class AppController extends EventTarget {
     try {
       const base = this.options.baseURI;
       const [core, store, config] = await Promise.all([
-        loadBrowserCore(base),
+        this.options.core ?? loadBrowserCore(base),
         this.options.persist === false ? MemoryStore.open() : Store.open(this.options.dbName),
         this.options.config ?? loadAppConfig(base),
       ]);
@@ -163,7 +165,7 @@ export class AppController extends EventTarget {
       this.vm.hasKey = !!this.usableKey(this.vm.settings.preset);
       this.ci = new Session({
         core,
-        createSandbox: browserSandbox(base, config, { outputLimitBytes: OUTPUT_LIMIT_BYTES }),
+        createSandbox: this.options.createSandbox ?? browserSandbox(base, config, { outputLimitBytes: OUTPUT_LIMIT_BYTES }),
         // The core's persist actions, through the Saver (one writer per conversation across tabs).
         storage: { save: (id, snapshot, readFile) => this.save(id, snapshot, readFile), flush: () => this.saver.flush() },
       });
@@ -822,6 +824,7 @@ export class AppController extends EventTarget {
 
   /** Narrows the page's connect-src to the endpoint, the packages and the lock file (csp.mjs; once). */
   applyConnectPolicy() {
+    if (!globalThis.document) return; // no page, no policy (the controller's logic tests run in Node)
     this.connectPolicy ??= new ConnectPolicy(globalThis.document);
     const sb = this.sandbox?.options ?? {};
     this.connectPolicy.apply([this.vm.settings.baseUrl, sb.packageBaseURL, sb.lockFileURL].filter(Boolean).map(String));
