@@ -43,7 +43,9 @@ test('embed-page.mjs handles every request type, and only by the constants', () 
   // No request type spelled as a string literal in a handler key.
   assert.ok(!/^\s+(async\s+)?['"]?(ping|configure|send|run_code|cancel|add_file|list_files|read_file|new_conversation)['"]?\s*\(/m.test(page), 'no handler keyed by a literal');
   assert.match(page, /validateRequest\(event\.data\)/, 'requests are validated by the protocol');
-  assert.match(page, /\/\/ boolean: before the controller returned results/, 'the boolean fallback is marked for removal');
+  assert.match(page, /app\.trySend\(/, 'send takes the controller\'s result with its error code');
+  assert.match(page, /app\.tryRunCode\(/, 'run_code too');
+  assert.ok(!/vm\.toasts/.test(page), 'no error is learned by reading the app\'s toasts');
 });
 
 test('embed-client.mjs sends every request type, by the constants', () => {

@@ -33,6 +33,7 @@ import { loadBrowserCore, browserSandbox } from '../../js_glue/browser.mjs';
 import { usableKey } from '../../js_glue/settings.mjs';
 import { sessionError } from '../../js_glue/errors.mjs';
 import { Store, MemoryStore } from './store.mjs';
+import { initialViewModel, resetConversation, itemsOf, applyCoreEvent, applyLiveEvent, endTurn } from './view-model.mjs';
 import { DEFAULT_SETTINGS, presetById, probeLocalServers, originOf } from './providers.mjs';
 import { saveBytes, safeFileName, zipFiles, baseName } from './files.mjs';
 import { conversationToMarkdown, notebookCodeCells } from './export.mjs';
@@ -41,7 +42,7 @@ import { ConnectPolicy } from './csp.mjs';
 import { step as ownershipStep, INITIAL as OWNERSHIP_INITIAL } from './ownership.mjs';
 import { Tabs } from './tabs.mjs';
 import { Saver } from './saver.mjs';
-import { PACKAGE_CACHE } from '../sw/names.mjs';
+import { storageReport, clearAppCache, evictAppCaches } from './storage-report.mjs';
 
 // stdout + stderr kept per run. Every byte is stored in the conversation,
 // saved, and read back on each refresh; at the end of a run the whole output
@@ -50,30 +51,6 @@ import { PACKAGE_CACHE } from '../sw/names.mjs';
 export const OUTPUT_LIMIT_BYTES = 1_000_000;
 
 const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
-
-/**
- * A turn's token use for the view, from the core's usage_by_turn (the
- * figure its token limit checks): input counts every input token, cached
- * ones too; cached says how many of them came from (or went into) a cache.
- */
-function turnUsageOf(u) {
-  const cached = (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0);
-  return { input: (u.input_tokens ?? 0) + cached, cached, output: u.output_tokens ?? 0, total: u.total_tokens ?? 0 };
-}
-
-/** Bytes and count of the Python packages the service worker cached. */
-async function packageCacheSize() {
-  if (!globalThis.caches || !(await caches.has(PACKAGE_CACHE))) return { count: 0, bytes: 0 };
-  const cache = await caches.open(PACKAGE_CACHE);
-  let bytes = 0;
-  const requests = await cache.keys();
-  for (const request of requests) {
-    const response = await cache.match(request);
-    const length = Number(response?.headers.get('content-length'));
-    bytes += Number.isFinite(length) && length > 0 ? length : (await response.blob()).size;
-  }
-  return { count: requests.length, bytes };
-}
 
 export class AppController extends EventTarget {
   /**
@@ -98,33 +75,7 @@ export class AppController extends EventTarget {
     // settings). A key goes only there: moving the base URL to another origin
     // does not take the key along (tests/security/escape.test.mjs).
     this.keyOrigins = {};
-    this.vm = {
-      phase: 'loading', // loading | ready | failed
-      fatal: '',
-      python: { state: 'idle', message: 'Python starts when needed', info: null, canInterrupt: false, stop: null },
-      conversations: [],
-      currentId: null,
-      title: '',
-      items: [],
-      streaming: null, // { text, thinking } while the model writes
-      live: new Map(), // exec_id → { stdout, stderr, outputs, packages }
-      files: [],
-      running: false,
-      activity: '', // what the turn is doing now
-      turnUsage: new Map(), // turn → { input, cached, output, total } (the core's usage_by_turn)
-      heldQueue: 0, // runs saved as queued before a reload, waiting for Run or Discard
-      restored: false, // a restored conversation with cells whose variables are gone
-      settings: { ...DEFAULT_SETTINGS },
-      hasKey: false,
-      storage: null, // { usage, quota }
-      toasts: [], // { id, level, text }
-      localServers: [],
-      firstStart: false,
-      // Who writes the current conversation: 'owner' (this tab), 'reader'
-      // (another tab; read-only here), 'claiming', 'taking_over', 'handing_over'.
-      access: { role: 'owner', note: '', canForce: false },
-      unsaved: null, // { message } when the current conversation's last save failed
-    };
+    this.vm = initialViewModel();
     this.ownership = OWNERSHIP_INITIAL;
     this.tabs = null;
     this.roleWaiters = [];
@@ -250,95 +201,19 @@ export class AppController extends EventTarget {
     this.changed('toasts');
   }
 
-  /** A core event of the current conversation → the view model. */
+  /** A core event of the current conversation → the view model (view-model.mjs decides what changes). */
   onEmit(event) {
-    const vm = this.vm;
-    switch (event.type) {
-      case 'turn_started':
-        vm.running = true;
-        vm.activity = 'Starting…';
-        this.changed('running');
-        break;
-      case 'model_request':
-        vm.activity = event.attempt > 1 ? `Asking the model again (attempt ${event.attempt})…` : 'Waiting for the model…';
-        vm.streaming ??= { text: '', thinking: '' };
-        this.changed('stream');
-        break;
-      case 'text_delta':
-        vm.streaming ??= { text: '', thinking: '' };
-        vm.streaming.text += event.text;
-        vm.activity = 'Writing…';
-        this.changed('stream');
-        break;
-      case 'thinking_delta':
-        vm.streaming ??= { text: '', thinking: '' };
-        vm.streaming.thinking += event.text;
-        vm.activity = 'Thinking…';
-        this.changed('stream');
-        break;
-      case 'tool_call_started':
-        vm.activity = 'Writing code…';
-        this.changed('stream');
-        break;
-      case 'assistant_message':
-        vm.streaming = null;
-        this.refreshItemsSoon();
-        break;
-      case 'cell_started':
-        vm.streaming = null;
-        vm.live.set(event.exec_id, { stdout: '', stderr: '', outputs: [], packages: [] });
-        vm.activity = 'Running Python…';
-        this.refreshItemsSoon();
-        break;
-      case 'cell_finished':
-        vm.live.delete(event.exec.exec_id);
-        this.refreshItemsSoon();
-        this.refreshFiles();
-        break;
-      case 'file_changed':
-        this.refreshFiles();
-        break;
-      case 'retrying':
-        vm.activity = `Retrying in ${Math.ceil(event.delay_ms / 1000)} s (attempt ${event.attempt} of ${event.max_attempts}): ${event.reason}`;
-        this.changed('running');
-        break;
-      case 'title':
-        // The core owns the title: a rename (custom) is never replaced by its automatic one.
-        vm.title = event.title;
-        this.changed('conversations');
-        break;
-      case 'usage':
-        break;
-      case 'notice':
-        this.refreshItemsSoon();
-        break;
-      case 'error':
-        if (event.error.kind === 'file') this.toast(event.error.message);
-        else this.refreshItemsSoon();
-        break;
-      case 'turn_done':
-        // The turn ends in the view together with its last items (in the
-        // refresh's task): never "not running" beside stale items. The
-        // Session starts queued code after this (a task later).
-        this.refreshItemsSoon(() => {
-          vm.running = false;
-          vm.streaming = null;
-          vm.activity = '';
-          vm.live.clear();
-        });
-        break;
-      default:
-        break;
-    }
+    const next = applyCoreEvent(this.vm, event);
+    if (next.toast) this.toast(next.toast);
+    if (next.endTurn) this.refreshItemsSoon(() => endTurn(this.vm));
+    else if (next.items) this.refreshItemsSoon();
+    if (next.files) this.refreshFiles();
+    if (next.changed) this.changed(next.changed);
   }
 
   /** A live event of a run (the Session reports the Python status itself) → the running cell's view. */
   onSandboxEvent(event) {
-    const live = this.vm.live.get(event.exec_id);
-    if (!live) return;
-    if (event.type === 'stdout' || event.type === 'stderr') live[event.type] += event.text;
-    else if (event.type === 'output') live.outputs.push({ mime: event.mime, data: event.data });
-    else if (event.type === 'package') live.packages.push(event);
+    if (!applyLiveEvent(this.vm, event)) return;
     // One re-render per frame at most, however fast output arrives (a print
     // flood sends a batch every 50 ms; each render lays out the live text).
     if (!this.liveFrame) {
@@ -376,21 +251,8 @@ export class AppController extends EventTarget {
 
   refreshItems() {
     if (!this.session) return;
-    const conv = this.session.conversation();
-    const items = [];
-    for (const e of conv.entries) {
-      if (e.kind === 'user') items.push({ kind: 'user', turn: e.turn, text: e.text });
-      else if (e.kind === 'assistant') {
-        if (e.text || e.thinking) items.push({ kind: 'assistant', turn: e.turn, text: e.text, thinking: e.thinking ?? '' });
-      } else if (e.kind === 'exec') items.push({ kind: 'cell', turn: e.turn, exec: e.exec });
-      else if (e.kind === 'notice') items.push({ kind: 'notice', turn: e.turn, level: e.level, text: e.text });
-    }
-    // Per-turn token use, shown after the turn: the core's figure (cache tokens included).
-    this.vm.turnUsage = new Map(Object.entries(conv.usage_by_turn ?? {}).map(([turn, u]) => [Number(turn), turnUsageOf(u)]));
-    this.vm.items = items;
-    this.vm.title = conv.title || this.vm.title;
-    // Code queued before a reload waits for the user (it may be why they reloaded).
-    this.vm.heldQueue = conv.queue_held ? conv.queued?.length ?? 0 : 0;
+    const { items, turnUsage, title, heldQueue } = itemsOf(this.session.conversation());
+    Object.assign(this.vm, { items, turnUsage, heldQueue, title: title || this.vm.title });
     this.changed('items');
   }
 
@@ -474,26 +336,15 @@ export class AppController extends EventTarget {
     return this.save(id, { state: this.session.serialize(), files: { write: [], delete: [] } });
   }
 
-  /**
-   * What uses this device's storage: each conversation (its state and
-   * files), the Python snapshot, the cached packages, and the browser's
-   * own estimate. Sizes in bytes; a part that cannot be measured is null.
-   */
-  async storageReport() {
-    const [usage, snapshot, packages, estimate] = await Promise.all([
-      this.store.usage?.().catch(() => null) ?? null,
-      this.sandbox?.snapshotStore?.size?.().catch(() => null) ?? null,
-      packageCacheSize().catch(() => null),
-      navigator.storage?.estimate?.().catch(() => null) ?? null,
-    ]);
-    return { conversations: usage?.conversations ?? [], conversationsTotal: usage?.total ?? null, snapshot, packages, estimate };
+  /** What uses this device's storage (the storage view; storage-report.mjs). */
+  storageReport() {
+    return storageReport(this.store, this.sandbox);
   }
 
   /** Frees one of the app's own caches ('snapshot' | 'packages') from the storage view, then retries an unsaved save. */
   async clearCache(which) {
     try {
-      if (which === 'snapshot') await this.sandbox?.snapshotStore?.clear();
-      else if (which === 'packages' && globalThis.caches) await caches.delete(PACKAGE_CACHE);
+      await clearAppCache(which, this.sandbox);
     } catch (error) {
       this.toast(`Could not clear it: ${error?.message || error}`);
     }
@@ -502,18 +353,8 @@ export class AppController extends EventTarget {
   }
 
   /** A full disk: the app's own caches give way before the user's files. True when something was freed. */
-  async evictAppCaches() {
-    let freed = false;
-    try {
-      if (this.sandbox?.snapshotStore) {
-        await this.sandbox.snapshotStore.clear();
-        freed = true;
-      }
-    } catch (error) { console.warn('could not clear the Python snapshot', error); }
-    try {
-      if (globalThis.caches && (await caches.delete(PACKAGE_CACHE))) freed = true;
-    } catch (error) { console.warn('could not clear cached packages', error); }
-    return freed;
+  evictAppCaches() {
+    return evictAppCaches(this.sandbox);
   }
 
   /** Ends the current conversation here: stops its turn, saves what it has, then lets its session go. */
@@ -522,11 +363,7 @@ export class AppController extends EventTarget {
   }
 
   resetView(id) {
-    Object.assign(this.vm, {
-      currentId: id, title: '', items: [], streaming: null, files: [], running: false, activity: '', restored: false,
-    });
-    this.vm.live = new Map();
-    this.vm.turnUsage = new Map();
+    resetConversation(this.vm, id);
   }
 
   /**
@@ -959,16 +796,21 @@ export class AppController extends EventTarget {
     this.ci?.cancel();
   }
 
+  /** Adds files to /mnt/data. Returns one {ok, file?} or {ok: false, error} per file (a refusal is also shown). */
   async upload(fileList) {
-    if (this.readOnly()) return;
+    const refused = this.refusal();
+    if (refused) return [...fileList].map(() => ({ ok: false, error: refused }));
+    const results = [];
     for (const file of fileList) {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const name = file.name || `pasted-${Date.now()}.${(file.type.split('/')[1] || 'bin').replace('+xml', '')}`;
       // The core guesses a media type the browser does not know (its one table).
       const r = this.ci.addFile(name, bytes, file.type);
       if (!r.ok && r.error.detail?.kind !== 'file') this.toast(r.error.message); // the core's own file errors show as they come (onEmit)
+      results.push(r);
     }
     this.refreshFiles();
+    return results;
   }
 
   deleteFile(path) {

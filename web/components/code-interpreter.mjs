@@ -218,8 +218,9 @@ export class CodeInterpreter extends LitElement {
   /** Adds a file to /mnt/data of the open conversation. data: Uint8Array | ArrayBuffer | Blob | File | string. */
   async addFile(name, data) {
     if (!(await this.ready)) throw new Error('Code Interpreter did not start');
-    await this.app.upload([new File([data], String(name), data instanceof Blob ? { type: data.type } : {})]);
-    return this.app.vm.files.find((f) => f.path === String(name)) ?? null;
+    const [r] = await this.app.upload([new File([data], String(name), data instanceof Blob ? { type: data.type } : {})]);
+    if (!r?.ok) throw Object.assign(new Error(r?.error?.message ?? `${name} was not added`), { code: r?.error?.code ?? 'refused', detail: r?.error?.detail });
+    return r.file;
   }
 
   /** A copy of a file's bytes (Uint8Array), or null. */

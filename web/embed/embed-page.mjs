@@ -49,11 +49,6 @@ async function waitReady() {
   if (!(await element.ready)) throw new EmbedError(ERROR.NOT_READY, 'the app did not start', { phase: element.app?.vm.phase ?? null });
 }
 
-/** The app's toasts since `before`, joined: how the app says why it refused before its calls returned errors. */
-function toastsSince(before) {
-  return element.app.vm.toasts.slice(before).map((t) => t.text).join(' ');
-}
-
 // One handler per request type (REQUEST in embed-protocol.mjs); `m` is the
 // validated request: only its known fields, each of the right type and size.
 const HANDLERS = {
@@ -77,14 +72,13 @@ const HANDLERS = {
     return { settings: { ...element.app.vm.settings } };
   },
 
-  // The controller's calls that say why they refused ({ok, error}) when it
-  // has them (trySend/tryRunCode, or ask/runCode once they return results).
+  // The controller's calls that say why they refused ({ok, error: {code, message, detail}}).
   async [REQUEST.SEND](m, ctx) {
-    return startTurn(ctx, (app) => (typeof app.trySend === 'function' ? app.trySend(m.text) : app.ask(m.text)));
+    return startTurn(ctx, (app) => app.trySend(m.text));
   },
 
   async [REQUEST.RUN_CODE](m, ctx) {
-    return startTurn(ctx, (app) => (typeof app.tryRunCode === 'function' ? app.tryRunCode(m.code) : app.runCode(m.code)));
+    return startTurn(ctx, (app) => app.tryRunCode(m.code));
   },
 
   async [REQUEST.CANCEL]() {
@@ -94,10 +88,11 @@ const HANDLERS = {
 
   async [REQUEST.ADD_FILE](m) {
     await waitReady();
-    const before = element.app.vm.toasts.length;
-    const file = await element.addFile(m.name, m.bytes);
-    if (!file) throw new EmbedError(ERROR.REFUSED, toastsSince(before) || `${m.name} was not added`, null);
-    return { file };
+    try {
+      return { file: await element.addFile(m.name, m.bytes) };
+    } catch (error) {
+      throw new EmbedError(typeof error.code === 'string' ? error.code : ERROR.REFUSED, String(error.message), error.detail ?? null);
+    }
   },
 
   async [REQUEST.LIST_FILES]() {
@@ -122,16 +117,11 @@ async function startTurn(ctx, start) {
   await waitReady();
   if (element.app.vm.running || active) throw new EmbedError(ERROR.BUSY, 'a turn is running: wait for its turn_done or cancel it', null);
   active = ctx;
-  const before = element.app.vm.toasts.length;
   let result;
   try {
     result = start(element.app);
   } finally {
-    if (!(result === true || result?.ok === true)) active = null;
-  }
-  if (typeof result === 'boolean') { // boolean: before the controller returned results
-    if (!result) throw new EmbedError(ERROR.REFUSED, toastsSince(before) || 'refused', null);
-    return {};
+    if (result?.ok !== true) active = null;
   }
   if (result?.ok !== true) {
     const e = result?.error;
