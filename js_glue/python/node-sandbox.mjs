@@ -170,7 +170,11 @@ export class NodeSandbox {
     this.pending.clear();
     for (const p of pending) if (p.kind !== MSG.RUN) p.reject(new Error(`the Python worker stopped: ${why}`));
     for (const p of pending) if (p.kind === MSG.RUN) this.supervisor.dispatch({ type: 'worker_gone', id: p.run, message: why, now: Date.now() });
-    this.options.onRestart?.({ reason: why });
+    if (this.options.onRestart) {
+      this.options.onRestart({ reason: why });
+      // Told: the caller tells the core, which sends the files again (js_glue/session.mjs).
+      this.reportedGeneration = this.generation;
+    }
   }
 
   kill() {
@@ -234,8 +238,8 @@ export class NodeSandbox {
       return;
     }
     if (this.generation !== this.reportedGeneration) {
-      // The worker was replaced since the caller last heard from us (it died
-      // while idle): /mnt/data is empty here, so running now would run
+      // The worker was replaced while idle and the caller was not told (no
+      // onRestart): /mnt/data is empty here, so running now would run
       // without the user's files. Say so; the core resends them next time.
       this.reportedGeneration = this.generation;
       notRun('replaced');

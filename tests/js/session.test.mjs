@@ -305,3 +305,25 @@ test('code queued behind a turn is saved with the conversation and, reopened, wa
     await t.close();
   }
 });
+
+test('with real Pyodide (NodeSandbox): a worker that died while idle is told to the core, so the next run has its files and just runs', async () => {
+  const { nodeSandbox } = await import('../../js_glue/node.mjs');
+  const core = await loadBuiltCore();
+  const session = new Session({ core, createSandbox: nodeSandbox(), waitForPython: true });
+  try {
+    session.newConversation('c1');
+    session.addFile('data.txt', new TextEncoder().encode('kept'));
+    const first = (await collect(session.runCode('x = 1\nprint(open("data.txt").read())'))).find((e) => e.type === 'cell_finished');
+    assert.equal(first.exec.stdout, 'kept\n');
+    const restarted = new Promise((resolve) => { const off = session.on('python', (p) => { if (p.state === 'ready' && p.message === `Python ${p.info.python}`) { off(); resolve(); } }); });
+    session.sandbox.kill(); // the worker dies while idle
+    await restarted;
+    const events = await collect(session.runCode('print(open("data.txt").read())\nprint("x" in dir())'));
+    const done = events.find((e) => e.type === 'cell_finished');
+    assert.equal(done.status, 'ok', JSON.stringify(done.exec.error));
+    assert.equal(done.exec.stdout, 'kept\nFalse\n', 'the file is back; the variables are gone');
+    assert.ok(session.conversation().entries.some((e) => e.kind === 'notice'), 'and the conversation says Python restarted');
+  } finally {
+    await session.close();
+  }
+});

@@ -30,11 +30,11 @@
 //   the user frees space.
 import { Session } from '../../js_glue/session.mjs';
 import { loadBrowserCore, browserSandbox } from '../../js_glue/browser.mjs';
-import { usableKey } from '../../js_glue/settings.mjs';
+import { Keys } from './keys.mjs';
 import { sessionError } from '../../js_glue/errors.mjs';
 import { Store, MemoryStore } from './store.mjs';
 import { initialViewModel, resetConversation, itemsOf, applyCoreEvent, applyLiveEvent, endTurn } from './view-model.mjs';
-import { DEFAULT_SETTINGS, presetById, probeLocalServers, originOf } from './providers.mjs';
+import { DEFAULT_SETTINGS, presetById, probeLocalServers } from './providers.mjs';
 import { saveBytes, safeFileName, zipFiles, baseName } from './files.mjs';
 import { conversationToMarkdown, notebookCodeCells } from './export.mjs';
 import { loadAppConfig } from './config.mjs';
@@ -70,11 +70,7 @@ export class AppController extends EventTarget {
     this.options = { baseURI: globalThis.document?.baseURI, probeLocal: true, ...options };
     this.ci = null; // the Session (js_glue/session.mjs)
     this.store = null;
-    this.keys = {};
-    // preset → the origin its key was entered for (not a secret: kept with the
-    // settings). A key goes only there: moving the base URL to another origin
-    // does not take the key along (tests/security/escape.test.mjs).
-    this.keyOrigins = {};
+    this.keyRing = null; // the saved keys, each bound to its origin (keys.mjs)
     this.vm = initialViewModel();
     this.ownership = OWNERSHIP_INITIAL;
     this.tabs = null;
@@ -106,13 +102,8 @@ export class AppController extends EventTarget {
       const saved = await store.getSetting('settings');
       this.vm.firstStart = !saved;
       this.vm.settings = { ...DEFAULT_SETTINGS, ...(saved ?? {}) };
-      this.keys[this.vm.settings.preset] = (await store.getKey(this.vm.settings.preset)) ?? '';
-      this.keyOrigins = (await store.getSetting('keyOrigins')) ?? {};
-      if (this.keys[this.vm.settings.preset] && !this.keyOrigins[this.vm.settings.preset]) {
-        // A key saved before origins were recorded: bound to where it is used now.
-        this.keyOrigins[this.vm.settings.preset] = originOf(this.vm.settings.baseUrl);
-        await store.setSetting('keyOrigins', this.keyOrigins);
-      }
+      this.keyRing = new Keys(store);
+      await this.keyRing.load(this.vm.settings.preset, this.vm.settings.baseUrl);
       this.vm.hasKey = !!this.usableKey(this.vm.settings.preset);
       this.ci = new Session({
         core,
@@ -542,8 +533,7 @@ export class AppController extends EventTarget {
     const saved = await this.store.getSetting('settings');
     if (!saved || this.options.overrides) return;
     this.vm.settings = { ...DEFAULT_SETTINGS, ...saved };
-    this.keyOrigins = (await this.store.getSetting('keyOrigins')) ?? {};
-    this.keys = { [saved.preset]: (await this.store.getKey(saved.preset)) ?? '' };
+    await this.keyRing.load(saved.preset, saved.baseUrl);
     this.vm.hasKey = !!this.usableKey(saved.preset);
     this.vm.firstStart = false;
     if (this.needsReloadFor(saved.baseUrl)) {
@@ -618,20 +608,22 @@ export class AppController extends EventTarget {
   configure() {
     if (!this.ci) return;
     const s = this.vm.settings;
-    const r = this.ci.configure(s, { apiKey: this.keys[s.preset] ?? '', keyOrigin: this.keyOrigins[s.preset] });
+    const r = this.ci.configure(s, this.keyRing.raw(s.preset));
     if (r.error) this.toast(`Settings not applied: ${r.error.message}`);
   }
 
   /** The key of `preset` if it was entered for the origin of `baseUrl` (or was never bound), else ''. */
   usableKey(preset, baseUrl = this.vm.settings.baseUrl) {
-    return usableKey(this.keys[preset] ?? '', this.keyOrigins[preset], baseUrl);
+    return this.keyRing.usable(preset, baseUrl);
   }
 
+  /** The keys read so far, preset → key (for the embed tests: an embed never holds the app's stored key). */
+  get keys() { return this.keyRing?.keys ?? {}; }
+
   /** The key to show for `preset` (settings dialog): '' when it belongs to another origin. */
-  async keyFor(preset) {
-    if (!(preset in this.keys)) this.keys[preset] = (await this.store.getKey(preset)) ?? '';
+  keyFor(preset) {
     const s = this.vm.settings;
-    return this.usableKey(preset, preset === s.preset ? s.baseUrl : (presetById(preset).baseUrl || s.baseUrl));
+    return this.keyRing.forDialog(preset, preset === s.preset ? s.baseUrl : (presetById(preset).baseUrl || s.baseUrl));
   }
 
   /** Saves settings (and the key of their preset, on this device only). */
@@ -639,16 +631,7 @@ export class AppController extends EventTarget {
     const s = { ...this.vm.settings, ...settings };
     s.baseUrl = (s.baseUrl || '').trim().replace(/\/+$/, '');
     this.vm.settings = s;
-    await this.keyFor(s.preset);
-    // An empty key field for a key that belongs to another origin keeps that key (for its origin).
-    const otherOrigins = !key && this.keys[s.preset] && this.keyOrigins[s.preset] && this.keyOrigins[s.preset] !== originOf(s.baseUrl);
-    if (key !== undefined && !otherOrigins) {
-      this.keys[s.preset] = key;
-      await this.store.setKey(s.preset, key);
-      if (key) this.keyOrigins[s.preset] = originOf(s.baseUrl);
-      else delete this.keyOrigins[s.preset];
-      await this.store.setSetting('keyOrigins', this.keyOrigins);
-    }
+    await this.keyRing.save(s.preset, key, s.baseUrl);
     this.vm.hasKey = !!this.usableKey(s.preset);
     this.vm.firstStart = false;
     await this.store.setSetting('settings', s);
@@ -691,10 +674,7 @@ export class AppController extends EventTarget {
     if (settings.preset && !settings.format) s.format = presetById(settings.preset).format;
     s.baseUrl = String(s.baseUrl || '').trim().replace(/\/+$/, '');
     this.vm.settings = s;
-    if (key !== undefined) {
-      this.keys[s.preset] = key ?? '';
-      this.keyOrigins[s.preset] = originOf(s.baseUrl);
-    }
+    if (key !== undefined) this.keyRing.setInMemory(s.preset, key, s.baseUrl);
     this.vm.hasKey = !!this.usableKey(s.preset);
     this.vm.firstStart = false;
     this.configure();

@@ -17,18 +17,6 @@ export function baseName(path) {
   return path.split('/').pop();
 }
 
-/** A media type from a file name, for uploads the browser gave none. */
-export function guessMediaType(name, given = '') {
-  if (given) return given;
-  const ext = name.split('.').pop().toLowerCase();
-  return {
-    csv: 'text/csv', tsv: 'text/tab-separated-values', txt: 'text/plain', md: 'text/markdown', json: 'application/json',
-    py: 'text/x-python', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp',
-    svg: 'image/svg+xml', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', pdf: 'application/pdf',
-    html: 'text/html', xml: 'application/xml', ipynb: 'application/x-ipynb+json', zip: 'application/zip',
-  }[ext] ?? 'application/octet-stream';
-}
-
 /** How to preview a file: 'table' | 'image' | 'text' | null. */
 export function previewKind(path, mediaType) {
   const ext = path.split('.').pop().toLowerCase();
