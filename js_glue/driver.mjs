@@ -5,6 +5,7 @@
 // The API key never reaches the core: the driver adds it to an
 // http_request only when the request goes to the origin of the base URL the
 // key was entered for.
+import { EVENT, ACTION, EMIT } from './protocol.mjs';
 
 export class Driver {
   /**
@@ -38,19 +39,19 @@ export class Driver {
   }
 
   userMessage(text) {
-    return this.send({ type: 'user_message', text });
+    return this.send({ type: EVENT.USER_MESSAGE, text });
   }
 
   runCode(code) {
-    return this.send({ type: 'user_code', code });
+    return this.send({ type: EVENT.USER_CODE, code });
   }
 
   cancel() {
-    return this.send({ type: 'cancel' });
+    return this.send({ type: EVENT.CANCEL });
   }
 
   upload(path, bytes, mediaType = '') {
-    return this.send({ type: 'file_upload', path, media_type: mediaType, blob: 0 }, [bytes]);
+    return this.send({ type: EVENT.FILE_UPLOAD, path, media_type: mediaType, blob: 0 }, [bytes]);
   }
 
   /** Subscribes to emitted UI events; returns an unsubscribe function. */
@@ -63,7 +64,7 @@ export class Driver {
   turnDone() {
     return new Promise((resolve) => {
       const off = this.on((event) => {
-        if (event.type === 'turn_done') {
+        if (event.type === EMIT.TURN_DONE) {
           off();
           resolve(event);
         }
@@ -83,14 +84,14 @@ export class Driver {
   perform(actions) {
     for (const action of actions) {
       switch (action.type) {
-        case 'http_request': this.startRequest(action); break;
-        case 'abort_request': this.abortRequest(action.request_id); break;
-        case 'run_code': this.runInSandbox(action); break;
-        case 'interrupt': this.options.sandbox?.interrupt?.(action.exec_id, action.restart); break;
-        case 'set_timer': this.setTimer(action); break;
-        case 'clear_timer': this.clearTimer(action.timer_id); break;
-        case 'emit': this.emit(action.event); break;
-        case 'persist': this.persist(action); break;
+        case ACTION.HTTP_REQUEST: this.startRequest(action); break;
+        case ACTION.ABORT_REQUEST: this.abortRequest(action.request_id); break;
+        case ACTION.RUN_CODE: this.runInSandbox(action); break;
+        case ACTION.INTERRUPT: this.options.sandbox?.interrupt?.(action.exec_id, action.restart); break;
+        case ACTION.SET_TIMER: this.setTimer(action); break;
+        case ACTION.CLEAR_TIMER: this.clearTimer(action.timer_id); break;
+        case ACTION.EMIT: this.emit(action.event); break;
+        case ACTION.PERSIST: this.persist(action); break;
         default: this.options.onProtocolError?.({ code: 'unknown_action', message: `unknown action ${action.type}` }, action);
       }
     }
@@ -126,7 +127,7 @@ export class Driver {
       });
       if (!live()) return;
       this.send({
-        type: 'llm_headers',
+        type: EVENT.LLM_HEADERS,
         request_id: id,
         status: response.status,
         headers: Object.fromEntries(response.headers.entries()),
@@ -137,19 +138,19 @@ export class Driver {
           const { done, value } = await reader.read();
           if (done || !live()) break;
           const result = this.session.feedLlmBytes(id, value, Date.now());
-          if (result.error) this.options.onProtocolError?.(result.error, { type: 'llm_chunk' });
+          if (result.error) this.options.onProtocolError?.(result.error, { type: EVENT.LLM_CHUNK });
           this.perform(result.actions);
         }
       }
       if (!live()) return;
       this.requests.delete(id);
-      this.send({ type: 'llm_done', request_id: id, status: response.status });
+      this.send({ type: EVENT.LLM_DONE, request_id: id, status: response.status });
     } catch (error) {
       if (!live()) return; // aborted by us: the core already moved on
       this.requests.delete(id);
       const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
       this.send({
-        type: 'llm_failed',
+        type: EVENT.LLM_FAILED,
         request_id: id,
         message: String(error?.message ?? error),
         kind: offline ? 'offline' : 'network',
@@ -167,7 +168,7 @@ export class Driver {
     this.clearTimer(timer_id);
     this.timers.set(timer_id, setTimeout(() => {
       this.timers.delete(timer_id);
-      this.send({ type: 'timer_fired', timer_id });
+      this.send({ type: EVENT.TIMER_FIRED, timer_id });
     }, delay_ms));
   }
 
@@ -206,7 +207,7 @@ export class Driver {
       return { path: f.path, blob: blobs.length - 1 };
     });
     const event = {
-      type: 'exec_result',
+      type: EVENT.EXEC_RESULT,
       exec_id: action.exec_id,
       ...result,
       files: {

@@ -1,6 +1,8 @@
 // The JS mirror of wasm/core/protocol.h: the names on the wire between the
 // glue and the core. tests/js/protocol.test.mjs checks these lists against
-// the built module's protocolInfo(), so the two cannot drift apart.
+// the built module's protocolInfo(), so the two cannot drift apart, and that
+// the glue (driver.mjs, session.mjs) names them only through the constants
+// below (EVENT.USER_MESSAGE, ACTION.RUN_CODE, EMIT.TURN_DONE, …).
 // Field-level documentation: wasm/PROTOCOL.md.
 
 export const PROTOCOL_VERSION = 1;
@@ -20,3 +22,10 @@ export const EMIT_TYPES = Object.freeze([
   'tool_call_delta', 'assistant_message', 'usage', 'retrying', 'cell_started', 'cell_finished',
   'file_changed', 'notice', 'error', 'turn_done', 'queue', 'models',
 ]);
+
+/** name → name, keyed in capitals: EVENT.USER_MESSAGE === 'user_message'. */
+const byName = (list) => Object.freeze(Object.fromEntries(list.map((name) => [name.toUpperCase(), name])));
+
+export const EVENT = byName(EVENT_TYPES);
+export const ACTION = byName(ACTION_TYPES);
+export const EMIT = byName(EMIT_TYPES);

@@ -38,6 +38,7 @@ import { fromCoreEvent, fromSandboxEvent } from './events.mjs';
 import { TurnStream } from './turn-stream.mjs';
 import { coreConfig, usableKey, cleanBaseUrl, DEFAULT_PYTHON_VERSION } from './settings.mjs';
 import { sessionError, errorOf } from './errors.mjs';
+import { EVENT, EMIT } from './protocol.mjs';
 
 const uid = () => (globalThis.crypto?.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
 const later = (fn) => setTimeout(fn, 0);
@@ -148,7 +149,7 @@ export class Session {
   onSandboxRestart() {
     if (this.closed) return;
     // Variables are gone: the core resends the files and says so.
-    this.driver?.send({ type: 'sandbox_restarted' });
+    this.driver?.send({ type: EVENT.SANDBOX_RESTARTED });
     this.watchStart(this.sandbox.start(), 'Restarting Python…');
   }
 
@@ -195,13 +196,13 @@ export class Session {
         apiKey: key,
         apiBaseUrl: s.baseUrl,
         onEmit: (event) => {
-          if (event.type !== 'models') return;
+          if (event.type !== EMIT.MODELS) return;
           end();
           if (event.error) reject(fail(event.error));
           else resolve(event.models);
         },
       });
-      const r = driver.send({ type: 'list_models', timeout_ms: timeoutMs });
+      const r = driver.send({ type: EVENT.LIST_MODELS, timeout_ms: timeoutMs });
       if (r.error) {
         end();
         reject(fail(errorOf(r.error, 'refused')));
@@ -243,7 +244,7 @@ export class Session {
     this.pendingConfigure = false;
     this.driver.options.apiKey = this.usableKey;
     this.driver.options.apiBaseUrl = this.settings.baseUrl;
-    const r = this.driver.send({ type: 'configure', ...this.coreConfig() });
+    const r = this.driver.send({ type: EVENT.CONFIGURE, ...this.coreConfig() });
     return r.error ? { ok: false, error: errorOf(r.error, 'refused') } : { ok: true };
   }
 
@@ -328,12 +329,12 @@ export class Session {
   // ----------------------------------------------------------------- turns
 
   onCoreEvent(event) {
-    if (event.type === 'turn_started') this.running = true;
-    if (event.type === 'cell_started') this.sandboxUsedBy = this.conversationId;
-    if (event.type === 'queue') this.queued = event.count;
+    if (event.type === EMIT.TURN_STARTED) this.running = true;
+    if (event.type === EMIT.CELL_STARTED) this.sandboxUsedBy = this.conversationId;
+    if (event.type === EMIT.QUEUE) this.queued = event.count;
     this.emit('core', event);
     this.publish(fromCoreEvent(event));
-    if (event.type === 'turn_done') {
+    if (event.type === EMIT.TURN_DONE) {
       this.running = false;
       // Settings changed during the turn, after the listeners' own work for
       // this event. (Code the core queued starts with the next turn_started,
@@ -349,10 +350,10 @@ export class Session {
     if (!stream) return;
     // A stopped run's late events (its cell_finished can come after its
     // turn_done) belong to that turn, not to the one running now.
-    if (event.type === 'cell_started') stream.execs.add(event.exec_id);
+    if (event.type === EMIT.CELL_STARTED) stream.execs.add(event.exec_id);
     else if (event.exec_id !== undefined && !stream.execs.has(event.exec_id)) return;
     stream.push(event);
-    if (event.type === 'turn_done') {
+    if (event.type === EMIT.TURN_DONE) {
       this.active = null;
       stream.end();
     }
@@ -403,12 +404,12 @@ export class Session {
   runQueued() {
     if (!this.driver) return;
     if (!this.running) this.beforeRun();
-    this.driver.send({ type: 'run_queued' });
+    this.driver.send({ type: EVENT.RUN_QUEUED });
   }
 
   /** Drops the code waiting to run (the running turn goes on). */
   clearQueue() {
-    this.driver?.send({ type: 'clear_queue' });
+    this.driver?.send({ type: EVENT.CLEAR_QUEUE });
   }
 
   turn(start, userEvent) {
@@ -435,7 +436,7 @@ export class Session {
   beforeRun() {
     if (this.needsRestartNotice) {
       this.needsRestartNotice = false;
-      this.driver.send({ type: 'sandbox_restarted' });
+      this.driver.send({ type: EVENT.SANDBOX_RESTARTED });
     }
     if (this.python.state === 'idle') this.startPython();
   }
@@ -458,7 +459,7 @@ export class Session {
     // The core refuses a file (a bad name, a full quota) with an `error` event
     // of kind 'file' (listeners have shown it), not a protocol error.
     let refused = null;
-    const off = this.on('core', (e) => { if (e.type === 'error' && e.error?.kind === 'file') refused = e.error; });
+    const off = this.on('core', (e) => { if (e.type === EMIT.ERROR && e.error?.kind === 'file') refused = e.error; });
     const r = this.driver.upload(String(name), bytes, given);
     off();
     if (r.error) return { ok: false, error: errorOf(r.error, 'refused') };
@@ -468,7 +469,7 @@ export class Session {
 
   deleteFile(path) {
     if (!this.driver) return { ok: false, error: sessionError('closed', 'This session is closed.') };
-    const r = this.driver.send({ type: 'file_delete', path });
+    const r = this.driver.send({ type: EVENT.FILE_DELETE, path });
     return r.error ? { ok: false, error: errorOf(r.error, 'refused') } : { ok: true };
   }
 
@@ -484,7 +485,7 @@ export class Session {
   /** Renames the current conversation ('' gives it back its automatic title). The core keeps it and emits `title`. */
   setTitle(title) {
     if (!this.driver) return { ok: false, error: sessionError('closed', 'This session is closed.') };
-    const r = this.driver.send({ type: 'set_title', title: String(title) });
+    const r = this.driver.send({ type: EVENT.SET_TITLE, title: String(title) });
     return r.error ? { ok: false, error: errorOf(r.error, 'refused') } : { ok: true };
   }
 

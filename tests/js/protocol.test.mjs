@@ -19,3 +19,24 @@ test('PROTOCOL.md documents every event, action and emit name', async () => {
     assert.ok(doc.includes('`' + name), `wasm/PROTOCOL.md does not mention ${name}`);
   }
 });
+
+test('the glue names the core protocol only through protocol.mjs: every action handled by the driver, every event sent', async () => {
+  const fs = await import('node:fs');
+  const read = (p) => fs.readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
+  const { EVENT, ACTION } = await import('../../js_glue/protocol.mjs');
+  const glue = { driver: read('js_glue/driver.mjs'), session: read('js_glue/session.mjs'), viewModel: read('web/app/view-model.mjs') };
+  const names = [...EVENT_TYPES, ...ACTION_TYPES, ...EMIT_TYPES];
+  for (const [file, text] of Object.entries(glue)) {
+    for (const name of names) {
+      const raw = new RegExp(`(type: |case |type [!=]== )'${name}'`);
+      assert.ok(!raw.test(text), `${file} spells '${name}' instead of using protocol.mjs`);
+    }
+  }
+  for (const key of Object.keys(ACTION)) assert.match(glue.driver, new RegExp(`case ACTION\\.${key}:`), `the driver handles ${ACTION[key]}`);
+  // Every event reaches the core from the glue (llm_chunk as raw bytes through feedLlmBytes).
+  const sent = `${glue.driver}\n${glue.session}`;
+  for (const key of Object.keys(EVENT)) {
+    if (key === 'LLM_CHUNK') { assert.match(glue.driver, /feedLlmBytes\(/); continue; }
+    assert.match(sent, new RegExp(`type: EVENT\\.${key}\\b`), `the glue sends ${EVENT[key]}`);
+  }
+});

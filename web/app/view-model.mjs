@@ -7,6 +7,7 @@
 // (the truth: itemsOf); what is still streaming lives beside them (streaming,
 // live), until the refresh that ends the turn.
 import { DEFAULT_SETTINGS } from './providers.mjs';
+import { EMIT } from '../../js_glue/protocol.mjs';
 
 /** A new view model (phase 'loading'). */
 export function initialViewModel() {
@@ -87,52 +88,52 @@ export function itemsOf(conv) {
 export function applyCoreEvent(vm, event) {
   const streaming = () => (vm.streaming ??= { text: '', thinking: '' });
   switch (event.type) {
-    case 'turn_started':
+    case EMIT.TURN_STARTED:
       vm.running = true;
       vm.activity = 'Starting…';
       return { changed: 'running' };
-    case 'model_request':
+    case EMIT.MODEL_REQUEST:
       vm.activity = event.attempt > 1 ? `Asking the model again (attempt ${event.attempt})…` : 'Waiting for the model…';
       streaming();
       return { changed: 'stream' };
-    case 'text_delta':
+    case EMIT.TEXT_DELTA:
       streaming().text += event.text;
       vm.activity = 'Writing…';
       return { changed: 'stream' };
-    case 'thinking_delta':
+    case EMIT.THINKING_DELTA:
       streaming().thinking += event.text;
       vm.activity = 'Thinking…';
       return { changed: 'stream' };
-    case 'tool_call_started':
+    case EMIT.TOOL_CALL_STARTED:
       vm.activity = 'Writing code…';
       return { changed: 'stream' };
-    case 'assistant_message':
+    case EMIT.ASSISTANT_MESSAGE:
       vm.streaming = null;
       return { items: true };
-    case 'cell_started':
+    case EMIT.CELL_STARTED:
       vm.streaming = null;
       vm.live.set(event.exec_id, { stdout: '', stderr: '', outputs: [], packages: [] });
       vm.activity = 'Running Python…';
       return { items: true };
-    case 'cell_finished':
+    case EMIT.CELL_FINISHED:
       vm.live.delete(event.exec.exec_id);
       return { items: true, files: true };
-    case 'file_changed':
+    case EMIT.FILE_CHANGED:
       return { files: true };
-    case 'retrying':
+    case EMIT.RETRYING:
       vm.activity = `Retrying in ${Math.ceil(event.delay_ms / 1000)} s (attempt ${event.attempt} of ${event.max_attempts}): ${event.reason}`;
       return { changed: 'running' };
-    case 'title':
+    case EMIT.TITLE:
       // The core owns the title: a rename (custom) is never replaced by its automatic one.
       vm.title = event.title;
       return { changed: 'conversations' };
-    case 'queue':
+    case EMIT.QUEUE:
       return { items: true };
-    case 'notice':
+    case EMIT.NOTICE:
       return { items: true };
-    case 'error':
+    case EMIT.ERROR:
       return event.error.kind === 'file' ? { toast: event.error.message } : { items: true };
-    case 'turn_done':
+    case EMIT.TURN_DONE:
       return { endTurn: true };
     default:
       return {};
