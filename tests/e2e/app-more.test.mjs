@@ -2,7 +2,8 @@
 // driven by a scenario file (tests/scenarios/csv-chart.json): download all
 // files as a .zip; edit a cell's code and run it; delete a file (gone from
 // the panel and from /mnt/data); Markdown export; .ipynb import; rename,
-// search and delete conversations in the sidebar (both survive a reload).
+// search and delete conversations in the sidebar (both survive a reload);
+// runs queued behind a cell, kept across a reload until Run or Discard.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -218,6 +219,46 @@ test('conversations: rename, search, delete; the deletion survives a reload', as
   assert.deepEqual(v2.conversations, []);
   assert.notEqual(v2.currentId, csvId);
   assert.equal(v2.items.length, 0);
+});
+
+test('runs waiting behind a cell are saved with the conversation; after a reload they wait for Run (or Discard)', async () => {
+  await newConversation();
+  await page.evaluate(() => {
+    const a = document.querySelector('code-interpreter').app;
+    a.runCode('import time\nwhile True: time.sleep(0.05)');
+    a.runCode('print("queued one")');
+    a.runCode('print("queued two")');
+  });
+  await page.waitForFunction(() => document.querySelector('code-interpreter').app.ci.queued === 2);
+  await page.evaluate(() => document.querySelector('code-interpreter').app.flushSaves());
+  await page.reload(); // the loop dies with the page; what waited behind it is kept
+  await waitReady(page);
+  const banner = page.locator('ci-chat [data-kind=held-queue]');
+  await banner.waitFor({ timeout: 10000 });
+  assert.match(await banner.innerText(), /2 runs were waiting/);
+  assert.equal(cells(await vm(page)).length, 1, 'nothing ran by itself');
+  await banner.getByRole('button', { name: 'Run them' }).click();
+  const v = await waitIdle(page, (s) => cells(s).length === 3 && !s.heldQueue);
+  assert.deepEqual(cells(v).slice(1).map((c) => c.exec.stdout), ['queued one\n', 'queued two\n']);
+  await banner.waitFor({ state: 'detached' });
+
+  // Discard: the same again, dropped this time.
+  await page.evaluate(() => {
+    const a = document.querySelector('code-interpreter').app;
+    a.runCode('import time\nwhile True: time.sleep(0.05)');
+    a.runCode('print("never")');
+  });
+  await page.waitForFunction(() => document.querySelector('code-interpreter').app.ci.queued === 1);
+  await page.evaluate(() => document.querySelector('code-interpreter').app.flushSaves());
+  await page.reload();
+  await waitReady(page);
+  await banner.waitFor({ timeout: 10000 });
+  assert.match(await banner.innerText(), /One run was waiting/);
+  await banner.getByRole('button', { name: 'Discard' }).click();
+  await banner.waitFor({ state: 'detached' });
+  const after = await vm(page);
+  assert.ok(!cells(after).some((c) => c.exec.code.includes('never')));
+  assert.equal(await page.evaluate(() => document.querySelector('code-interpreter').app.ci.conversation().queued.length), 0);
 });
 
 test('no CSP violation and no XSS canary call across these flows', async () => {
