@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { loadScenario, SCENARIOS_DIR, startLlmServer } from '../support/llm-server.mjs';
 
 const SERVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../support/llm-server.mjs');
-const STEP_KEYS = new Set(['text', 'thinking', 'tool_calls', 'finish_reason', 'usage', 'status', 'error', 'headers', 'body', 'delay_ms', 'cut_after', 'hang']);
+// A request as our client sends it (the server validates every model request).
+const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
+const STEP_KEYS = new Set(['text', 'thinking', 'tool_calls', 'finish_reason', 'usage', 'status', 'error', 'headers', 'body', 'delay_ms', 'cut_after', 'hang', 'context_window', 'incomplete', 'failed', 'stream_error']);
 
 test('every scenario file loads into wire-form steps', () => {
   const names = fs.readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
@@ -36,7 +38,7 @@ test('onEmpty refills the queue', async () => {
   const server = await startLlmServer({ onEmpty: () => [{ text: 'again' }] });
   try {
     for (let i = 0; i < 2; i += 1) {
-      const r = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
+      const r = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: CHAT });
       assert.equal(r.status, 200);
       assert.match(await r.text(), /again/);
     }
@@ -59,7 +61,7 @@ test('the command prints the base URL and loops the scenario', async () => {
     });
     const statuses = [];
     for (let i = 0; i < 3; i += 1) {
-      const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: '{}' });
+      const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: CHAT });
       statuses.push(r.status);
       await r.text();
     }

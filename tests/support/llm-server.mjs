@@ -1,19 +1,53 @@
 // The scripted LLM server: a real HTTP server on 127.0.0.1 that answers
-// OpenAI Chat Completions and Anthropic Messages requests exactly as those
-// APIs do on the wire (streaming SSE, tool calls split across chunks, usage,
-// error bodies, Retry-After, slow and cut-off streams), from a scenario: a
-// queue of replies, one per model request.
+// OpenAI Chat Completions (POST …/chat/completions), Anthropic Messages
+// (POST …/messages) and OpenAI Responses (POST …/responses) requests exactly
+// as those APIs do on the wire (streaming SSE, tool calls split across
+// chunks, usage, error bodies, Retry-After, slow and cut-off streams), from a
+// scenario: a queue of replies, one per model request.
 //
 // It is the only stand-in in the test suite: no model is reachable here.
+//
+// It is strict, as the providers are: every model request is checked first
+// (tests/support/llm-validate.mjs: fields and their types, roles, tool calls
+// paired with their results, image parts, tools, stream: true) and a
+// malformed one is answered with the provider's real 400 body, without taking
+// a reply from the queue. Each model request's record gets `format`
+// ('openai' | 'anthropic' | 'responses'), `invalid: [reason]` (empty when the
+// provider would accept it) and `warnings: [reason]` (rules our core is known
+// to break, see KNOWN_CORE_DEVIATIONS there); server.violations() lists the
+// requests with either. startLlmServer({ strict: false }) answers malformed
+// requests anyway (still recording why). Raw steps are not checked: only
+// requests are.
+//
+// A context window: startLlmServer({ contextWindow: N }) or a step's
+// `context_window: N` answers a request whose prompt is over N tokens
+// (estimated as chars/4 of the serialized messages, system + messages, or
+// instructions + input: llm-validate.mjs estimateTokens) with the provider's
+// real 400 (OpenAI and Responses: code context_length_exceeded; Anthropic:
+// "prompt is too long: M tokens > N maximum"), recorded as
+// record.overWindow = {estimate, window} (record.estimate whenever a window
+// applies). A step's own window uses up that step.
 //
 // A reply step:
 //   { text?, thinking?, tool_calls?: [{id, name, arguments}],   // what the model says
 //     finish_reason?, usage?,
-//     status?, error?: {type, message}, headers?,               // an HTTP error instead
+//     status?, error?: {type, message, code?}, headers?,        // an HTTP error instead
 //     body?: string,                                            // raw body, sent as is
 //     delay_ms?: per-event delay, cut_after?: events before the connection is cut,
 //     hang?: true (headers, then nothing),
+//     context_window?: tokens,                                  // see above
+//     incomplete?: 'max_output_tokens', failed?: {code, message}, // Responses endings:
+//     stream_error?: {code, message, param?},                    // .incomplete, .failed, an `error` event
 //     raw?: RawResponse }                                        // any bytes, see below
+//   In the Responses format (responsesEvents) a step streams as OpenAI does:
+//   response.created, response.in_progress, then an output item per part
+//   (reasoning with its summary for `thinking`, a message for `text`, a
+//   function_call per tool call; output_item.added, the deltas, .done), then
+//   response.completed with usage {input_tokens, input_tokens_details:
+//   {cached_tokens}, output_tokens, output_tokens_details: {reasoning_tokens},
+//   total_tokens} (a step's usage may give cached_tokens and reasoning_tokens
+//   flat), or response.incomplete / response.failed / an `error` event. Each event is
+//   `event: <type>` and a data line with "type" and "sequence_number".
 //
 // A raw step sends exactly what it says, for hostile-endpoint tests
 // (tests/security/hostile-streams.mjs):
@@ -48,6 +82,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { validateRequest, errorResponse, estimateTokens, contextWindowError } from './llm-validate.mjs';
 
 export const SCENARIOS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../scenarios');
 
@@ -148,6 +183,93 @@ export function anthropicEvents(step, model = 'claude-sonnet-4-5') {
   return events;
 }
 
+/**
+ * The SSE events of an OpenAI Responses stream for one reply step, as the
+ * API streams them: response.created, response.in_progress, then one output
+ * item per part of the reply (a reasoning item with its summary for
+ * `thinking`, a message for `text`, a function_call per tool call), each
+ * opened by response.output_item.added and closed by response.output_item.done
+ * with its deltas between, and last response.completed (or
+ * response.incomplete for `incomplete: "max_output_tokens"`, response.failed
+ * for `failed: {code, message}`). Every event is `event: <type>` plus a data
+ * line whose JSON repeats the type and carries a sequence_number from 0.
+ */
+export function responsesEvents(step, model = 'gpt-4.1-mini') {
+  let seq = 0;
+  const out = [];
+  const emit = (type, fields) => out.push(named(type, { type, sequence_number: seq++, ...fields }));
+  const output = [];
+  const response = (status, extra = {}) => ({
+    id: 'resp_scripted', object: 'response', created_at: 1732600000, status, error: null, incomplete_details: null,
+    instructions: null, max_output_tokens: null, model, output: [...output], parallel_tool_calls: true, previous_response_id: null,
+    reasoning: { effort: null, summary: null }, store: false, temperature: 1, text: { format: { type: 'text' } }, tool_choice: 'auto',
+    tools: [], top_p: 1, truncation: 'disabled', usage: null, user: null, metadata: {}, ...extra,
+  });
+  emit('response.created', { response: response('in_progress') });
+  emit('response.in_progress', { response: response('in_progress') });
+  let index = 0;
+  if (step.thinking) {
+    const item = { id: 'rs_scripted', type: 'reasoning', summary: [] };
+    const output_index = index;
+    emit('response.output_item.added', { output_index, item });
+    emit('response.reasoning_summary_part.added', { item_id: item.id, output_index, summary_index: 0, part: { type: 'summary_text', text: '' } });
+    for (const p of pieces(step.thinking)) emit('response.reasoning_summary_text.delta', { item_id: item.id, output_index, summary_index: 0, delta: p, obfuscation: 'q' });
+    emit('response.reasoning_summary_text.done', { item_id: item.id, output_index, summary_index: 0, text: step.thinking });
+    emit('response.reasoning_summary_part.done', { item_id: item.id, output_index, summary_index: 0, part: { type: 'summary_text', text: step.thinking } });
+    const done = { ...item, summary: [{ type: 'summary_text', text: step.thinking }] };
+    emit('response.output_item.done', { output_index, item: done });
+    output.push(done);
+    index += 1;
+  }
+  if (step.text) {
+    const id = 'msg_scripted';
+    const output_index = index;
+    emit('response.output_item.added', { output_index, item: { id, type: 'message', status: 'in_progress', role: 'assistant', content: [] } });
+    emit('response.content_part.added', { item_id: id, output_index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+    for (const p of pieces(step.text)) emit('response.output_text.delta', { item_id: id, output_index, content_index: 0, delta: p, logprobs: [], obfuscation: 'x7Qa' });
+    emit('response.output_text.done', { item_id: id, output_index, content_index: 0, text: step.text, logprobs: [] });
+    const part = { type: 'output_text', text: step.text, annotations: [], logprobs: [] };
+    emit('response.content_part.done', { item_id: id, output_index, content_index: 0, part });
+    const done = { id, type: 'message', status: step.incomplete ? 'incomplete' : 'completed', role: 'assistant', content: [part] };
+    emit('response.output_item.done', { output_index, item: done });
+    output.push(done);
+    index += 1;
+  }
+  (step.tool_calls ?? []).forEach((call, i) => {
+    const id = `fc_scripted_${i + 1}`;
+    const output_index = index;
+    const name = call.name ?? 'python';
+    emit('response.output_item.added', { output_index, item: { id, type: 'function_call', status: 'in_progress', arguments: '', call_id: call.id, name } });
+    for (const p of pieces(call.arguments, 9)) emit('response.function_call_arguments.delta', { item_id: id, output_index, delta: p, obfuscation: 'Zt' });
+    emit('response.function_call_arguments.done', { item_id: id, output_index, name, arguments: call.arguments });
+    const done = { id, type: 'function_call', status: 'completed', arguments: call.arguments, call_id: call.id, name };
+    emit('response.output_item.done', { output_index, item: done });
+    output.push(done);
+    index += 1;
+  });
+  const u = step.usage ?? {};
+  const input = u.input_tokens ?? 42;
+  const outTokens = u.output_tokens ?? 7;
+  const usage = {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: u.input_tokens_details?.cached_tokens ?? u.cached_tokens ?? 0 },
+    output_tokens: outTokens,
+    output_tokens_details: { reasoning_tokens: u.output_tokens_details?.reasoning_tokens ?? u.reasoning_tokens ?? 0 },
+    total_tokens: u.total_tokens ?? input + outTokens,
+  };
+  if (step.stream_error) {
+    // An error event in the stream (e.g. a rate limit mid-reply), and nothing after it.
+    emit('error', { code: step.stream_error.code ?? 'server_error', message: step.stream_error.message ?? 'An error occurred.', param: step.stream_error.param ?? null });
+  } else if (step.failed) {
+    emit('response.failed', { response: response('failed', { error: { code: step.failed.code ?? 'server_error', message: step.failed.message ?? 'The model failed to generate a response.' }, usage: null }) });
+  } else if (step.incomplete) {
+    emit('response.incomplete', { response: response('incomplete', { incomplete_details: { reason: step.incomplete }, usage }) });
+  } else {
+    emit('response.completed', { response: response('completed', { usage }) });
+  }
+  return out;
+}
+
 function errorBody(format, status, error) {
   if (format === 'anthropic') return JSON.stringify({ type: 'error', error: { type: error.type, message: error.message } });
   return JSON.stringify({ error: { message: error.message, type: error.type, param: null, code: error.code ?? null } });
@@ -160,8 +282,12 @@ function errorBody(format, status, error) {
  * @param {string} [options.host]
  * @param {() => object[] | null} [options.onEmpty] called when a model request finds the queue
  *   empty: steps to queue (e.g. the scenario again), or null for the "no reply left" 500
+ * @param {boolean} [options.strict] validate each model request as its provider would (true):
+ *   a malformed one gets the provider's 400 and record.invalid (see llm-validate.mjs)
+ * @param {number} [options.contextWindow] tokens: a request whose estimate (llm-validate.mjs
+ *   estimateTokens: chars/4 of the prompt) is over it gets the provider's context-length 400
  */
-export async function startLlmServer({ cors = true, port: wantPort = 0, host = '127.0.0.1', onEmpty = null, respond = null } = {}) {
+export async function startLlmServer({ cors = true, port: wantPort = 0, host = '127.0.0.1', onEmpty = null, respond = null, strict = true, contextWindow = null } = {}) {
   const queue = [];
   const requests = [];
   const sockets = new Set();
@@ -186,10 +312,23 @@ export async function startLlmServer({ cors = true, port: wantPort = 0, host = '
       res.end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', owned_by: 'scripted' }] }));
       return;
     }
-    const format = url.pathname.endsWith('/messages') ? 'anthropic' : url.pathname.endsWith('/chat/completions') ? 'openai' : null;
-    if (!format) {
+    const format = url.pathname.endsWith('/messages') ? 'anthropic'
+      : url.pathname.endsWith('/chat/completions') ? 'openai'
+        : url.pathname.endsWith('/responses') ? 'responses' : null;
+    if (!format || req.method !== 'POST') {
       res.writeHead(404, { 'content-type': 'text/plain', ...corsHeaders });
       res.end('not found');
+      return;
+    }
+    record.format = format;
+    // The provider's checks come first: a malformed request is refused
+    // without taking a reply from the queue.
+    const { errors, warnings } = validateRequest(format, record.body, req.headers);
+    record.invalid = errors.map((v) => v.message);
+    record.warnings = warnings.map((v) => v.message);
+    if (strict && errors.length) {
+      res.writeHead(400, { 'content-type': 'application/json', ...corsHeaders });
+      res.end(errorResponse(format, errors[0]));
       return;
     }
     let step = respond ? respond(record) : undefined;
@@ -201,6 +340,17 @@ export async function startLlmServer({ cors = true, port: wantPort = 0, host = '
       await sendRaw(req, res, step.raw, corsHeaders, record);
       return;
     }
+    const window = step.context_window ?? contextWindow;
+    if (window) {
+      const estimate = estimateTokens(format, record.body);
+      record.estimate = estimate;
+      if (estimate > window) {
+        record.overWindow = { estimate, window };
+        res.writeHead(400, { 'content-type': 'application/json', ...corsHeaders });
+        res.end(contextWindowError(format, estimate, window));
+        return;
+      }
+    }
     if (step.status && step.status !== 200) {
       res.writeHead(step.status, { 'content-type': 'application/json', ...corsHeaders, ...step.headers });
       res.end(step.body ?? errorBody(format, step.status, step.error ?? { type: 'error', message: 'error' }));
@@ -209,7 +359,9 @@ export async function startLlmServer({ cors = true, port: wantPort = 0, host = '
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...corsHeaders, ...step.headers });
     res.flushHeaders();
     if (step.hang) return; // the client's timers must deal with it
-    const events = step.body !== undefined ? [step.body] : format === 'anthropic' ? anthropicEvents(step) : openaiEvents(step);
+    const model = typeof record.body?.model === 'string' && record.body.model ? record.body.model : undefined;
+    const events = step.body !== undefined ? [step.body]
+      : format === 'anthropic' ? anthropicEvents(step) : format === 'responses' ? responsesEvents(step, model) : openaiEvents(step);
     for (let i = 0; i < events.length; i += 1) {
       if (step.cut_after !== undefined && i >= step.cut_after) {
         res.socket.destroy(); // a connection cut mid-stream
@@ -239,6 +391,8 @@ export async function startLlmServer({ cors = true, port: wantPort = 0, host = '
       queue.push(...steps);
     },
     remaining: () => queue.length,
+    /** The model requests the server refused or warned about: [{path, invalid, warnings}]. */
+    violations: () => requests.filter((q) => q.invalid?.length || q.warnings?.length).map((q) => ({ path: q.path, invalid: q.invalid, warnings: q.warnings })),
     close() {
       for (const s of sockets) s.destroy();
       return new Promise((resolve) => server.close(resolve));
