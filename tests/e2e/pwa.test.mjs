@@ -93,7 +93,9 @@ test('a: offline reload starts the app and Python from the service worker; a loc
     const cell = after.items.filter((i) => i.kind === 'cell').at(-1);
     assert.equal(cell.exec.stdout, '45\n');
     assert.equal(llm.requests.filter((r) => r.path.endsWith('/chat/completions')).length, 2, 'two model requests reached the local server');
-    // Reload once more with the server still down: the conversation is back from IndexedDB.
+    // Reload once more with the server still down: the conversation is back from IndexedDB
+    // (once its last save has finished: a reload can cut an IndexedDB write short).
+    await page.evaluate(() => document.querySelector('code-interpreter').app.flushSaves());
     await page.reload();
     await waitReady(page);
     assert.ok((await vm(page)).items.some((i) => i.kind === 'assistant' && i.text.includes('45')));

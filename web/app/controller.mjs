@@ -97,6 +97,8 @@ export class AppController extends EventTarget {
       });
       // Stored conversations are shared with the other tabs; in-memory ones (embeds) are not.
       if (this.options.persist !== false) {
+        // Leaving the page: start the queued save now, not a task later (it may still be cut short).
+        globalThis.addEventListener?.('pagehide', () => this.ci?.flush().catch(() => {}));
         this.tabs = new Tabs({ scope: this.options.dbName ?? 'code-interpreter', onEvent: (e) => this.onTabsEvent(e) });
       }
       const saved = await store.getSetting('settings');
