@@ -9,6 +9,8 @@ import { ROOT } from './load-core.mjs';
 
 const tool = path.join(ROOT, 'build/native/ci-decode');
 const dir = path.join(ROOT, 'tests/fixtures/streams');
+// The file name's prefix is its wire format: openai_*, anthropic_*, responses_*.
+const formatOf = (file) => file.split('_')[0];
 
 test('ci-decode is built', () => {
   assert.ok(fs.existsSync(tool), `${tool} is missing: run "npm run build:native"`);
@@ -16,7 +18,7 @@ test('ci-decode is built', () => {
 
 for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.sse'))) {
   test(`ci-decode reconstructs ${file}`, () => {
-    const format = file.startsWith('anthropic') ? 'anthropic' : 'openai';
+    const format = formatOf(file);
     const run = spawnSync(tool, ['--format', format, path.join(dir, file)], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
     const lines = run.stdout.trim().split('\n');

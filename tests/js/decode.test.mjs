@@ -7,17 +7,19 @@ import path from 'node:path';
 import { ROOT, loadBuiltCore } from './load-core.mjs';
 
 const dir = path.join(ROOT, 'tests/fixtures/streams');
+// The file name's prefix is its wire format: openai_*, anthropic_*, responses_*.
+const formatOf = (file) => file.split('_')[0];
 const fixtures = fs.readdirSync(dir).filter((f) => f.endsWith('.sse'));
 
-test('there are stream fixtures of both formats', () => {
-  assert.ok(fixtures.some((f) => f.startsWith('openai')));
-  assert.ok(fixtures.some((f) => f.startsWith('anthropic')));
+test('there are stream fixtures of every format', () => {
+  for (const format of ['openai', 'anthropic', 'responses']) assert.ok(fixtures.some((f) => formatOf(f) === format), format);
+  for (const f of fixtures) assert.ok(['openai', 'anthropic', 'responses'].includes(formatOf(f)), `${f}: unknown format prefix`);
 });
 
 for (const file of fixtures) {
   test(`wasm decodeStream reconstructs ${file}`, async () => {
     const core = await loadBuiltCore();
-    const format = file.startsWith('anthropic') ? 'anthropic' : 'openai';
+    const format = formatOf(file);
     const bytes = fs.readFileSync(path.join(dir, file));
     const expected = JSON.parse(fs.readFileSync(path.join(dir, file.replace(/\.sse$/, '.expected.json')), 'utf8'));
     assert.deepEqual(core.decodeStream(format, new Uint8Array(bytes)), expected);

@@ -1,5 +1,5 @@
-// OpenAI Chat Completions stream decoder, plus hostile input for both
-// decoders (MakeStreamDecoder).
+// OpenAI Chat Completions stream decoder, plus hostile input for every
+// decoder (MakeStreamDecoder).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -149,7 +149,7 @@ TEST(OpenAiStream, LongGarbageIsQuotedShortAndSanitized) {
   EXPECT_NE(d.result.error->message.find("\xEF\xBF\xBD"), std::string::npos) << "invalid UTF-8 becomes U+FFFD";
 }
 
-// ---------------------------------------------------------------- both formats
+// ---------------------------------------------------------------- every format
 
 class HostileStream : public ::testing::TestWithParam<const char*> {
  protected:
@@ -157,18 +157,28 @@ class HostileStream : public ::testing::TestWithParam<const char*> {
   // A valid text event for this format.
   std::string TextEvent(const std::string& text) const {
     if (format() == "openai") return Chunk("{\"content\":" + Json(text).dump() + "}");
+    if (format() == "responses")
+      return "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"item_id\":\"msg_x\","
+             "\"output_index\":0,\"content_index\":0,\"delta\":" +
+             Json(text).dump() + "}\n\n";
     return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
            "\"text_delta\",\"text\":" +
            Json(text).dump() + "}}\n\n";
   }
   std::string Start() const {
     if (format() == "openai") return "";
+    if (format() == "responses")
+      return "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_x\","
+             "\"status\":\"in_progress\",\"model\":\"m\",\"output\":[]}}\n\n";
     return "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_x\",\"model\":\"m\","
            "\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\nevent: content_block_start\ndata: "
            "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n";
   }
   std::string End() const {
     if (format() == "openai") return Chunk("{}", "\"stop\"") + "data: [DONE]\n\n";
+    if (format() == "responses")
+      return "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"resp_x\","
+             "\"status\":\"completed\",\"model\":\"m\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n";
     return "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
            "\"usage\":{\"output_tokens\":5}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
   }
@@ -270,12 +280,13 @@ TEST_P(HostileStream, FiftyMegabytesOfSmallEventsWork) {
   EXPECT_TRUE(r.complete);
 }
 
-INSTANTIATE_TEST_SUITE_P(BothFormats, HostileStream, ::testing::Values("openai", "anthropic"));
+INSTANTIATE_TEST_SUITE_P(EveryFormat, HostileStream, ::testing::Values("openai", "anthropic", "responses"));
 
 TEST(MakeStreamDecoder, UnknownFormatIsNull) {
   EXPECT_EQ(MakeStreamDecoder("gemini"), nullptr);
   EXPECT_NE(MakeStreamDecoder("openai"), nullptr);
   EXPECT_NE(MakeStreamDecoder("anthropic"), nullptr);
+  EXPECT_NE(MakeStreamDecoder("responses"), nullptr);
 }
 
 }  // namespace

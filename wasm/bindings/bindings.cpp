@@ -202,7 +202,7 @@ std::string StateName(int handle) {
 // --- stand-alone decoding (ci-decode in the browser; benchmarks) ------------
 
 std::string BadFormat(const std::string& format) {
-  return Fail(ci::error_code::kBadFormat, "unknown format \"" + format + "\" (expected openai or anthropic)",
+  return Fail(ci::error_code::kBadFormat, "unknown format \"" + format + "\" (expected openai, anthropic or responses)",
               ci::Json{{"format", format}});
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/anthropic_stream.h"
 #include "core/openai_stream.h"
+#include "core/responses_stream.h"
 #include "core/sse.h"
 #include "core/stream_common.h"
 
@@ -177,6 +178,7 @@ std::string StringField(const Json& j, const char* key) {
 std::unique_ptr<StreamDecoder> MakeStreamDecoder(std::string_view format) {
   if (format == "openai") return std::make_unique<OpenAiStreamDecoder>();
   if (format == "anthropic") return std::make_unique<AnthropicStreamDecoder>();
+  if (format == "responses") return std::make_unique<ResponsesStreamDecoder>();
   return nullptr;
 }
 
@@ -198,7 +200,8 @@ StreamError ParseErrorBody(int status, std::string_view body) {
       if (j.is_object()) {
         auto err = j.find("error");
         if (err != j.end() && err->is_object()) {
-          // OpenAI {"error":{"message","type","param","code"}}, Anthropic
+          // OpenAI (Chat Completions and Responses)
+          // {"error":{"message","type","param","code"}}, Anthropic
           // {"type":"error","error":{"type","message"}}, llama.cpp and
           // Ollama's /v1 use the OpenAI shape.
           detail = StringField(*err, "message");

@@ -1,12 +1,14 @@
 // Streaming decoders for LLM responses: raw body bytes in, text deltas out as
 // they arrive, the whole reply at the end. One implementation per wire format
-// (openai.h, anthropic.h); both sit on SseDecoder.
+// (openai_stream.h, anthropic_stream.h, responses_stream.h); all sit on
+// SseDecoder.
 //
 // Contract:
 // - Feed() any split of the body; deltas are appended in arrival order.
 // - Finish() at end of body. If the provider never signalled a normal end
 //   (OpenAI: [DONE] or a finish_reason; Anthropic: message_stop or a
-//   stop_reason), result().error is set to {"incomplete_stream", ...}.
+//   stop_reason; Responses: response.completed, .incomplete or .failed),
+//   result().error is set to {"incomplete_stream", ...}.
 // - Garbage, HTML pages, truncated or over-deep JSON, over-long lines and
 //   mid-stream provider errors all end in result().error with a clear message;
 //   after an error, further input is ignored. Never throws, never crashes.
@@ -30,7 +32,8 @@ class StreamDecoder {
   StreamResult result_;
 };
 
-// format: "openai" | "anthropic". Returns nullptr for an unknown format.
+// format: "openai" (Chat Completions) | "anthropic" (Messages) | "responses"
+// (OpenAI Responses). Returns nullptr for an unknown format.
 std::unique_ptr<StreamDecoder> MakeStreamDecoder(std::string_view format);
 
 // Turns a non-2xx response body (JSON error of either provider, an HTML error

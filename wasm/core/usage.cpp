@@ -38,7 +38,18 @@ TokenUsage TokenUsage::FromProvider(const Json& usage) {
     u.output = Count(usage, "completion_tokens");
     return u;
   }
-  // Anthropic: the three input counts are disjoint already.
+  if (usage.contains("input_tokens_details") || usage.contains("output_tokens_details")) {
+    // OpenAI Responses: input_tokens include the cached ones
+    // (input_tokens_details.cached_tokens), as prompt_tokens do above.
+    int64_t input = Count(usage, "input_tokens");
+    int64_t cached = std::min(Count(usage.value("input_tokens_details", Json::object()), "cached_tokens"), input);
+    u.input = input - cached;
+    u.cache_read = cached;
+    u.output = Count(usage, "output_tokens");
+    return u;
+  }
+  // Anthropic: the three input counts are disjoint already. (A Responses
+  // server that leaves out the details has no cached count either: the same.)
   u.input = Count(usage, "input_tokens");
   u.cache_read = Count(usage, "cache_read_input_tokens");
   u.cache_creation = Count(usage, "cache_creation_input_tokens");

@@ -1,7 +1,8 @@
 // Token usage in one provider-neutral form, per model reply and per turn.
 //
 // Providers count differently: OpenAI's prompt_tokens include the cached
-// ones (prompt_tokens_details.cached_tokens); Anthropic's input_tokens leave
+// ones (prompt_tokens_details.cached_tokens), and so do the Responses API's
+// input_tokens (input_tokens_details.cached_tokens); Anthropic's input_tokens leave
 // out what was read from or written to the cache (cache_read_input_tokens,
 // cache_creation_input_tokens). Here the four parts never overlap:
 //   input_tokens                  input neither read from nor written to a cache
@@ -29,7 +30,7 @@ struct TokenUsage {
   int64_t all_input() const { return input + cache_read + cache_creation; }
   TokenUsage& operator+=(const TokenUsage& o);
 
-  // The provider's usage object (either wire format); zeros for null or junk.
+  // The provider's usage object (any wire format); zeros for null or junk.
   static TokenUsage FromProvider(const Json& usage);
   // {input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens, total_tokens}
   Json ToJson() const;

@@ -1,6 +1,6 @@
 // ci-decode: decode a raw LLM streaming response body, as the core would.
 //
-//   ci-decode --format openai|anthropic FILE     (FILE may be "-" for stdin)
+//   ci-decode --format openai|anthropic|responses FILE     (FILE may be "-" for stdin)
 //
 // Prints StreamResult::ToJson() as one line and exits 0 (a stream error is a
 // result, not a failure of the tool). Exit 2: bad arguments; exit 1: the file
@@ -21,7 +21,7 @@ namespace {
 int Usage(const char* problem) {
   std::fprintf(stderr,
                "ci-decode: %s\n"
-               "usage: ci-decode --format openai|anthropic FILE   (FILE may be - for stdin)\n",
+               "usage: ci-decode --format openai|anthropic|responses FILE   (FILE may be - for stdin)\n",
                problem);
   return 2;
 }
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   if (format.empty()) return Usage("--format is required");
   if (!have_path) return Usage("FILE is required");
   std::unique_ptr<ci::StreamDecoder> decoder = ci::MakeStreamDecoder(format);
-  if (!decoder) return Usage(("unknown format \"" + format + "\" (expected openai or anthropic)").c_str());
+  if (!decoder) return Usage(("unknown format \"" + format + "\" (expected openai, anthropic or responses)").c_str());
 
   std::string body;
   if (path == "-") {
