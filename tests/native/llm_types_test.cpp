@@ -26,6 +26,19 @@ TEST(ProviderConfig, RoundTripsThroughJson) {
   EXPECT_EQ(back.extra_headers.at("anthropic-version"), "2023-06-01");
 }
 
+TEST(ProviderConfig, ResponsesFormatAndReasoningSummary) {
+  ProviderConfig c = ProviderConfig::FromJson(
+      Json::parse(R"({"format":"responses","base_url":"https://api.openai.com/v1","model":"gpt-5","reasoning_summary":"auto"})"));
+  EXPECT_EQ(c.format, "responses");
+  EXPECT_EQ(c.reasoning_summary.value_or(""), "auto");
+  EXPECT_EQ(ProviderConfig::FromJson(c.ToJson()).ToJson(), c.ToJson());
+  ProviderConfig plain = ProviderConfig::FromJson(Json::parse(R"({"format":"responses","reasoning_summary":null})"));
+  EXPECT_FALSE(plain.reasoning_summary.has_value());
+  EXPECT_FALSE(plain.ToJson().contains("reasoning_summary")) << "absent when unset";
+  EXPECT_THROW(ProviderConfig::FromJson(Json::parse(R"({"reasoning_summary":"lots"})")), std::invalid_argument);
+  EXPECT_THROW(ProviderConfig::FromJson(Json::parse(R"({"reasoning_summary":true})")), std::invalid_argument);
+}
+
 TEST(ProviderConfig, MissingKeysKeepDefaults) {
   ProviderConfig c = ProviderConfig::FromJson(Json::parse(R"({"base_url":"http://localhost:11434/v1","model":"qwen3"})"));
   EXPECT_EQ(c.format, "openai");

@@ -1,5 +1,5 @@
 // The request builders: exact bodies for representative conversations in
-// both wire formats, Anthropic's merging rules, tools on/off, headers and
+// every wire format, Anthropic's merging rules, tools on/off, headers and
 // auth, and reading code out of tool-call arguments.
 #include "core/request_builder.h"
 
@@ -346,6 +346,103 @@ TEST(AnthropicRequest, ToolsOffWithToolHistoryDeclaresToolWithChoiceNone) {
   EXPECT_EQ(body["tool_choice"], (Json{{"type", "none"}}));
 }
 
+// --------------------------------------------------------------- Responses
+
+ProviderConfig ResponsesConfig() {
+  ProviderConfig config;
+  config.format = "responses";
+  config.base_url = "https://api.openai.com/v1/";
+  config.model = "gpt-5-mini";
+  return config;
+}
+
+TEST(ResponsesRequest, ToolRoundTripHasExactBody) {
+  HttpRequest request = BuildResponsesRequest(ResponsesConfig(), ToolRoundTrip());
+  Json expected = {
+      {"model", "gpt-5-mini"},
+      {"instructions", "You are a data analyst."},
+      {"input",
+       Json::array({
+           {{"type", "message"}, {"role", "user"}, {"content", Json::array({{{"type", "input_text"}, {"text", "Sum 1..10"}}})}},
+           {{"type", "message"},
+            {"role", "assistant"},
+            {"content", Json::array({{{"type", "output_text"}, {"text", "Let me compute."}}})}},
+           {{"type", "function_call"},
+            {"call_id", "call_1"},
+            {"name", "python"},
+            {"arguments", R"j({"code":"print(sum(range(11)))"})j"}},
+           {{"type", "function_call_output"}, {"call_id", "call_1"}, {"output", "55\n"}},
+           {{"type", "message"},
+            {"role", "assistant"},
+            {"content", Json::array({{{"type", "output_text"}, {"text", "The sum is 55."}}})}},
+       })},
+      {"stream", true},
+      {"store", false},
+      {"tools",
+       Json::array({{{"type", "function"},
+                     {"name", "python"},
+                     {"description", kPythonToolDescription},
+                     {"parameters", CodeSchema()}}})},
+  };
+  EXPECT_EQ(Body(request), expected) << "got:\n" << Body(request).dump(2);
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.url, "https://api.openai.com/v1/responses");
+  ASSERT_TRUE(request.auth.has_value());
+  EXPECT_EQ(request.auth->header, "authorization");
+  EXPECT_EQ(request.auth->prefix, "Bearer ");
+  for (const auto& [name, value] : request.headers) EXPECT_NE(name, "authorization");
+}
+
+TEST(ResponsesRequest, OptionalFieldsOnlyWhenSet) {
+  ChatRequest chat;
+  chat.messages = {User("hi")};
+  Json plain = Body(BuildResponsesRequest(ResponsesConfig(), chat));
+  for (const char* key : {"instructions", "temperature", "max_output_tokens", "max_tokens", "reasoning", "tool_choice"}) {
+    EXPECT_FALSE(plain.contains(key)) << key;
+  }
+  ProviderConfig config = ResponsesConfig();
+  config.temperature = 0.5;
+  config.max_tokens = 2048;
+  config.reasoning_summary = "auto";
+  Json body = Body(BuildResponsesRequest(config, chat));
+  EXPECT_EQ(body["temperature"], 0.5);
+  EXPECT_EQ(body["max_output_tokens"], 2048);
+  EXPECT_FALSE(body.contains("max_tokens"));
+  EXPECT_EQ(body["reasoning"], (Json{{"summary", "auto"}}));
+}
+
+TEST(ResponsesRequest, ToolsOffAndToolHistory) {
+  ChatRequest chat;
+  chat.messages = {User("hi")};
+  chat.offer_tools = false;
+  EXPECT_FALSE(Body(BuildResponsesRequest(ResponsesConfig(), chat)).contains("tools"));
+  ChatRequest history = ToolRoundTrip();
+  history.offer_tools = false;
+  Json body = Body(BuildResponsesRequest(ResponsesConfig(), history));
+  ASSERT_TRUE(body.contains("tools")) << "earlier calls in the input: the tool is still declared";
+  EXPECT_EQ(body["tool_choice"], "none");
+}
+
+TEST(ResponsesRequest, InputStartsAtTheFirstUserMessage) {
+  ChatRequest chat;
+  chat.messages = {ToolResult("call_0", "orphan"), Assistant("", {{"call_9", "python", "{}"}}), User("again"),
+                   Assistant("", {{"call_2", "python", "{\"code\":\"1\"}"}}), ToolResult("call_2", "1", true)};
+  Json input = Body(BuildResponsesRequest(ResponsesConfig(), chat))["input"];
+  ASSERT_EQ(input.size(), 3u) << input.dump(2);
+  EXPECT_EQ(input[0]["role"], "user");
+  EXPECT_EQ(input[1], (Json{{"type", "function_call"}, {"call_id", "call_2"}, {"name", "python"}, {"arguments", "{\"code\":\"1\"}"}}))
+      << "an assistant turn with only calls has no empty message item";
+  EXPECT_EQ(input[2]["type"], "function_call_output");
+}
+
+TEST(ResponsesRequest, ModelListIsTheOpenAiOne) {
+  HttpRequest request = BuildModelsRequest(ResponsesConfig());
+  EXPECT_EQ(request.method, "GET");
+  EXPECT_EQ(request.url, "https://api.openai.com/v1/models");
+  ASSERT_TRUE(request.auth.has_value());
+  EXPECT_EQ(request.auth->header, "authorization");
+}
+
 // ---------------------------------------------------------------- dispatch
 
 TEST(BuildRequest, DispatchesOnFormat) {
@@ -353,6 +450,7 @@ TEST(BuildRequest, DispatchesOnFormat) {
   chat.messages = {User("hi")};
   EXPECT_EQ(BuildRequest(OpenAiConfig(), chat).url, "https://api.openai.com/v1/chat/completions");
   EXPECT_EQ(BuildRequest(AnthropicConfig(), chat).url, "https://api.anthropic.com/v1/messages");
+  EXPECT_EQ(BuildRequest(ResponsesConfig(), chat).url, "https://api.openai.com/v1/responses");
   ProviderConfig bad = OpenAiConfig();
   bad.format = "gemini";
   try {

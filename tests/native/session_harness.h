@@ -110,14 +110,80 @@ inline std::string AnthropicText(const std::string& text) {
   return s;
 }
 
+// The OpenAI Responses API: one event per SSE message, named by its type.
+inline std::string ResponsesEvent(const Json& data) {
+  return "event: " + data["type"].get<std::string>() + "\ndata: " + data.dump() + "\n\n";
+}
+
+inline Json ResponsesUsage(int64_t input, int64_t cached, int64_t output) {
+  return Json{{"input_tokens", input},
+              {"input_tokens_details", {{"cached_tokens", cached}}},
+              {"output_tokens", output},
+              {"output_tokens_details", {{"reasoning_tokens", 0}}},
+              {"total_tokens", input + output}};
+}
+
+// A whole Responses reply: optional text (in pieces), then function calls
+// whose arguments stream in small pieces, then response.<status>.
+inline std::string ResponsesReply(const std::vector<std::string>& pieces, const std::vector<Call>& calls = {},
+                                  const Json& usage = ResponsesUsage(10, 0, 5), const std::string& status = "completed",
+                                  const std::string& incomplete_reason = "") {
+  const Json base{{"id", "resp_test"}, {"object", "response"}, {"model", "gpt-test"}, {"store", false}};
+  Json created = base;
+  created["status"] = "in_progress";
+  created["output"] = Json::array();
+  created["usage"] = nullptr;
+  std::string s = ResponsesEvent({{"type", "response.created"}, {"response", created}});
+  Json output = Json::array();
+  int index = 0;
+  if (!pieces.empty()) {
+    s += ResponsesEvent({{"type", "response.output_item.added"}, {"output_index", index},
+                         {"item", {{"id", "msg_test"}, {"type", "message"}, {"role", "assistant"}, {"content", Json::array()}}}});
+    std::string text;
+    for (const auto& p : pieces) {
+      s += ResponsesEvent({{"type", "response.output_text.delta"}, {"item_id", "msg_test"}, {"output_index", index},
+                           {"content_index", 0}, {"delta", p}});
+      text += p;
+    }
+    Json item{{"id", "msg_test"}, {"type", "message"}, {"role", "assistant"},
+              {"content", Json::array({Json{{"type", "output_text"}, {"text", text}}})}};
+    s += ResponsesEvent({{"type", "response.output_item.done"}, {"output_index", index}, {"item", item}});
+    output.push_back(item);
+    ++index;
+  }
+  for (const Call& call : calls) {
+    std::string item_id = "fc_" + call.id;
+    s += ResponsesEvent({{"type", "response.output_item.added"}, {"output_index", index},
+                         {"item", {{"id", item_id}, {"type", "function_call"}, {"call_id", call.id}, {"name", call.name}, {"arguments", ""}}}});
+    std::string args = Json{{"code", call.code}}.dump();
+    for (size_t off = 0; off < args.size(); off += 6)
+      s += ResponsesEvent({{"type", "response.function_call_arguments.delta"}, {"item_id", item_id}, {"output_index", index},
+                           {"delta", args.substr(off, 6)}});
+    s += ResponsesEvent({{"type", "response.function_call_arguments.done"}, {"item_id", item_id}, {"output_index", index}, {"arguments", args}});
+    Json item{{"id", item_id}, {"type", "function_call"}, {"call_id", call.id}, {"name", call.name}, {"arguments", args}};
+    s += ResponsesEvent({{"type", "response.output_item.done"}, {"output_index", index}, {"item", item}});
+    output.push_back(item);
+    ++index;
+  }
+  Json final_response = base;
+  final_response["status"] = status;
+  final_response["output"] = output;
+  final_response["usage"] = usage;
+  final_response["incomplete_details"] =
+      incomplete_reason.empty() ? Json(nullptr) : Json{{"reason", incomplete_reason}};
+  s += ResponsesEvent({{"type", "response." + status}, {"response", final_response}});
+  return s;
+}
+
 // --- the driver -----------------------------------------------------------------
 
 inline SessionConfig TestConfig(const std::string& format = "openai", bool tools = true) {
   SessionConfig c;
   c.provider.format = format;
-  c.provider.base_url = format == "openai" ? "https://api.example.test/v1" : "https://anthropic.example.test/v1";
-  c.provider.model = format == "openai" ? "gpt-test" : "claude-test";
-  c.provider.auth = format == "openai" ? "bearer" : "x-api-key";
+  const bool anthropic = format == "anthropic";  // else an OpenAI format: openai, responses
+  c.provider.base_url = anthropic ? "https://anthropic.example.test/v1" : "https://api.example.test/v1";
+  c.provider.model = anthropic ? "claude-test" : "gpt-test";
+  c.provider.auth = anthropic ? "x-api-key" : "bearer";
   c.provider.tools = tools;
   return c;
 }

@@ -35,6 +35,7 @@ Json ProviderConfig::ToJson() const {
   j["max_tokens"] = max_tokens ? Json(*max_tokens) : Json(nullptr);
   j["tools"] = tools;
   j["include_usage"] = include_usage;
+  if (reasoning_summary) j["reasoning_summary"] = *reasoning_summary;  // absent when unset (older readers)
   j["auth"] = auth;
   Json headers = Json::object();
   for (const auto& [name, value] : extra_headers) headers[name] = value;
@@ -49,8 +50,8 @@ ProviderConfig ProviderConfig::FromJson(const Json& j) {
   ProviderConfig c;
   if (j.contains("format")) {
     c.format = RequireString(j, "format");
-    if (c.format != "openai" && c.format != "anthropic") {
-      Bad("unknown format \"" + c.format + "\" (expected \"openai\" or \"anthropic\")");
+    if (c.format != "openai" && c.format != "anthropic" && c.format != "responses") {
+      Bad("unknown format \"" + c.format + "\" (expected \"openai\", \"anthropic\" or \"responses\")");
     }
   }
   if (j.contains("base_url")) c.base_url = RequireString(j, "base_url");
@@ -69,6 +70,13 @@ ProviderConfig ProviderConfig::FromJson(const Json& j) {
   }
   if (j.contains("tools")) c.tools = RequireBool(j, "tools");
   if (j.contains("include_usage")) c.include_usage = RequireBool(j, "include_usage");
+  if (j.contains("reasoning_summary") && !j["reasoning_summary"].is_null()) {
+    std::string summary = RequireString(j, "reasoning_summary");
+    if (summary != "auto" && summary != "concise" && summary != "detailed") {
+      Bad("unknown reasoning_summary \"" + summary + "\" (expected \"auto\", \"concise\", \"detailed\" or null)");
+    }
+    c.reasoning_summary = summary;
+  }
   if (j.contains("auth")) {
     c.auth = RequireString(j, "auth");
     if (c.auth != "bearer" && c.auth != "x-api-key" && c.auth != "none") {

@@ -21,13 +21,16 @@ struct ToolCall {
 // key for that endpoint only (so no state, log or export of the core can
 // contain it).
 struct ProviderConfig {
-  std::string format = "openai";  // "openai" (Chat Completions) | "anthropic" (Messages)
+  std::string format = "openai";  // "openai" (Chat Completions) | "anthropic" (Messages) | "responses" (OpenAI Responses)
   std::string base_url;           // e.g. "https://api.openai.com/v1", "http://localhost:11434/v1"
   std::string model;
   std::optional<double> temperature;
   std::optional<int> max_tokens;  // anthropic requires one: 4096 when unset
   bool tools = true;              // false: the model cannot call tools; code comes as ```python blocks
   bool include_usage = true;      // openai: stream_options.include_usage
+  // responses: ask for reasoning summaries ("auto", "concise" or "detailed";
+  // unset: none, as models without reasoning refuse the parameter).
+  std::optional<std::string> reasoning_summary;
   std::string auth = "bearer";    // "bearer" | "x-api-key" | "none"
   std::map<std::string, std::string> extra_headers;
 

@@ -1,7 +1,7 @@
-// Request builders for the two wire formats.
+// Request builders for the three wire formats.
 //
 // Shapes follow the providers' API references (OpenAI Chat Completions,
-// Anthropic Messages). Choices made here, and why:
+// Anthropic Messages, OpenAI Responses). Choices made here, and why:
 // - The key never passes through the core: requests carry an HttpAuth that
 //   names the header, and the glue adds the key. Extra headers named
 //   "authorization" or "x-api-key" are dropped for the same reason (and so
@@ -24,6 +24,14 @@
 //   * when tools are not offered but the history holds tool_use/tool_result
 //     blocks, the tool is still declared with tool_choice {"type":"none"}:
 //     the API rejects tool blocks in a request that defines no tools.
+// - Responses:
+//   * store: false (the conversation lives here, not on the provider's
+//     servers), so every request carries the whole history as input items,
+//     and no item ids (there is nothing stored to refer to);
+//   * the system prompt is `instructions`;
+//   * as for Anthropic, the input starts at the first user message with
+//     content, and a history with function calls but no tools offered
+//     still declares the tool, with tool_choice "none".
 #include "core/request_builder.h"
 
 #include <algorithm>
@@ -211,6 +219,49 @@ Json AnthropicMessages(const std::vector<ChatMessage>& messages, bool* has_tool_
   return out;
 }
 
+// ------------------------------------------------------------- Responses
+
+// The conversation as Responses input items. Like Anthropic's, it starts at
+// the first user message that carries content: a function_call_output
+// without its function_call is rejected ("No tool call found ..."), and the
+// history may have been trimmed at the front. Returns whether any
+// function_call / function_call_output item remains.
+Json ResponsesInput(const std::vector<ChatMessage>& messages, bool* has_tool_items) {
+  Json input = Json::array();
+  *has_tool_items = false;
+  bool started = false;
+  for (const ChatMessage& message : messages) {
+    if (!started && (message.role != ChatMessage::Role::kUser || message.text.empty())) continue;
+    started = true;
+    switch (message.role) {
+      case ChatMessage::Role::kUser:
+        input.push_back({{"type", "message"},
+                         {"role", "user"},
+                         {"content", Json::array({Json{{"type", "input_text"}, {"text", message.text}}})}});
+        break;
+      case ChatMessage::Role::kAssistant:
+        if (!message.text.empty()) {
+          input.push_back({{"type", "message"},
+                           {"role", "assistant"},
+                           {"content", Json::array({Json{{"type", "output_text"}, {"text", message.text}}})}});
+        }
+        for (const ToolCall& call : message.tool_calls) {
+          // No item id: with store: false the server has nothing to look it up in.
+          input.push_back(
+              {{"type", "function_call"}, {"call_id", call.id}, {"name", call.name}, {"arguments", call.arguments}});
+          *has_tool_items = true;
+        }
+        break;
+      case ChatMessage::Role::kTool:
+        // No error flag in this format: the output says what happened.
+        input.push_back({{"type", "function_call_output"}, {"call_id", message.tool_call_id}, {"output", message.text}});
+        *has_tool_items = true;
+        break;
+    }
+  }
+  return input;
+}
+
 }  // namespace
 
 HttpRequest BuildOpenAiRequest(const ProviderConfig& config, const ChatRequest& chat) {
@@ -264,10 +315,43 @@ HttpRequest BuildAnthropicRequest(const ProviderConfig& config, const ChatReques
   return request;
 }
 
+HttpRequest BuildResponsesRequest(const ProviderConfig& config, const ChatRequest& chat) {
+  HttpRequest request;
+  request.url = JoinUrl(config.base_url, "/responses");
+  SetHeader(&request, "content-type", "application/json");
+  AddExtraHeaders(config, &request);
+  request.auth = AuthFor(config.auth);
+
+  bool has_tool_items = false;
+  Json input = ResponsesInput(chat.messages, &has_tool_items);
+
+  Json body{{"model", config.model}};
+  if (!chat.system.empty()) body["instructions"] = chat.system;
+  body["input"] = std::move(input);
+  body["stream"] = true;
+  body["store"] = false;
+  if (config.temperature) body["temperature"] = *config.temperature;
+  if (config.max_tokens) body["max_output_tokens"] = *config.max_tokens;
+  if (config.reasoning_summary) body["reasoning"] = {{"summary", *config.reasoning_summary}};
+  const bool offer = chat.offer_tools && config.tools;
+  if (offer || has_tool_items) {
+    // Flat: no "function" object as in Chat Completions.
+    body["tools"] = Json::array({{{"type", "function"},
+                                  {"name", kPythonToolName},
+                                  {"description", kPythonToolDescription},
+                                  {"parameters", CodeInputSchema()}}});
+    // Earlier calls in the history, but no tools now: declared, not offered.
+    if (!offer) body["tool_choice"] = "none";
+  }
+  request.body = Serialize(body);
+  return request;
+}
+
 HttpRequest BuildRequest(const ProviderConfig& config, const ChatRequest& chat) {
   if (config.format == "openai") return BuildOpenAiRequest(config, chat);
   if (config.format == "anthropic") return BuildAnthropicRequest(config, chat);
-  throw std::invalid_argument("unknown format \"" + config.format + "\" (expected openai or anthropic)");
+  if (config.format == "responses") return BuildResponsesRequest(config, chat);
+  throw std::invalid_argument("unknown format \"" + config.format + "\" (expected openai, anthropic or responses)");
 }
 
 HttpRequest BuildModelsRequest(const ProviderConfig& config) {
@@ -276,10 +360,10 @@ HttpRequest BuildModelsRequest(const ProviderConfig& config) {
   if (config.format == "anthropic") {
     request.url = JoinUrl(config.base_url, "/models?limit=1000");
     AddAnthropicHeaders(&request);
-  } else if (config.format == "openai") {
+  } else if (config.format == "openai" || config.format == "responses") {
     request.url = JoinUrl(config.base_url, "/models");
   } else {
-    throw std::invalid_argument("unknown format \"" + config.format + "\" (expected openai or anthropic)");
+    throw std::invalid_argument("unknown format \"" + config.format + "\" (expected openai, anthropic or responses)");
   }
   // No content-type: a GET has no body (and one header fewer to preflight).
   AddExtraHeaders(config, &request);

@@ -22,11 +22,18 @@ HttpRequest BuildOpenAiRequest(const ProviderConfig& config, const ChatRequest& 
 // (tool results go in one user message) as the API requires.
 HttpRequest BuildAnthropicRequest(const ProviderConfig& config, const ChatRequest& chat);
 
+// OpenAI Responses: POST {base_url}/responses, stream: true, store: false,
+// instructions (the system prompt), input items (messages, function_call,
+// function_call_output), tools = [python] as a flat function tool when
+// offered, max_output_tokens, reasoning.summary when configured.
+HttpRequest BuildResponsesRequest(const ProviderConfig& config, const ChatRequest& chat);
+
 // Dispatches on config.format. Throws std::invalid_argument on an unknown one.
 HttpRequest BuildRequest(const ProviderConfig& config, const ChatRequest& chat);
 
 // The model list: GET {base_url}/models with the provider's headers and
-// auth, no body (Anthropic: ?limit=1000, one page holds them all). Throws
+// auth, no body (Anthropic: ?limit=1000, one page holds them all; Responses:
+// the same list as Chat Completions). Throws
 // std::invalid_argument on an unknown format or auth.
 HttpRequest BuildModelsRequest(const ProviderConfig& config);
 

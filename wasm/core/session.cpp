@@ -59,8 +59,17 @@ bool IsRetryableStatus(int status) {
 }
 
 bool IsRetryableStreamError(const std::string& type) {
+  // rate_limit_exceeded: OpenAI's error code (the Responses API's error
+  // events and failed responses carry a code, not a type).
   return type == "overloaded_error" || type == "rate_limit_error" || type == "api_error" ||
-         type == "server_error" || type == "incomplete_stream";
+         type == "server_error" || type == "rate_limit_exceeded" || type == "incomplete_stream";
+}
+
+// The reply stopped at the output token limit: Chat Completions "length",
+// Anthropic "max_tokens", Responses "incomplete:max_output_tokens".
+bool CutAtTokenLimit(const std::optional<std::string>& finish_reason) {
+  return finish_reason == "length" || finish_reason == "max_tokens" ||
+         finish_reason == "incomplete:max_output_tokens";
 }
 
 std::string StateName(int s) {
@@ -1024,7 +1033,7 @@ void Session::FinishModelReply(int64_t now, Out& out) {
         else {
           p.code = call.arguments;
           p.problem = "Could not read the code from the tool call: " + why;
-          if (r.finish_reason == "length" || r.finish_reason == "max_tokens")
+          if (CutAtTokenLimit(r.finish_reason))
             p.problem += " (the reply was cut off at the output token limit; write shorter code)";
         }
       }
@@ -1037,7 +1046,7 @@ void Session::FinishModelReply(int64_t now, Out& out) {
   if (has_content) conversation_.entries.push_back(std::move(entry));
   out.dirty = true;
   if (pending_execs_.empty()) {
-    if (r.finish_reason == "length" || r.finish_reason == "max_tokens")
+    if (CutAtTokenLimit(r.finish_reason))
       AddNotice("warning", "The reply was cut off at the model's output token limit.", out);
     else if (!has_content)
       AddNotice("warning", "The model sent an empty reply. Ask again, or try another model.", out);
