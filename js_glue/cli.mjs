@@ -8,7 +8,7 @@
 //     One JSON line per cell on stdout:
 //     {"cell","ok","status","stdout","stderr","result","error","outputs","files","restarted","ms"}
 //
-//   node js_glue/cli.mjs ask --base-url URL --model M [--format openai|anthropic] [--key-env VAR]
+//   node js_glue/cli.mjs ask --base-url URL --model M [--format openai|anthropic|responses] [--key-env VAR]
 //                            [--files DIR] [--out DIR] [--notebook OUT.ipynb] [--timeout-ms N] [--max-steps N] QUESTION
 //     Streams the model's answer to stdout; the cells it runs and their
 //     output go to stderr as they happen.
@@ -40,7 +40,8 @@ Options:
 ask only:
   --base-url URL      the model endpoint (OpenAI-compatible, or Anthropic's)
   --model M           the model id
-  --format F          openai (default) or anthropic
+  --format F          openai (Chat Completions, the default), anthropic (Messages)
+                      or responses (OpenAI Responses API)
   --key-env VAR       read the API key from environment variable VAR (sent only to URL's origin)
   --max-steps N       model calls per turn (default 12)
   --system TEXT       added to the system prompt
@@ -98,7 +99,7 @@ export function parseArgs(argv) {
     if (!o.baseUrl) throw new UsageError('ask needs --base-url');
     try { new URL(o.baseUrl); } catch { throw new UsageError(`--base-url ${o.baseUrl} is not a URL`); }
     if (!o.model) throw new UsageError('ask needs --model');
-    if (o.format !== 'openai' && o.format !== 'anthropic') throw new UsageError('--format is openai or anthropic');
+    if (!['openai', 'anthropic', 'responses'].includes(o.format)) throw new UsageError('--format must be responses, openai or anthropic');
     if (o.keyEnv && !process.env[o.keyEnv]) throw new UsageError(`environment variable ${o.keyEnv} is not set`);
     if (o.args.length !== 1 || !o.args[0].trim()) throw new UsageError('ask needs one question (quote it)');
   }

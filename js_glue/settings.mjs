@@ -2,7 +2,8 @@
 // (the app, <code-interpreter>, createSession, the dev page, the CLI).
 //
 // Settings (all optional):
-//   format            'openai' | 'anthropic'            the wire format
+//   format            'openai' | 'anthropic' | 'responses'   the wire format (Chat Completions,
+//                     Messages, OpenAI Responses; a key goes as x-api-key to Anthropic, else as a bearer token)
 //   baseUrl           the endpoint ('' for none: code runs without a model)
 //   model             the model id
 //   tools             the model may call the Python tool (true)

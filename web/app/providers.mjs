@@ -4,9 +4,10 @@
 // rule: js_glue/settings.mjs.
 export { originOf } from '../../js_glue/settings.mjs';
 
-/** format: the wire format; key: 'required' | 'optional' | 'none'. */
+/** format: the wire format ('openai': Chat Completions, 'anthropic', 'responses': OpenAI Responses); key: 'required' | 'optional' | 'none'. */
 export const PRESETS = [
-  { id: 'openai', name: 'OpenAI', baseUrl: 'https://api.openai.com/v1', format: 'openai', key: 'required', model: 'gpt-4o-mini' },
+  // OpenAI's own: the Responses API (its newest models are served only there).
+  { id: 'openai', name: 'OpenAI', baseUrl: 'https://api.openai.com/v1', format: 'responses', key: 'required', model: 'gpt-4o-mini' },
   { id: 'anthropic', name: 'Anthropic', baseUrl: 'https://api.anthropic.com/v1', format: 'anthropic', key: 'required', model: 'claude-sonnet-4-5' },
   { id: 'openrouter', name: 'OpenRouter', baseUrl: 'https://openrouter.ai/api/v1', format: 'openai', key: 'required', model: '' },
   { id: 'groq', name: 'Groq', baseUrl: 'https://api.groq.com/openai/v1', format: 'openai', key: 'required', model: '' },

@@ -160,6 +160,7 @@ export class CiSettings extends LitElement {
                 <select name="format" @change=${(e) => this.set('format', e.target.value)}>
                   <option value="openai" ?selected=${d.format === 'openai'}>OpenAI Chat Completions</option>
                   <option value="anthropic" ?selected=${d.format === 'anthropic'}>Anthropic Messages</option>
+                  <option value="responses" ?selected=${d.format === 'responses'}>OpenAI Responses</option>
                 </select>
               </label>
             </div>
