@@ -99,6 +99,25 @@ TEST(ResponsesStream, OnlyWholeItemsDecodeTheSame) {
   testing::ExpectDeltasMatchResult(f, "final response only");
 }
 
+TEST(ResponsesStream, DeltasWithoutItemIdsAreNotRepeatedByTheWholeItems) {
+  // A server that names no item in its deltas, only the output_index.
+  Json message{{"id", "msg_1"}, {"type", "message"}, {"role", "assistant"},
+               {"content", Json::array({Json{{"type", "output_text"}, {"text", "Hello there"}}})}};
+  Json reasoning{{"id", "rs_1"}, {"type", "reasoning"}, {"summary", Json::array({Json{{"type", "summary_text"}, {"text", "Greet."}}})}};
+  std::string body =
+      Created() +
+      Event({{"type", "response.reasoning_summary_text.delta"}, {"output_index", 0}, {"summary_index", 0}, {"delta", "Greet."}}) +
+      Event({{"type", "response.output_text.delta"}, {"output_index", 1}, {"content_index", 0}, {"delta", "Hello"}}) +
+      Event({{"type", "response.output_text.delta"}, {"output_index", 1}, {"content_index", 0}, {"delta", " there"}}) +
+      Event({{"type", "response.output_item.done"}, {"output_index", 0}, {"item", reasoning}}) +
+      Event({{"type", "response.output_item.done"}, {"output_index", 1}, {"item", message}}) +
+      Completed(Json::array({reasoning, message}));
+  Decoded d = Decode("responses", body);
+  EXPECT_EQ(d.result.text.value_or(""), "Hello there");
+  EXPECT_EQ(d.result.thinking, "Greet.");
+  testing::ExpectDeltasMatchResult(d, "no item ids");
+}
+
 TEST(ResponsesStream, DoneEventsAddOnlyWhatTheDeltasMissed) {
   std::string body = Created() + TextDelta("Hel") +
                      Event({{"type", "response.output_text.done"}, {"item_id", "msg_1"}, {"output_index", 0}, {"content_index", 0}, {"text", "Hello"}}) +

@@ -25,11 +25,19 @@ std::optional<int64_t> IntAt(const Value& j, std::string_view key) {
   return v.GetInt();
 }
 
-// "item_id/kind/index": one content part, summary part or reasoning part.
+// "item_id/kind/index" names one content part, summary part or reasoning
+// part; "@output_index/kind/index" when a server leaves out the item id.
+std::string MakePartKey(const std::string& item_id, std::optional<int64_t> output_index, const char* kind,
+                        int64_t index) {
+  std::string owner = !item_id.empty() ? item_id
+                                       : "@" + (output_index ? std::to_string(*output_index) : std::string("?"));
+  return owner + "/" + kind + "/" + std::to_string(index);
+}
+
+// The part a delta or .done event is about.
 template <class Value>
 std::string PartKey(const Value& j, const char* kind, const char* index_key) {
-  auto index = IntAt(j, index_key);
-  return StringAt(j, "item_id") + "/" + kind + "/" + (index ? std::to_string(*index) : std::string("0"));
+  return MakePartKey(StringAt(j, "item_id"), IntAt(j, "output_index"), kind, IntAt(j, index_key).value_or(0));
 }
 
 // An error object: {code, message} (response.error, the in-band event) or
@@ -229,7 +237,7 @@ void ResponsesStreamDecoder::HandleItem(const Value& item, std::optional<int64_t
     int64_t i = 0;
     for (Value part = content.FirstElement(); part.present(); part = content.NextElement(part), ++i) {
       std::string part_type = StringAt(part, "type");
-      std::string key = item_id + "/" + (part_type == "refusal" ? "refusal" : "text") + "/" + std::to_string(i);
+      std::string key = ItemPartKey(item_id, index, part_type == "refusal" ? "refusal" : "text", i);
       if (part_type == "output_text") WholePiece(StreamDelta::Kind::kText, key, StringAt(part, "text"), deltas);
       if (part_type == "refusal") WholePiece(StreamDelta::Kind::kText, key, StringAt(part, "refusal"), deltas);
     }
@@ -238,7 +246,7 @@ void ResponsesStreamDecoder::HandleItem(const Value& item, std::optional<int64_t
     if (summary.is_array()) {
       int64_t i = 0;
       for (Value part = summary.FirstElement(); part.present(); part = summary.NextElement(part), ++i) {
-        WholePiece(StreamDelta::Kind::kThinking, item_id + "/summary/" + std::to_string(i), StringAt(part, "text"),
+        WholePiece(StreamDelta::Kind::kThinking, ItemPartKey(item_id, index, "summary", i), StringAt(part, "text"),
                    deltas);
       }
     }
@@ -247,7 +255,7 @@ void ResponsesStreamDecoder::HandleItem(const Value& item, std::optional<int64_t
       int64_t i = 0;
       for (Value part = content.FirstElement(); part.present(); part = content.NextElement(part), ++i) {
         if (StringAt(part, "type") != "reasoning_text") continue;
-        WholePiece(StreamDelta::Kind::kThinking, item_id + "/reasoning/" + std::to_string(i), StringAt(part, "text"),
+        WholePiece(StreamDelta::Kind::kThinking, ItemPartKey(item_id, index, "reasoning", i), StringAt(part, "text"),
                    deltas);
       }
     }
@@ -330,12 +338,22 @@ void ResponsesStreamDecoder::AddPiece(StreamDelta::Kind kind, const std::string&
   deltas->push_back({kind, std::move(piece), 0});
 }
 
+std::string ResponsesStreamDecoder::ItemPartKey(const std::string& item_id, std::optional<int64_t> output_index,
+                                                const char* kind, int64_t index) const {
+  std::string key = MakePartKey(item_id, output_index, kind, index);
+  if (item_id.empty() || !output_index || part_text_.count(key) != 0) return key;
+  // Deltas that named no item were keyed by their output_index.
+  std::string by_index = MakePartKey("", output_index, kind, index);
+  return part_text_.count(by_index) != 0 ? by_index : key;
+}
+
 void ResponsesStreamDecoder::WholePiece(StreamDelta::Kind kind, const std::string& key, const std::string& whole,
                                         std::vector<StreamDelta>* deltas) {
-  const std::string& have = part_text_[key];
+  auto it = part_text_.find(key);
+  const size_t have = it == part_text_.end() ? 0 : it->second.size();
   // Text already shown cannot be taken back: only a missing tail is added.
-  if (whole.size() > have.size() && whole.compare(0, have.size(), have) == 0) {
-    AddPiece(kind, key, whole.substr(have.size()), deltas);
+  if (whole.size() > have && (have == 0 || whole.compare(0, have, it->second) == 0)) {
+    AddPiece(kind, key, whole.substr(have), deltas);
   }
 }
 

@@ -17,7 +17,8 @@
 //   response's `output` carry the whole string: what the deltas did not
 //   already give is added (as one more delta), so a server that sends only
 //   whole items decodes the same. Arguments that contradict the deltas are
-//   replaced by the whole string.
+//   replaced by the whole string. Parts are told apart by item id (by
+//   output_index when a server's deltas name no item).
 // - response.completed / response.incomplete / response.failed: the normal
 //   end (later events are ignored). finish_reason is the response's final
 //   `status` ("completed", "incomplete", "failed"); an incomplete response's
@@ -68,6 +69,10 @@ class ResponsesStreamDecoder : public StreamDecoder {
   void AddPiece(StreamDelta::Kind kind, const std::string& key, std::string piece, std::vector<StreamDelta>* deltas);
   void WholePiece(StreamDelta::Kind kind, const std::string& key, const std::string& whole,
                   std::vector<StreamDelta>* deltas);
+  // The key of part `index` of a whole item: by its id, or by its
+  // output_index when its deltas came without an item id.
+  std::string ItemPartKey(const std::string& item_id, std::optional<int64_t> output_index, const char* kind,
+                          int64_t index) const;
   void Fail(std::string type, std::string message);
   bool stopped() const { return done_ || result_.error.has_value(); }
 
