@@ -93,7 +93,7 @@ export const FIELDS = Object.freeze({
     provider: s(LIMITS.provider, true), // a preset id of web/app/providers.mjs (checked by the embed)
     baseUrl: Object.freeze({ kind: 'url', max: LIMITS.field, optional: true }),
     model: s(LIMITS.field, true),
-    format: Object.freeze({ kind: 'enum', values: Object.freeze(['openai', 'anthropic']), optional: true }),
+    format: Object.freeze({ kind: 'enum', values: Object.freeze(['openai', 'responses', 'anthropic']), optional: true }),
     systemPrompt: s(LIMITS.text, true),
     apiKey: s(LIMITS.field, true), // never echoed back
   }),

@@ -24,7 +24,7 @@ async function toBytes(data) {
 /**
  * @param {object} [options]
  * @param {string} [options.provider]     a preset id (web/app/providers.mjs): its base URL and format
- * @param {'openai'|'anthropic'} [options.format]
+ * @param {'openai'|'responses'|'anthropic'} [options.format]  Chat Completions, OpenAI Responses, or Anthropic Messages
  * @param {string} [options.baseUrl]
  * @param {string} [options.model]
  * @param {string} [options.apiKey]       sent only to baseUrl's origin
