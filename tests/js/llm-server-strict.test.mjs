@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { startLlmServer, loadScenario, responsesEvents } from '../support/llm-server.mjs';
-import { validateRequest, estimateTokens } from '../support/llm-validate.mjs';
+import { validateRequest, estimateTokens, KNOWN_CORE_DEVIATIONS } from '../support/llm-validate.mjs';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const clone = (v) => JSON.parse(JSON.stringify(v));
@@ -192,6 +192,24 @@ test('each rule refuses its bad request with the provider\'s real 400 and record
       assert.equal(server.remaining(), 1, `${format} ${name}: the queued reply is kept`);
     }
     assert.equal(server.violations().length, BAD.length);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a rule our core is known to break (KNOWN_CORE_DEVIATIONS) is a warning, not a 400', async () => {
+  assert.ok(KNOWN_CORE_DEVIATIONS.has('tool_call_id_empty'));
+  const server = await startLlmServer();
+  try {
+    server.script([{ text: 'answered' }]);
+    const body = GOOD.openai();
+    body.messages[2].tool_calls[0].id = '';
+    body.messages[3].tool_call_id = '';
+    const res = await post(server, 'openai', body);
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.record.invalid, []);
+    assert.deepEqual(res.record.warnings, ["Invalid 'messages[2].tool_calls[0].id': empty string. Expected a string with minimum length 1, but got an empty string instead."]);
+    assert.equal(server.violations().length, 1);
   } finally {
     await server.close();
   }
