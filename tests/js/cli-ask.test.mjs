@@ -1,5 +1,5 @@
 // The CLI on the shared Session (js_glue/cli.mjs): `ask` against the scripted
-// LLM server over real HTTP (both wire formats), with real Pyodide running
+// LLM server over real HTTP (all three wire formats), with real Pyodide running
 // the model's cells; `run --notebook` checked by Jupyter's own nbformat and
 // rendered by nbconvert (Debian's python3-nbformat / python3-nbconvert).
 import test from 'node:test';
@@ -93,6 +93,32 @@ test('cli ask (Anthropic format): a tool call and its answer; a model error exit
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /error: .*(401|key|auth)/i);
     assert.equal(bad.stdout, '');
+  } finally {
+    await server.close();
+  }
+});
+
+test('cli ask (OpenAI Responses format): a function call and its output, the answer streamed; the strict server finds nothing wrong', async () => {
+  const server = await startLlmServer();
+  try {
+    server.script([
+      { text: 'Computing.', tool_calls: [{ id: 'call_r1', name: 'python', arguments: JSON.stringify({ code: 'print(2 ** 10)' }) }], usage: { prompt_tokens: 300, completion_tokens: 20 } },
+      { text: 'Two to the tenth is 1024.' },
+    ]);
+    const r = await cli(['ask', '--format', 'responses', '--base-url', `${server.url}/v1`, '--model', 'gpt-5-mini', '--key-env', 'CI_TEST_KEY', 'What is 2**10?'], { CI_TEST_KEY: KEY });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Computing\.\nTwo to the tenth is 1024\./);
+    assert.match(r.stderr, /print\(2 \*\* 10\)\n1024/);
+    const sent = server.requests.filter((q) => q.path.endsWith('/responses'));
+    assert.equal(sent.length, 2);
+    assert.equal(sent[0].headers.authorization, `Bearer ${KEY}`);
+    for (const q of sent) assert.deepEqual(q.invalid ?? [], [], 'a request the real API would accept');
+    const second = sent[1].body.input;
+    const call = second.find((i) => i.type === 'function_call');
+    const output = second.find((i) => i.type === 'function_call_output');
+    assert.equal(call.call_id, 'call_r1');
+    assert.equal(output.call_id, 'call_r1', 'the output answers its call');
+    assert.match(output.output, /1024/);
   } finally {
     await server.close();
   }
