@@ -112,6 +112,8 @@ test('an endpoint on a new origin: the dialog says so, saving reloads, settings 
   assert.equal(await s.page.evaluate(() => document.querySelector('code-interpreter').app.vm.currentId), before, 'the same conversation is open');
   assert.ok((await s.page.evaluate(() => document.querySelector('code-interpreter').app.vm.items.length)) > 0, 'its messages are back');
   await s.page.locator('ci-settings dialog').getByRole('button', { name: 'Save', exact: true }).click();
+  // The dialog closes once the settings are stored; until then it is modal and the composer is inert.
+  await s.page.locator('ci-settings dialog[open]').waitFor({ state: 'detached', timeout: 30000 });
   llmB.script([{ text: 'Hello from B.' }]);
   await ask(s.page, 'hi B');
   await waitIdle(s.page, (v) => v.items.some((i) => i.kind === 'assistant' && i.text.includes('from B')));
