@@ -1,7 +1,9 @@
 // TurnStream: the public events of one turn as an async iterable, fed by
-// push() and ended by end(). `result` resolves with the last event (turn_done,
-// or the error that refused the turn). Leaving a for-await early stops
-// listening; the turn itself goes on (Session.cancel() stops it).
+// push() and ended by end() or by its turn_done. `result` resolves with the
+// last event (turn_done, or the error that refused the turn). Leaving a
+// for-await early stops listening; the turn itself goes on (Session.cancel()
+// stops it). Used by the Session (createSession's and the CLI's turns) and by
+// the embed client (web/embed/embed-client.mjs).
 
 export class TurnStream {
   constructor() {
@@ -11,6 +13,7 @@ export class TurnStream {
     this.ended = false;
     this.error = null; // {code, message, detail} when the turn was refused
     this.result = new Promise((resolve) => { this.resolveResult = resolve; });
+    this.onEnd = () => {}; // the owner's clean-up (timers, a table of turns)
   }
 
   push(event) {
@@ -19,9 +22,10 @@ export class TurnStream {
     const waiter = this.waiters.shift();
     if (waiter) waiter({ value: event, done: false });
     else this.buffer.push(event);
+    if (event?.type === 'turn_done') this.end();
   }
 
-  /** Refuses the turn: one `error` event, then the end. */
+  /** Ends the turn with one `error` event: error is {code, message, detail?}. */
   fail(error) {
     this.error = error;
     this.push({ type: 'error', error: { kind: error.code, type: error.code, ...error } });
@@ -31,6 +35,7 @@ export class TurnStream {
   end() {
     if (this.ended) return;
     this.ended = true;
+    this.onEnd();
     this.resolveResult(this.last ?? null);
     for (const w of this.waiters.splice(0)) w({ value: undefined, done: true });
   }

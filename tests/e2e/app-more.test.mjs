@@ -222,13 +222,14 @@ test('conversations: rename, search, delete; the deletion survives a reload', as
 });
 
 test('runs waiting behind a cell are saved with the conversation; after a reload they wait for Run (or Discard)', async () => {
-  await newConversation();
-  await page.evaluate(() => {
+  // A conversation of its own, once it is this tab's (its claim answers asynchronously).
+  await page.evaluate(() => document.querySelector('code-interpreter').app.newConversation());
+  assert.equal(await page.evaluate(() => document.querySelector('code-interpreter').app.writable), true);
+  const accepted = await page.evaluate(() => {
     const a = document.querySelector('code-interpreter').app;
-    a.runCode('import time\nwhile True: time.sleep(0.05)');
-    a.runCode('print("queued one")');
-    a.runCode('print("queued two")');
+    return [a.runCode('import time\nwhile True: time.sleep(0.05)'), a.runCode('print("queued one")'), a.runCode('print("queued two")')];
   });
+  assert.deepEqual(accepted, [true, true, true]);
   await page.waitForFunction(() => document.querySelector('code-interpreter').app.ci.queued === 2);
   await page.evaluate(() => document.querySelector('code-interpreter').app.flushSaves());
   await page.reload(); // the loop dies with the page; what waited behind it is kept
@@ -243,11 +244,10 @@ test('runs waiting behind a cell are saved with the conversation; after a reload
   await banner.waitFor({ state: 'detached' });
 
   // Discard: the same again, dropped this time.
-  await page.evaluate(() => {
+  assert.deepEqual(await page.evaluate(() => {
     const a = document.querySelector('code-interpreter').app;
-    a.runCode('import time\nwhile True: time.sleep(0.05)');
-    a.runCode('print("never")');
-  });
+    return [a.runCode('import time\nwhile True: time.sleep(0.05)'), a.runCode('print("never")')];
+  }), [true, true]);
   await page.waitForFunction(() => document.querySelector('code-interpreter').app.ci.queued === 1);
   await page.evaluate(() => document.querySelector('code-interpreter').app.flushSaves());
   await page.reload();

@@ -4,28 +4,17 @@
 // rendered by nbconvert (Debian's python3-nbformat / python3-nbconvert).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './load-core.mjs';
+import { cli } from '../support/run-cli.mjs';
 import { startLlmServer, loadScenario } from '../support/llm-server.mjs';
 
-const CLI = path.join(ROOT, 'js_glue/cli.mjs');
 // Debian's interpreter: the one python3-nbformat and python3-nbconvert install into.
 const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const KEY = 'sk-cli-test-key-0123456789';
-
-function cli(args, env = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ci-cli-ask-'));
 

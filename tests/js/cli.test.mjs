@@ -2,24 +2,11 @@
 // order through the built core, the driver and NodeSandbox (real Pyodide).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from './load-core.mjs';
+import { cli } from '../support/run-cli.mjs';
 
-const CLI = path.join(ROOT, 'js_glue/cli.mjs');
-
-function cli(args, env = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function workspace() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ci-cli-test-'));

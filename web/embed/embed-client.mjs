@@ -24,8 +24,10 @@
 // posted to that exact origin (never a wildcard), so they reach only the
 // embed, and nothing is posted to a frame showing another origin.
 import {
-  REQUEST, REPLY, ERROR, TURN_DONE, LIMITS, EmbedError, validateRequest, readReply,
+  REQUEST, REPLY, ERROR, LIMITS, EmbedError, validateRequest, readReply,
 } from './embed-protocol.mjs';
+// A turn's events as an async iterable, ending after turn_done or an error: the same class createSession's turns use.
+import { TurnStream } from '../../js_glue/turn-stream.mjs';
 
 export { REQUEST, REPLY, ERROR, LIMITS, EmbedError };
 
@@ -39,57 +41,6 @@ const DEFAULTS = Object.freeze({
 // setTimeout's delay is a 32-bit signed integer: longer ones fire at once.
 const MAX_DELAY = 2 ** 31 - 1;
 const delay = (ms, fallback) => (Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_DELAY) : fallback);
-
-/** An async iterable of a turn's events, fed by push(); ends after turn_done or an error. */
-class TurnStream {
-  constructor() {
-    this.buffer = [];
-    this.waiters = [];
-    this.ended = false;
-    this.last = null;
-    /** Resolves with the last event (turn_done or error) once the stream ended. */
-    this.result = new Promise((resolve) => { this.resolveResult = resolve; });
-    this.onEnd = () => {};
-  }
-
-  push(event) {
-    if (this.ended) return;
-    this.last = event;
-    const waiter = this.waiters.shift();
-    if (waiter) waiter({ value: event, done: false });
-    else this.buffer.push(event);
-    if (event?.type === TURN_DONE) this.end();
-  }
-
-  fail(code, message, detail = null) {
-    this.push({ type: 'error', error: { kind: code, type: code, message, detail } });
-    this.end();
-  }
-
-  end() {
-    if (this.ended) return;
-    this.ended = true;
-    this.onEnd();
-    this.resolveResult(this.last);
-    for (const w of this.waiters.splice(0)) w({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator]() {
-    return {
-      next: () => {
-        if (this.buffer.length) return Promise.resolve({ value: this.buffer.shift(), done: false });
-        if (this.ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => this.waiters.push(resolve));
-      },
-      // Leaving a for-await early stops listening; the turn itself goes on (cancel() stops it).
-      return: () => {
-        this.buffer.length = 0;
-        this.end();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-    };
-  }
-}
 
 /** The origin in `origin` (scheme://host[:port], a trailing / allowed); throws on a wildcard, an opaque origin or a URL with a path. */
 function exactOrigin(origin) {
@@ -220,16 +171,16 @@ export function connectEmbed(iframe, options = {}) {
   function turn(type, fields) {
     const stream = new TurnStream();
     const id = nextId();
-    if (closed) { stream.fail(ERROR.CLOSED, 'the client was closed'); return stream; }
+    if (closed) { stream.fail({ code: ERROR.CLOSED, message: 'the client was closed' }); return stream; }
     turns.set(id, stream);
     const timer = setTimeout(() => {
-      stream.fail(ERROR.TIMEOUT, `the turn did not end within ${turnTimeoutMs} ms; it was cancelled`, { timeoutMs: turnTimeoutMs });
+      stream.fail({ code: ERROR.TIMEOUT, message: `the turn did not end within ${turnTimeoutMs} ms; it was cancelled`, detail: { timeoutMs: turnTimeoutMs } });
       request(REQUEST.CANCEL).catch(() => {});
     }, turnTimeoutMs);
     stream.onEnd = () => { clearTimeout(timer); turns.delete(id); };
     request(type, fields, { id }).catch((error) => {
       const e = error instanceof EmbedError ? error : new EmbedError(ERROR.FAILED, String(error?.message ?? error), null);
-      stream.fail(e.code, e.message, e.detail);
+      stream.fail({ code: e.code, message: e.message, detail: e.detail ?? null });
     });
     return stream;
   }
@@ -276,7 +227,7 @@ export function connectEmbed(iframe, options = {}) {
         p.reject(new EmbedError(ERROR.CLOSED, 'the client was closed', null));
       }
       pending.clear();
-      for (const stream of [...turns.values()]) stream.fail(ERROR.CLOSED, 'the client was closed');
+      for (const stream of [...turns.values()]) stream.fail({ code: ERROR.CLOSED, message: 'the client was closed' });
       turns.clear();
     },
   });
