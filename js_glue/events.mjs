@@ -11,7 +11,7 @@
 //   message        {role: 'user'|'assistant', text, tool_calls?, finish_reason?}
 //   cell_started   {exec_id, code, source, execution_count}
 //   stdout|stderr  {exec_id, text}                live output of a run
-//   output         {exec_id, mime, data}          display(): image/png (base64), text/html, …
+//   output         {exec_id, mime, data, text?}   display(): image/png (base64), text/html, a table, a chart …; text: its text/plain
 //   cell_finished  {exec_id, status, exec}        exec: the core's record (stdout, result, error, outputs, files)
 //   file_changed   {path, change, file?}          change: created | modified | deleted (uploads too)
 //   notice         {level, text}
@@ -41,7 +41,7 @@ export function fromCoreEvent(event) {
 export function fromSandboxEvent(event) {
   if (!event) return null;
   if (event.type === 'stdout' || event.type === 'stderr') return { type: event.type, exec_id: event.exec_id, text: String(event.text ?? '') };
-  if (event.type === 'output') return structuredClone({ type: 'output', exec_id: event.exec_id, mime: event.mime, data: event.data });
+  if (event.type === 'output') return structuredClone({ type: 'output', exec_id: event.exec_id, mime: event.mime, data: event.data, ...(event.text ? { text: event.text } : {}) });
   return null;
 }
 

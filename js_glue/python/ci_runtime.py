@@ -42,6 +42,10 @@ INPUT_MESSAGE = ("input() is not supported: the code runs without a keyboard; "
 # What a display() shows when an object offers several representations:
 # the richest one the chat can render, as notebook front ends do.
 MIME_PRIORITY = (
+    # Explorable outputs first: the page renders them as a grid or a chart.
+    "application/vnd.dataresource+json",
+    "application/vnd.vegalite.v5+json", "application/vnd.vegalite.v4+json",
+    "application/vnd.plotly.v1+json",
     "image/png", "image/jpeg", "image/svg+xml", "text/html", "text/markdown",
     "text/latex", "application/json", "text/plain",
 )
@@ -120,10 +124,19 @@ class _Run:
         for stream, parts in merged:
             self.hooks.text(stream, "".join(parts))
 
-    def output(self, mime, data):
+    # text: the object's text/plain beside a richer mime (a table's preview,
+    # a chart's title): what the model reads and what .ipynb keeps as the
+    # fallback. Cut here so a huge repr never crosses the boundary.
+    TEXT_FALLBACK_LIMIT = 4000
+
+    def output(self, mime, data, text=None):
         self.flush()  # text printed before a display() comes before it
         self.outputs += 1
-        self.hooks.output(mime, data)
+        if mime == "text/plain" or not isinstance(text, str) or not text:
+            text = None
+        elif len(text) > self.TEXT_FALLBACK_LIMIT:
+            text = text[: self.TEXT_FALLBACK_LIMIT] + "\n[...]"
+        self.hooks.output(mime, data, text)
 
     def finish(self):
         for stream in ("stdout", "stderr"):
@@ -327,7 +340,7 @@ def display(*objs, raw=False, include=None, exclude=None, **kwargs):
         if mime is None:
             continue
         if _run is not None:
-            _run.output(mime, bundle[mime])
+            _run.output(mime, bundle[mime], bundle.get("text/plain"))
         else:
             print(bundle.get("text/plain", ""))
 

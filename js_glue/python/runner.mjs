@@ -314,10 +314,11 @@ ci_runtime`);
     };
     const hooks = {
       text: emitText,
-      output: (mime, data) => {
+      output: (mime, data, text) => {
         const output = { mime, data };
+        if (typeof text === 'string' && text) output.text = text; // the text/plain fallback (see ci_runtime)
         outputs.push(output);
-        onEvent({ type: 'output', exec_id: execId, mime, data });
+        onEvent({ type: 'output', exec_id: execId, ...output });
       },
       interrupts: setInterrupts,
     };

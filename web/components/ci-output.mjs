@@ -10,6 +10,17 @@ import { base, code, prose, table } from './theme.mjs';
 import { renderMarkdown, sanitizeHtmlOutput, quietHtml } from '../app/markdown.mjs';
 import { css } from 'lit';
 
+// Explorable outputs: their renderers are lazy chunks, loaded only when an
+// output needs them (a grid for tables; Vega-Lite and Plotly in a frame that
+// reaches nothing). Until the chunk has loaded the text fallback shows.
+export const TABLE_MIME = 'application/vnd.dataresource+json';
+export const CHART_MIMES = new Set(['application/vnd.vegalite.v5+json', 'application/vnd.vegalite.v4+json', 'application/vnd.plotly.v1+json']);
+const lazy = {
+  table: () => import('./ci-table.mjs'),
+  chart: () => import('./ci-chart.mjs'),
+};
+const loaded = new Map(); // kind → Promise
+
 const svgUrls = new Map(); // svg text → data: URL (kept: outputs re-render often)
 
 // A data: URL, not a blob: one: a blob URL has the app's origin, so a
@@ -49,7 +60,7 @@ export function tableFromHtml(markup, maxRows = 500) {
 }
 
 export class CiOutput extends LitElement {
-  static properties = { output: { attribute: false }, showHtml: { state: true } };
+  static properties = { output: { attribute: false }, showHtml: { state: true }, lazyError: { state: true } };
 
   static styles = [base, code, prose, table, css`
     :host { display: block; margin: 0.4rem 0; }
@@ -63,6 +74,8 @@ export class CiOutput extends LitElement {
   render() {
     const o = this.output;
     if (!o) return nothing;
+    if (o.mime === TABLE_MIME) return this.renderLazy('table', html`<ci-table .output=${o}></ci-table>`, o);
+    if (CHART_MIMES.has(o.mime)) return this.renderLazy('chart', html`<ci-chart .output=${o}></ci-chart>`, o);
     switch (o.mime) {
       case 'image/png':
       case 'image/jpeg':
@@ -83,6 +96,19 @@ export class CiOutput extends LitElement {
       default:
         return html`<pre class="text">${o.data}</pre>`;
     }
+  }
+
+  // The element once its chunk is defined; its text fallback until then (or
+  // with a clear word if the chunk cannot load, e.g. offline before caching).
+  renderLazy(kind, element, o) {
+    const tag = kind === 'table' ? 'ci-table' : 'ci-chart';
+    if (customElements.get(tag)) return element;
+    if (!loaded.has(kind)) loaded.set(kind, lazy[kind]());
+    loaded.get(kind).then(() => this.requestUpdate(), (e) => {
+      loaded.delete(kind); // a later output may try again
+      this.lazyError = `The ${kind} viewer could not load (${e?.message ?? e}); showing text.`;
+    });
+    return html`${this.lazyError ? html`<p class="muted" role="status">${this.lazyError}</p>` : nothing}<pre class="text">${o.text ?? ''}</pre>`;
   }
 
   renderHtml(markup) {
