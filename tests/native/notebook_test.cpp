@@ -245,6 +245,21 @@ TEST(ExportNotebook, RichOutputsKeepTheirTypes) {
       << "unparsable JSON falls back to the string";
 }
 
+TEST(ExportNotebook, RichOutputsKeepTheirTextPlainFallback) {
+  Conversation c;
+  Entry e;
+  e.kind = Entry::Kind::kExec;
+  e.exec.code = "display_table(rows)";
+  e.exec.outputs = {{"application/vnd.dataresource+json", R"({"data":[{"a":1}]})", "   a\n0  1"},
+                    {"image/png", "iVBORw0KGgo=", ""}};
+  c.entries.push_back(e);
+  Json outputs = ExportNotebook(c)["cells"][0]["outputs"];
+  ASSERT_EQ(outputs.size(), 2u);
+  EXPECT_EQ(outputs[0]["data"]["application/vnd.dataresource+json"], Json::parse(R"({"data":[{"a":1}]})"));
+  EXPECT_EQ(outputs[0]["data"]["text/plain"], Json::array({"   a\n", "0  1"}));
+  EXPECT_FALSE(outputs[1]["data"].contains("text/plain")) << "no fallback invented";
+}
+
 TEST(ExportNotebook, UnrunExecHasNullExecutionCountAndNoOutputs) {
   Conversation c;
   Entry e;

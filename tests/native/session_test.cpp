@@ -89,6 +89,26 @@ TEST(Session, CodeErrorsGoBackToTheModelAndTheLoopContinues) {
   EXPECT_TRUE(Emitted(a, "error").empty()) << "not an environment error";
 }
 
+TEST(Session, AnOutputsTextFallbackReachesTheModelAndTheRecord) {
+  Driver d;
+  d.User("Show the table");
+  d.Reply(OpenAiToolCalls({{"c1", "display_table(rows)"}}));
+  Json table = {{"mime", "application/vnd.dataresource+json"},
+                {"data", R"({"schema":{"fields":[{"name":"a"}]},"data":[{"a":1}]})"},
+                {"text", "   a\n0  1\n[1 rows x 1 columns]"}};
+  auto a = d.Send({{"type", "exec_result"}, {"exec_id", d.CurrentExecId()}, {"ok", true},
+                   {"outputs", Json::array({table, {{"mime", "image/png"}, {"data", "iVBORw0KGgo="}}})}});
+  std::string content = d.LastRequestBody()["messages"].back()["content"];
+  EXPECT_NE(content.find("[Shown to the user as application/vnd.dataresource+json:]\n   a\n0  1"), std::string::npos) << content;
+  EXPECT_NE(content.find("[Shown to the user: 1 × image/png]"), std::string::npos) << content;
+  auto cell = Emitted(a, "cell_finished");
+  ASSERT_EQ(cell.size(), 1u);
+  EXPECT_EQ(cell[0]["exec"]["outputs"][0]["text"], table["text"]) << "kept with the record";
+  EXPECT_FALSE(cell[0]["exec"]["outputs"][1].contains("text"));
+  d.SendIllegal({{"type", "exec_result"}, {"exec_id", d.CurrentExecId()}, {"ok", true},
+                            {"outputs", Json::array({{{"mime", "text/html"}, {"data", "x"}, {"text", 7}}})}});
+}
+
 TEST(Session, StepLimitEndsTheTurnWithANotice) {
   SessionConfig c = TestConfig();
   c.limits.max_steps = 2;

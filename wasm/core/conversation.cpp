@@ -149,6 +149,7 @@ Output OutputFromJson(const Json& j, const std::string& path) {
   Output o;
   o.mime = ReadString(j, "mime", path);
   o.data = ReadString(j, "data", path);
+  o.text = ReadString(j, "text", path);
   return o;
 }
 
@@ -251,6 +252,7 @@ Json OutputToJson(const Output& o) {
   Json j = Json::object();
   j["mime"] = o.mime;
   j["data"] = o.data;
+  if (!o.text.empty()) j["text"] = o.text;
   return j;
 }
 

@@ -14,6 +14,7 @@ namespace ci {
 struct Output {
   std::string mime;  // "image/png", "image/svg+xml", "text/html", "text/markdown", "application/json", "text/plain"
   std::string data;  // text for text types; base64 for binary types (image/png, image/jpeg, ...)
+  std::string text;  // the object's text/plain beside a richer mime ("" if none): what the model reads, .ipynb's fallback
 };
 
 struct ExecRecord {

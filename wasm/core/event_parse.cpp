@@ -133,6 +133,10 @@ ParseError ParseExecReport(const Json& e, const std::vector<std::string>& blobs,
       if (d == o.end()) return where + ".data: missing";
       // JSON outputs may arrive as a value; keep them as text.
       out.data = d->is_string() ? SanitizeUtf8(d->get_ref<const std::string&>()) : d->dump();
+      if (auto t = o.find("text"); t != o.end() && !t->is_null()) {
+        if (!t->is_string()) return where + ".text: expected a string";
+        out.text = SanitizeUtf8(t->get_ref<const std::string&>());
+      }
       r->outputs.push_back(std::move(out));
     }
   }

@@ -105,6 +105,9 @@ Json CodeCellOutputs(const ExecRecord& exec) {
     Json display = Json::object();
     display["output_type"] = "display_data";
     display["data"] = Json::object({{output.mime, MimeData(output)}});
+    // Jupyter's front ends fall back to text/plain when they lack a renderer
+    // (a table or chart mime without its extension).
+    if (!output.text.empty() && output.mime != "text/plain") display["data"]["text/plain"] = MultilineString(output.text);
     display["metadata"] = Json::object();
     outputs.push_back(std::move(display));
   }

@@ -1307,11 +1307,22 @@ std::string Session::ToolResultText(const ExecRecord& rec) const {
   if (!rec.stderr_text.empty()) section("[stderr]\n" + rec.stderr_text);
   if (rec.result) section("Out: " + *rec.result);
   if (!rec.outputs.empty()) {
+    // An output with a text fallback (a table's preview, a chart's title)
+    // is read by the model; the rest are counted by type.
+    constexpr size_t kOutputTextLimit = 2000;
     std::map<std::string, int> counts;
-    for (const auto& o : rec.outputs) counts[o.mime]++;
-    std::string s = "[Shown to the user:";
-    for (const auto& [mime, n] : counts) s += " " + std::to_string(n) + " × " + mime;
-    section(s + "]");
+    for (const auto& o : rec.outputs) {
+      if (o.text.empty()) {
+        counts[o.mime]++;
+        continue;
+      }
+      section("[Shown to the user as " + o.mime + ":]\n" + TruncateMiddle(o.text, kOutputTextLimit));
+    }
+    if (!counts.empty()) {
+      std::string s = "[Shown to the user:";
+      for (const auto& [mime, n] : counts) s += " " + std::to_string(n) + " × " + mime;
+      section(s + "]");
+    }
   }
   auto list = [&](const char* what, const std::vector<std::string>& paths) {
     if (paths.empty()) return;

@@ -49,6 +49,9 @@ std::string BuildSystemPrompt(const SandboxInfo& sandbox, const Vfs& vfs, bool t
        "the user can download them.\n"
     << "- The value of a last bare expression is shown. plt.show() and display(obj) show images, HTML and tables "
        "to the user.\n"
+    << "- display_table(obj, title=None) shows a DataFrame, a Series, a list of dicts or csv.DictReader rows as an "
+       "interactive table the user can sort, filter and download; a DataFrame shown by display() is one too. "
+       "Vega-Lite (Altair) and Plotly figures display as interactive charts.\n"
     << "- Each run may take at most " << (sandbox.time_limit_ms / 1000) << " seconds.\n";
   if (!sandbox.network) {
     p << "- There is no network access: no pip install from the internet, no downloads, no web APIs.\n";
