@@ -301,12 +301,323 @@ def format_object(obj):
             continue
         if enc is not None:
             bundle[mime] = enc
+    if TABLE_MIME not in bundle and (_is_frame(obj) or _is_series(obj)):
+        # A DataFrame or Series shows as a table the user can explore; its
+        # _repr_html_ stays in the bundle as the lesser mime.
+        try:
+            bundle[TABLE_MIME] = table_bundle(obj)[0]  # text/plain stays the object's repr
+        except Exception as e:
+            _warn(f"{type(obj).__name__} could not be shown as a table: {e!r}")
     if "text/plain" not in bundle:
         try:
             bundle["text/plain"] = _plain(obj)
         except Exception as e:
             bundle["text/plain"] = f"<{type(obj).__name__} object (repr failed: {e!r})>"
     return bundle
+
+
+# ---------------------------------------------------------------- tables ---
+#
+# Tables reach the page as application/vnd.dataresource+json (Table Schema,
+# as JupyterLab and nteract read it): {"schema": {"fields": [{name, type}],
+# "primaryKey"?}, "data": [{field: value}], "total_rows": N, "title"?}.
+# Rules:
+# - At most TABLE_MAX_ROWS rows and TABLE_MAX_BYTES of JSON go out; total_rows
+#   always says how many there were (the page says "N of M rows").
+# - The JSON is valid: NaN, ±inf, None, NaT → null; datetimes → ISO text;
+#   bytes → repr; anything else that JSON cannot hold → str().
+# - pandas is never imported: DataFrames and Series are recognised by their
+#   API (columns/index/dtypes/itertuples; index/dtype/items), so this works
+#   with whatever pandas the user loaded, and with stand-ins in the tests.
+
+TABLE_MIME = "application/vnd.dataresource+json"
+TABLE_MAX_ROWS = 100_000
+TABLE_MAX_BYTES = 16_000_000
+TABLE_PREVIEW_ROWS = 10
+
+_KIND_TYPES = {"i": "integer", "u": "integer", "f": "number", "b": "boolean",
+               "M": "datetime", "m": "duration", "O": "string", "U": "string", "S": "string"}
+
+
+def _is_frame(obj):
+    # pandas keeps these as class properties; stand-ins may set them on the
+    # instance: ask the object. Classes themselves are never tables.
+    return (not isinstance(obj, type) and hasattr(obj, "columns") and hasattr(obj, "index")
+            and hasattr(obj, "dtypes") and callable(getattr(obj, "itertuples", None)))
+
+
+def _is_series(obj):
+    return (not isinstance(obj, type) and not hasattr(obj, "columns") and hasattr(obj, "index")
+            and hasattr(obj, "dtype") and callable(getattr(obj, "items", None))
+            and callable(getattr(obj, "to_frame", None)))
+
+
+def _cell(v, depth=0):
+    """One value → JSON-safe value (see the rules above)."""
+    t = type(v)
+    if t is str or t is bool or v is None:
+        return v
+    if t is int:
+        return v
+    if t is float:
+        return v if v == v and v not in (float("inf"), float("-inf")) else None
+    item = getattr(v, "item", None)  # numpy scalars → Python scalars
+    if item is not None and callable(item) and hasattr(v, "dtype"):
+        try:
+            got = item()
+            if type(got) is not t:
+                return _cell(got, depth)
+        except Exception:
+            pass
+    try:
+        if v != v:  # NaN of any kind, pandas NaT / NA
+            return None
+    except Exception:
+        pass
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return repr(bytes(v))
+    iso = getattr(v, "isoformat", None)
+    if iso is not None and callable(iso):
+        try:
+            return iso()
+        except Exception:
+            pass
+    if isinstance(v, float):
+        return float(v) if v == v and abs(v) != float("inf") else None
+    if isinstance(v, int):
+        return int(v)
+    if depth < 4 and isinstance(v, dict):
+        return {str(k): _cell(x, depth + 1) for k, x in list(v.items())[:1000]}
+    if depth < 4 and isinstance(v, (list, tuple)):
+        return [_cell(x, depth + 1) for x in v[:1000]]
+    try:
+        return str(v)
+    except Exception:
+        return f"<{t.__name__}>"
+
+
+def _type_of_values(values):
+    """A Table Schema type for Python values (the first 1,000 that are not null)."""
+    seen = set()
+    for v in values:
+        if v is None:
+            continue
+        seen.add(type(v))
+        if len(seen) > 3:
+            break
+    if not seen:
+        return "any"
+    if seen == {bool}:
+        return "boolean"
+    if seen <= {int}:
+        return "integer"
+    if seen <= {int, float}:
+        return "number"
+    if seen == {str}:
+        return "string"
+    import datetime
+    if seen <= {datetime.datetime} or all(hasattr(t, "isoformat") and issubclass(t, datetime.datetime) for t in seen):
+        return "datetime"
+    if seen == {datetime.date}:
+        return "date"
+    if seen <= {dict}:
+        return "object"
+    if seen <= {list, tuple}:
+        return "array"
+    return "any"
+
+
+def _unique_names(names):
+    out, used = [], set()
+    for name in names:
+        name = ", ".join(map(str, name)) if isinstance(name, tuple) else str(name)
+        base, n = name, 1
+        while name in used:
+            name = f"{base}.{n}"
+            n += 1
+        used.add(name)
+        out.append(name)
+    return out
+
+
+def _frame_table(obj, limit):
+    """A DataFrame (by its API) → (fields, rows as lists, total, index field or None)."""
+    total = len(obj.index)
+    head = obj.head(limit) if total > limit and hasattr(obj, "head") else obj
+    index = obj.index
+    index_name = getattr(index, "name", None)
+    names = _unique_names([index_name if index_name is not None else "index"] + list(obj.columns))
+    kinds = []
+    try:
+        kinds = [getattr(d, "kind", "O") for d in list(obj.dtypes)]
+    except Exception:
+        kinds = ["O"] * len(names[1:])
+    rows = []
+    for tup in head.itertuples(index=True, name=None):
+        rows.append([_cell(v) for v in tup])
+        if len(rows) >= limit:
+            break
+    fields = [{"name": names[0], "type": _KIND_TYPES.get(getattr(getattr(index, "dtype", None), "kind", "O"), "string")}]
+    for name, kind in zip(names[1:], kinds):
+        fields.append({"name": name, "type": _KIND_TYPES.get(kind, "string")})
+    _refine_types(fields, rows)
+    return fields, rows, total, names[0]
+
+
+def _series_table(obj, limit):
+    total = len(obj.index)
+    head = obj.head(limit) if total > limit and hasattr(obj, "head") else obj
+    index_name = getattr(obj.index, "name", None)
+    value_name = obj.name if getattr(obj, "name", None) is not None else (0 if index_name != 0 else "value")
+    names = _unique_names([index_name if index_name is not None else "index", value_name])
+    rows = []
+    for k, v in head.items():
+        rows.append([_cell(k), _cell(v)])
+        if len(rows) >= limit:
+            break
+    kind = getattr(getattr(obj, "dtype", None), "kind", "O")
+    fields = [{"name": names[0], "type": _KIND_TYPES.get(getattr(getattr(obj.index, "dtype", None), "kind", "O"), "string")},
+              {"name": names[1], "type": _KIND_TYPES.get(kind, "string")}]
+    _refine_types(fields, rows)
+    return fields, rows, total, names[0]
+
+
+def _refine_types(fields, rows):
+    # An object column of pandas holds anything: name what it holds.
+    for i, f in enumerate(fields):
+        if f["type"] == "string":
+            got = _type_of_values(r[i] for r in rows[:1000])
+            f["type"] = "string" if got == "any" else got
+
+
+def _records_table(rows_in, limit, columns=None):
+    """dicts (list, csv.DictReader …), lists with a header row, or a dict of columns."""
+    if isinstance(rows_in, dict):  # {column: [values]}
+        columns = list(rows_in) if columns is None else columns
+        cols = [list(rows_in[c]) if not isinstance(rows_in[c], (str, bytes)) else [rows_in[c]] for c in rows_in]
+        total = max((len(c) for c in cols), default=0)
+        rows = [[_cell(c[i]) if i < len(c) else None for c in cols] for i in range(min(total, limit))]
+        names = _unique_names(columns)
+    else:
+        if isinstance(rows_in, (str, bytes)) or not hasattr(rows_in, "__iter__"):
+            raise TypeError("display_table() takes a pandas DataFrame or Series, a list of dicts (csv.DictReader "
+                            f"rows too), a list of lists with a header row, or a dict of columns; not {type(rows_in).__name__}")
+        header = list(columns) if columns is not None else None
+        if header is None and getattr(rows_in, "fieldnames", None):
+            header = list(rows_in.fieldnames)  # csv.DictReader: the file's column order
+        keys, key_index, rows, total, lists = [], {}, [], 0, None
+        sample = []  # the first raw rows, for the column types (before _cell)
+        for item in rows_in:
+            if lists is None:
+                lists = not isinstance(item, dict)
+                if lists and header is None:  # the first row is the header
+                    header = [str(h) for h in item]
+                    continue
+                for k in header or ():
+                    key_index[k] = len(keys)
+                    keys.append(k)
+            total += 1
+            if total > limit:
+                continue  # counted, not kept
+            if lists:
+                if isinstance(item, (str, bytes)) or not hasattr(item, "__iter__"):
+                    item = [item]
+                if total <= 1000:
+                    sample.append(list(item))
+                rows.append([_cell(v) for v in item])
+            else:
+                if not isinstance(item, dict):
+                    raise TypeError(f"display_table(): row {total} is a {type(item).__name__}, not a dict like the first row")
+                row = [None] * len(keys)
+                for k, v in item.items():
+                    j = key_index.get(k)
+                    if j is None:
+                        j = key_index[k] = len(keys)
+                        keys.append(k)
+                        row.append(None)
+                    row[j] = _cell(v)
+                if total <= 1000:
+                    sample.append([item.get(k) for k in keys])
+                rows.append(row)
+        if lists:
+            keys = header or []
+            width = max([len(keys)] + [len(r) for r in rows])
+            keys = keys + [f"column {i + 1}" for i in range(len(keys), width)]
+        names = _unique_names(keys)
+        for r in rows:
+            r.extend([None] * (len(names) - len(r)))
+        rows_for_types = sample
+    if isinstance(rows_in, dict):
+        rows_for_types = [[c[i] if i < len(c) else None for c in cols] for i in range(min(total, 1000))]
+    fields = [{"name": n, "type": _type_of_values(r[i] if i < len(r) else None for r in rows_for_types)}
+              for i, n in enumerate(names)]
+    return fields, rows, total, None
+
+
+def _table_parts(obj, limit, columns=None):
+    if _is_frame(obj):
+        return _frame_table(obj, limit)
+    if _is_series(obj):
+        return _series_table(obj, limit)
+    return _records_table(obj, limit, columns)
+
+
+def _preview(fields, rows, total, title):
+    """pandas-like text: the first rows, aligned, then "[N rows x M columns]"."""
+    names = [f["name"] for f in fields]
+    shown = rows[:TABLE_PREVIEW_ROWS]
+
+    def text(v):
+        s = "NaN" if v is None else (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
+        s = s.replace("\n", " ")
+        return s if len(s) <= 40 else s[:39] + "…"
+
+    grid = [names] + [[text(v) for v in r] for r in shown]
+    widths = [max(len(line[i]) for line in grid) for i in range(len(names))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(line, widths)).rstrip() for line in grid]
+    if total > len(shown):
+        lines.append("...")
+    lines.append(f"[{total} rows x {len(names)} columns]")
+    if title:
+        lines.insert(0, str(title))
+    return "\n".join(lines)
+
+
+def table_bundle(obj, title=None, columns=None, max_rows=None, max_bytes=None):
+    """obj → (dataresource JSON text, text/plain preview). Raises TypeError for what is no table."""
+    limit = max(0, int(max_rows if max_rows is not None else TABLE_MAX_ROWS))
+    cap = int(max_bytes if max_bytes is not None else TABLE_MAX_BYTES)
+    fields, rows, total, key = _table_parts(obj, limit, columns)
+    names = [f["name"] for f in fields]
+    body = {"schema": {"fields": fields}, "data": None, "total_rows": total}
+    if key is not None:
+        body["schema"]["primaryKey"] = [key]
+    if title is not None:
+        body["title"] = str(title)
+    kept = len(rows)
+    while True:
+        body["data"] = [dict(zip(names, r)) for r in rows[:kept]]
+        text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        if len(text) <= cap or kept == 0:
+            break
+        # Too big: keep the share of rows that fits (bytes ≈ chars for the
+        # estimate), a little under, and check again.
+        kept = max(0, min(kept - 1, int(kept * cap / len(text) * 0.97)))
+    return text, _preview(fields, rows, total, title)
+
+
+def display_table(obj, title=None, columns=None):
+    """Shows a table the user can sort, filter, scroll, copy and download as CSV.
+
+    obj: a pandas DataFrame or Series, a list of dicts (csv.DictReader rows
+    too), a list of lists whose first row is the header (or pass columns=),
+    or a dict of columns. Up to 100,000 rows are shown; the total is said.
+    """
+    text, preview = table_bundle(obj, title=title, columns=columns)
+    if _run is not None:
+        _run.output(TABLE_MIME, text, preview)
+    else:
+        print(preview)
 
 
 def _best(bundle):
@@ -578,6 +889,7 @@ def setup(options_json="{}"):
     sys.__stdout__, sys.__stderr__, sys.__stdin__ = sys.stdout, sys.stderr, sys.stdin
     builtins.input = _input
     builtins.display = display
+    builtins.display_table = display_table
 
     # Matplotlib: our backend (Agg pixels, show() → PNG), chosen before any
     # import of matplotlib, which reads MPLBACKEND.
