@@ -1,0 +1,192 @@
+// The table viewer's data, without DOM: a dataresource bundle (Table Schema,
+// application/vnd.dataresource+json, as ci_runtime.py writes it and as
+// JupyterLab / nteract read it) → columns and rows; sorting, filtering and
+// the CSV / TSV texts, as generators that yield every few thousand steps so
+// the element can run them in time slices (work.mjs): 100,000 rows never
+// hold the main thread for long.
+//
+// Rules:
+// - Values are data, never markup: cellText() turns any JSON value into the
+//   text a cell shows (null → '', objects → JSON).
+// - Sorting is stable and puts empty cells last in both directions; numbers
+//   compare as numbers, text by the locale's collation with numeric parts
+//   ("row 2" < "row 10").
+// - CSV follows RFC 4180 (quotes doubled, fields with , " CR LF quoted) and
+//   OWASP's advice on CSV injection: a field starting with = + - @ TAB or CR
+//   gets a leading ' so a spreadsheet shows it as text, not a formula.
+//   Numbers stay numbers (a negative number is no formula).
+
+export const STEP = 4096; // work between yields (sort merges, filter checks, CSV rows)
+
+/**
+ * Parses the bundle's JSON text (or an already parsed object).
+ * Returns {title, fields: [{name, type}], rows: any[][], total, shown}; throws
+ * an Error with a plain message when the text is not a table.
+ */
+export function parseTable(data) {
+  const body = typeof data === 'string' ? JSON.parse(data) : data;
+  if (!body || typeof body !== 'object') throw new Error('the table output is not an object');
+  const schemaFields = Array.isArray(body.schema?.fields) ? body.schema.fields : null;
+  const records = Array.isArray(body.data) ? body.data : [];
+  const fields = (schemaFields ?? Object.keys(records[0] ?? {}).map((name) => ({ name })))
+    .map((f) => ({ name: String(f?.name ?? ''), type: typeof f?.type === 'string' ? f.type : 'any' }));
+  const names = fields.map((f) => f.name);
+  const rows = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (Array.isArray(r)) rows[i] = names.map((_, j) => r[j] ?? null);
+    else if (r && typeof r === 'object') rows[i] = names.map((n) => (Object.hasOwn(r, n) ? r[n] : null));
+    else rows[i] = names.map((_, j) => (j === 0 ? r : null));
+  }
+  const total = Number.isSafeInteger(body.total_rows) && body.total_rows >= rows.length ? body.total_rows : rows.length;
+  const title = typeof body.title === 'string' ? body.title : '';
+  return { title, fields, rows, total, shown: rows.length };
+}
+
+/** The text a cell shows. */
+export function cellText(v) {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object') {
+    try { return JSON.stringify(v); } catch { return String(v); }
+  }
+  return String(v);
+}
+
+const NUMERIC = new Set(['integer', 'number']);
+
+/** Whether a column sorts as numbers: its type says so, or every value is a number. */
+export function isNumericColumn(table, col) {
+  if (NUMERIC.has(table.fields[col]?.type)) return true;
+  for (const r of table.rows) {
+    const v = r[col];
+    if (v !== null && typeof v !== 'number') return false;
+  }
+  return table.rows.length > 0;
+}
+
+/**
+ * A stable sort of row indexes by one column: a generator (yields between
+ * chunks) whose return value is the sorted Uint32Array.
+ * dir: 1 ascending, -1 descending. Bottom-up merge sort: O(n log n), stable,
+ * and easy to cut into slices (a native sort with a comparator cannot yield).
+ */
+export function* sortRows(table, col, dir, collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })) {
+  const n = table.rows.length;
+  let a = new Uint32Array(n);
+  let b = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  let cmp;
+  if (isNumericColumn(table, col)) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = table.rows[i][col];
+      keys[i] = typeof v === 'number' ? v : NaN;
+    }
+    cmp = (x, y) => {
+      const p = keys[x];
+      const q = keys[y];
+      if (p !== p) return q !== q ? 0 : 1; // empty last, whatever the direction
+      if (q !== q) return -1;
+      return p < q ? -dir : p > q ? dir : 0;
+    };
+  } else {
+    const keys = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = table.rows[i][col];
+      keys[i] = v === null || v === undefined ? null : cellText(v);
+    }
+    yield;
+    const compare = collator.compare;
+    cmp = (x, y) => {
+      const p = keys[x];
+      const q = keys[y];
+      if (p === null || p === '') return q === null || q === '' ? 0 : 1;
+      if (q === null || q === '') return -1;
+      return dir * compare(p, q);
+    };
+  }
+  let steps = 0;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        b[k++] = cmp(a[j], a[i]) < 0 ? a[j++] : a[i++]; // ties keep the left run first: stable
+        if (++steps >= STEP) { steps = 0; yield; }
+      }
+      while (i < mid) b[k++] = a[i++];
+      while (j < hi) b[k++] = a[j++];
+    }
+    [a, b] = [b, a];
+  }
+  return a;
+}
+
+/** Each row's text for the filter, lower case (built once per table, in slices). */
+export function* rowTexts(table) {
+  const out = new Array(table.rows.length);
+  for (let i = 0; i < table.rows.length; i++) {
+    out[i] = table.rows[i].map(cellText).join('\u0001').toLowerCase();
+    if (i % STEP === STEP - 1) yield;
+  }
+  return out;
+}
+
+/**
+ * The rows of `order` whose text holds every word of `query` (case-insensitive,
+ * words split on spaces), in that order: a generator returning a Uint32Array.
+ */
+export function* filterRows(texts, order, query) {
+  const words = String(query ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) return order;
+  const out = new Uint32Array(order.length);
+  let k = 0;
+  for (let i = 0; i < order.length; i++) {
+    const t = texts[order[i]];
+    let ok = true;
+    for (const w of words) if (!t.includes(w)) { ok = false; break; }
+    if (ok) out[k++] = order[i];
+    if (i % STEP === STEP - 1) yield;
+  }
+  return out.subarray(0, k);
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** One CSV field (RFC 4180 quoting; text that a spreadsheet would run as a formula gets a leading '). */
+export function csvField(v) {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  let s = cellText(v);
+  if (FORMULA_START.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** One TSV field for the clipboard: tabs and newlines become spaces (a paste keeps its grid). */
+export function tsvField(v) {
+  return cellText(v).replace(/[\t\r\n]+/g, ' ');
+}
+
+/** The header and the rows of `order` as CSV (CRLF lines) or TSV: a generator returning the text. */
+export function* tableText(table, order, kind = 'csv') {
+  const field = kind === 'csv' ? csvField : tsvField;
+  const sep = kind === 'csv' ? ',' : '\t';
+  const eol = kind === 'csv' ? '\r\n' : '\n';
+  const parts = [table.fields.map((f) => field(f.name)).join(sep)];
+  for (let i = 0; i < order.length; i++) {
+    parts.push(table.rows[order[i]].map(field).join(sep));
+    if (i % STEP === STEP - 1) yield;
+  }
+  return parts.join(eol) + eol;
+}
+
+/** All row indexes in their original order. */
+export function identity(n) {
+  const a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
