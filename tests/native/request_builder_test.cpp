@@ -24,6 +24,7 @@ ProviderConfig AnthropicConfig() {
   config.base_url = "https://api.anthropic.com/v1";
   config.model = "claude-sonnet-4-5";
   config.auth = "x-api-key";
+  config.prompt_caching = false;  // the exact-body tests; caching has its own
   return config;
 }
 
@@ -501,6 +502,89 @@ TEST(CodeFromToolArguments, RefusesEmptyOrCodelessArguments) {
     EXPECT_EQ(CodeFromToolArguments(args, &error), std::nullopt) << "arguments: " << args;
     EXPECT_FALSE(error.empty()) << "an error should say why, for: " << args;
   }
+}
+
+
+// ------------------------------------------------------------- images --
+
+ImagePart Png(std::string label) { return ImagePart{"image/png", "iVBORw0KGgo=", std::move(label)}; }
+
+ChatRequest ImageConversation() {
+  ChatRequest chat;
+  chat.system = "sys";
+  ChatMessage user = User("What is in this photo?");
+  user.images.push_back(Png("Image: /mnt/data/photo.png (uploaded)"));
+  chat.messages.push_back(user);
+  chat.messages.push_back(Assistant("", {{"call_1", "python", R"j({"code":"plot()"})j"}, {"call_2", "python", R"({"code":"1"})"}}));
+  ChatMessage r1 = ToolResult("call_1", "[Shown to the user: 1 × image/png]");
+  r1.images.push_back(Png("Image 1 shown by cell 1"));
+  chat.messages.push_back(r1);
+  chat.messages.push_back(ToolResult("call_2", "1"));
+  return chat;
+}
+
+TEST(Images, OpenAiPutsUploadsInTheUserMessageAndToolImagesInAUserMessageAfterTheResults) {
+  Json m = Body(BuildOpenAiRequest(OpenAiConfig(), ImageConversation()))["messages"];
+  ASSERT_EQ(m.size(), 6u) << m.dump(2);
+  EXPECT_EQ(m[1]["content"], Json::parse(R"j([{"type":"text","text":"What is in this photo?"},
+    {"type":"text","text":"Image: /mnt/data/photo.png (uploaded)"},
+    {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}])j"));
+  EXPECT_EQ(m[3]["role"], "tool");
+  EXPECT_EQ(m[3]["content"], "[Shown to the user: 1 × image/png]") << "tool messages stay text";
+  EXPECT_EQ(m[4]["role"], "tool") << "every tool result right after its call";
+  EXPECT_EQ(m[5]["role"], "user");
+  EXPECT_EQ(m[5]["content"][1]["text"], "Image 1 shown by cell 1");
+  EXPECT_EQ(m[5]["content"][2]["image_url"]["url"], "data:image/png;base64,iVBORw0KGgo=");
+}
+
+TEST(Images, ResponsesUsesInputImagePartsAfterTheOutputs) {
+  Json in = Body(BuildResponsesRequest(OpenAiConfig(), ImageConversation()))["input"];
+  ASSERT_EQ(in.size(), 6u) << in.dump(2);
+  EXPECT_EQ(in[0]["content"][2], Json::parse(R"({"type":"input_image","image_url":"data:image/png;base64,iVBORw0KGgo="})"));
+  EXPECT_EQ(in[3]["type"], "function_call_output");
+  EXPECT_EQ(in[4]["type"], "function_call_output");
+  EXPECT_EQ(in[5]["role"], "user");
+  EXPECT_EQ(in[5]["content"][2]["type"], "input_image");
+}
+
+TEST(Images, AnthropicPutsImageBlocksInsideTheToolResult) {
+  Json m = Body(BuildAnthropicRequest(AnthropicConfig(), ImageConversation()))["messages"];
+  ASSERT_EQ(m.size(), 3u) << m.dump(2);
+  EXPECT_EQ(m[0]["content"][1], Json::parse(R"({"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}})"));
+  EXPECT_EQ(m[0]["content"][2]["text"], "What is in this photo?");
+  Json result = m[2]["content"][0];
+  EXPECT_EQ(result["type"], "tool_result");
+  EXPECT_EQ(result["content"][0]["text"], "[Shown to the user: 1 × image/png]");
+  EXPECT_EQ(result["content"][1]["text"], "Image 1 shown by cell 1");
+  EXPECT_EQ(result["content"][2]["type"], "image");
+  EXPECT_EQ(m[2]["content"][1]["content"], "1") << "a result without images stays a string";
+}
+
+// ------------------------------------------------------ prompt caching --
+
+TEST(AnthropicCaching, BreakpointsOnTheSystemPromptTheLastBlockAndThePreviousUserMessage) {
+  ProviderConfig config = AnthropicConfig();
+  config.prompt_caching = true;
+  ChatRequest chat = ToolRoundTrip();
+  chat.messages.push_back(User("And 1..20?"));
+  Json body = Body(BuildAnthropicRequest(config, chat));
+  Json ephemeral = {{"type", "ephemeral"}};
+  ASSERT_TRUE(body["system"].is_array());
+  EXPECT_EQ(body["system"][0]["cache_control"], ephemeral);
+  Json m = body["messages"];
+  int marks = 0;
+  for (const Json& msg : m)
+    for (const Json& block : msg["content"]) marks += block.contains("cache_control") ? 1 : 0;
+  EXPECT_EQ(marks, 2) << m.dump(2);
+  EXPECT_EQ(m.back()["content"].back()["cache_control"], ephemeral) << "the whole request is written";
+  EXPECT_EQ(m[m.size() - 3]["role"], "user");
+  EXPECT_EQ(m[m.size() - 3]["content"].back()["cache_control"], ephemeral) << "the previous step's prefix is read";
+}
+
+TEST(AnthropicCaching, OffSendsThePlainSystemString) {
+  Json body = Body(BuildAnthropicRequest(AnthropicConfig(), ToolRoundTrip()));
+  EXPECT_TRUE(body["system"].is_string());
+  EXPECT_EQ(body.dump().find("cache_control"), std::string::npos);
 }
 
 }  // namespace

@@ -36,6 +36,9 @@ Json ProviderConfig::ToJson() const {
   j["tools"] = tools;
   j["include_usage"] = include_usage;
   if (reasoning_summary) j["reasoning_summary"] = *reasoning_summary;  // absent when unset (older readers)
+  j["vision"] = vision;
+  j["context_window"] = context_window;
+  j["prompt_caching"] = prompt_caching;
   j["auth"] = auth;
   Json headers = Json::object();
   for (const auto& [name, value] : extra_headers) headers[name] = value;
@@ -76,6 +79,15 @@ ProviderConfig ProviderConfig::FromJson(const Json& j) {
       Bad("unknown reasoning_summary \"" + summary + "\" (expected \"auto\", \"concise\", \"detailed\" or null)");
     }
     c.reasoning_summary = summary;
+  }
+  if (j.contains("vision")) c.vision = RequireBool(j, "vision");
+  if (j.contains("prompt_caching")) c.prompt_caching = RequireBool(j, "prompt_caching");
+  if (j.contains("context_window") && !j["context_window"].is_null()) {
+    const Json& w = j["context_window"];
+    if (!w.is_number_integer() || w.get<int64_t>() < 0 || w.get<int64_t>() > (int64_t{1} << 40)) {
+      Bad("\"context_window\" must be a token count (0 = unknown) or null, got " + w.dump());
+    }
+    c.context_window = w.get<int64_t>();
   }
   if (j.contains("auth")) {
     c.auth = RequireString(j, "auth");

@@ -31,6 +31,15 @@ struct ProviderConfig {
   // responses: ask for reasoning summaries ("auto", "concise" or "detailed";
   // unset: none, as models without reasoning refuse the parameter).
   std::optional<std::string> reasoning_summary;
+  // The model sees images (uploads, the charts its runs display): sent as
+  // image parts in the provider's format. Off by default: a text-only model
+  // rejects image parts.
+  bool vision = false;
+  // The model's context window in tokens; 0 = unknown (no trimming ahead of
+  // time, only after the provider answers "context length exceeded").
+  int64_t context_window = 0;
+  // Anthropic: cache_control breakpoints on the system prompt and the history.
+  bool prompt_caching = true;
   std::string auth = "bearer";    // "bearer" | "x-api-key" | "none"
   std::map<std::string, std::string> extra_headers;
 
@@ -52,6 +61,14 @@ struct HttpRequest {
   std::optional<HttpAuth> auth;  // the glue adds the key here, or nothing
 };
 
+// An image for the model: base64 bytes and a label saying which file or
+// cell it is ("/mnt/data/photo.png", "image 1 shown by cell 3").
+struct ImagePart {
+  std::string media_type;  // image/png | image/jpeg | image/gif | image/webp
+  std::string base64;
+  std::string label;
+};
+
 struct ChatMessage {
   enum class Role { kUser, kAssistant, kTool };
   Role role = Role::kUser;
@@ -59,6 +76,11 @@ struct ChatMessage {
   std::vector<ToolCall> tool_calls;  // assistant only
   std::string tool_call_id;          // tool only
   bool is_error = false;             // tool only
+  std::vector<ImagePart> images;     // user and tool only (sent only when the provider has vision)
+  // For the context budget (context_budget.h): the turn the message belongs
+  // to, and the one-line note that may replace a run's output.
+  int turn = 0;
+  std::string trim_note;
 };
 
 struct ChatRequest {

@@ -24,6 +24,15 @@
 //   * when tools are not offered but the history holds tool_use/tool_result
 //     blocks, the tool is still declared with tool_choice {"type":"none"}:
 //     the API rejects tool blocks in a request that defines no tools.
+// - Images (only with config.vision; the session leaves them out otherwise):
+//   each goes with a text part naming it (which file, which cell). Chat
+//   Completions and Responses take images only in user messages, so the
+//   images of tool results follow them in one user message; Anthropic takes
+//   them inside the tool_result block.
+// - Anthropic prompt caching (config.prompt_caching): cache_control
+//   breakpoints on the system prompt, on the last block of the request and
+//   on the last block of the user message before it (3 of the 4 allowed), so
+//   each step reads the prefix the previous one wrote.
 // - Responses:
 //   * store: false (the conversation lives here, not on the provider's
 //     servers), so every request carries the whole history as input items,
@@ -110,12 +119,28 @@ Json CodeInputSchema() {
 
 std::string Serialize(const Json& body) { return body.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
+std::string DataUrl(const ImagePart& image) { return "data:" + image.media_type + ";base64," + image.base64; }
+
 // ---------------------------------------------------------------- OpenAI
+
+Json OpenAiImageParts(const std::vector<ImagePart>& images) {
+  Json parts = Json::array();
+  for (const ImagePart& image : images) {
+    if (!image.label.empty()) parts.push_back({{"type", "text"}, {"text", image.label}});
+    parts.push_back({{"type", "image_url"}, {"image_url", {{"url", DataUrl(image)}}}});
+  }
+  return parts;
+}
 
 Json OpenAiMessage(const ChatMessage& message) {
   switch (message.role) {
-    case ChatMessage::Role::kUser:
-      return Json{{"role", "user"}, {"content", message.text}};
+    case ChatMessage::Role::kUser: {
+      if (message.images.empty()) return Json{{"role", "user"}, {"content", message.text}};
+      Json parts = Json::array();
+      if (!message.text.empty()) parts.push_back({{"type", "text"}, {"text", message.text}});
+      for (Json& part : OpenAiImageParts(message.images)) parts.push_back(std::move(part));
+      return Json{{"role", "user"}, {"content", std::move(parts)}};
+    }
     case ChatMessage::Role::kTool:
       // No error flag in this format: the content says what happened.
       return Json{{"role", "tool"}, {"tool_call_id", message.tool_call_id}, {"content", message.text}};
@@ -149,6 +174,31 @@ Json ToolUseInput(const std::string& arguments) {
   return Json{{kPythonToolArg, arguments}};
 }
 
+Json AnthropicImageBlocks(const std::vector<ImagePart>& images) {
+  Json blocks = Json::array();
+  for (const ImagePart& image : images) {
+    if (!image.label.empty()) blocks.push_back({{"type", "text"}, {"text", image.label}});
+    blocks.push_back({{"type", "image"},
+                      {"source", {{"type", "base64"}, {"media_type", image.media_type}, {"data", image.base64}}}});
+  }
+  return blocks;
+}
+
+// Breakpoints on the last block of the last message and of the last user
+// message before it (see the top). The system prompt's is set by the caller.
+void AddCacheBreakpoints(Json* messages) {
+  const Json ephemeral = {{"type", "ephemeral"}};
+  int marked = 0;
+  for (size_t i = messages->size(); i-- > 0 && marked < 2;) {
+    Json& m = (*messages)[i];
+    if (marked == 1 && m.value("role", "") != "user") continue;
+    Json& content = m["content"];
+    if (!content.is_array() || content.empty()) continue;
+    content.back()["cache_control"] = ephemeral;
+    ++marked;
+  }
+}
+
 struct AnthropicTurn {
   std::string role;  // "user" | "assistant"
   Json content;      // array of blocks, never empty once built
@@ -158,6 +208,7 @@ Json AnthropicBlocks(const ChatMessage& message) {
   Json blocks = Json::array();
   switch (message.role) {
     case ChatMessage::Role::kUser:
+      for (Json& block : AnthropicImageBlocks(message.images)) blocks.push_back(std::move(block));
       if (!message.text.empty()) blocks.push_back({{"type", "text"}, {"text", message.text}});
       break;
     case ChatMessage::Role::kAssistant:
@@ -169,6 +220,12 @@ Json AnthropicBlocks(const ChatMessage& message) {
       break;
     case ChatMessage::Role::kTool: {
       Json block{{"type", "tool_result"}, {"tool_use_id", message.tool_call_id}, {"content", message.text}};
+      if (!message.images.empty()) {
+        Json content = Json::array();
+        if (!message.text.empty()) content.push_back({{"type", "text"}, {"text", message.text}});
+        for (Json& b : AnthropicImageBlocks(message.images)) content.push_back(std::move(b));
+        block["content"] = std::move(content);
+      }
       if (message.is_error) block["is_error"] = true;
       blocks.push_back(std::move(block));
       break;
@@ -226,19 +283,31 @@ Json AnthropicMessages(const std::vector<ChatMessage>& messages, bool* has_tool_
 // without its function_call is rejected ("No tool call found ..."), and the
 // history may have been trimmed at the front. Returns whether any
 // function_call / function_call_output item remains.
+Json ResponsesImageParts(const std::vector<ImagePart>& images) {
+  Json parts = Json::array();
+  for (const ImagePart& image : images) {
+    if (!image.label.empty()) parts.push_back({{"type", "input_text"}, {"text", image.label}});
+    parts.push_back({{"type", "input_image"}, {"image_url", DataUrl(image)}});
+  }
+  return parts;
+}
+
 Json ResponsesInput(const std::vector<ChatMessage>& messages, bool* has_tool_items) {
   Json input = Json::array();
+  std::vector<ImagePart> pending_images;
   *has_tool_items = false;
   bool started = false;
   for (const ChatMessage& message : messages) {
     if (!started && (message.role != ChatMessage::Role::kUser || message.text.empty())) continue;
     started = true;
     switch (message.role) {
-      case ChatMessage::Role::kUser:
-        input.push_back({{"type", "message"},
-                         {"role", "user"},
-                         {"content", Json::array({Json{{"type", "input_text"}, {"text", message.text}}})}});
+      case ChatMessage::Role::kUser: {
+        Json content = Json::array();
+        if (!message.text.empty()) content.push_back({{"type", "input_text"}, {"text", message.text}});
+        for (Json& part : ResponsesImageParts(message.images)) content.push_back(std::move(part));
+        input.push_back({{"type", "message"}, {"role", "user"}, {"content", std::move(content)}});
         break;
+      }
       case ChatMessage::Role::kAssistant:
         if (!message.text.empty()) {
           input.push_back({{"type", "message"},
@@ -256,7 +325,16 @@ Json ResponsesInput(const std::vector<ChatMessage>& messages, bool* has_tool_ite
         // No error flag in this format: the output says what happened.
         input.push_back({{"type", "function_call_output"}, {"call_id", message.tool_call_id}, {"output", message.text}});
         *has_tool_items = true;
+        for (const ImagePart& image : message.images) pending_images.push_back(image);
         break;
+    }
+    // Images of tool results: one user message after the last of them.
+    bool next_is_tool = &message != &messages.back() && (&message + 1)->role == ChatMessage::Role::kTool;
+    if (!pending_images.empty() && !next_is_tool) {
+      Json content = Json::array({Json{{"type", "input_text"}, {"text", "Images the code displayed:"}}});
+      for (Json& part : ResponsesImageParts(pending_images)) content.push_back(std::move(part));
+      input.push_back({{"type", "message"}, {"role", "user"}, {"content", std::move(content)}});
+      pending_images.clear();
     }
   }
   return input;
@@ -273,7 +351,20 @@ HttpRequest BuildOpenAiRequest(const ProviderConfig& config, const ChatRequest& 
 
   Json messages = Json::array();
   if (!chat.system.empty()) messages.push_back({{"role", "system"}, {"content", chat.system}});
-  for (const ChatMessage& message : chat.messages) messages.push_back(OpenAiMessage(message));
+  std::vector<ImagePart> pending_images;  // of tool results: one user message after the last of them
+  for (size_t i = 0; i < chat.messages.size(); ++i) {
+    const ChatMessage& message = chat.messages[i];
+    messages.push_back(OpenAiMessage(message));
+    if (message.role != ChatMessage::Role::kTool) continue;
+    for (const ImagePart& image : message.images) pending_images.push_back(image);
+    bool next_is_tool = i + 1 < chat.messages.size() && chat.messages[i + 1].role == ChatMessage::Role::kTool;
+    if (!pending_images.empty() && !next_is_tool) {
+      Json parts = Json::array({Json{{"type", "text"}, {"text", "Images the code displayed:"}}});
+      for (Json& part : OpenAiImageParts(pending_images)) parts.push_back(std::move(part));
+      messages.push_back({{"role", "user"}, {"content", std::move(parts)}});
+      pending_images.clear();
+    }
+  }
 
   Json body{{"model", config.model}, {"messages", std::move(messages)}, {"stream", true}};
   if (config.include_usage) body["stream_options"] = {{"include_usage", true}};
@@ -301,7 +392,14 @@ HttpRequest BuildAnthropicRequest(const ProviderConfig& config, const ChatReques
   Json messages = AnthropicMessages(chat.messages, &has_tool_blocks);
 
   Json body{{"model", config.model}, {"max_tokens", config.max_tokens.value_or(kAnthropicDefaultMaxTokens)}};
-  if (!chat.system.empty()) body["system"] = chat.system;
+  if (config.prompt_caching) {
+    if (!chat.system.empty())
+      body["system"] = Json::array(
+          {{{"type", "text"}, {"text", chat.system}, {"cache_control", {{"type", "ephemeral"}}}}});
+    AddCacheBreakpoints(&messages);
+  } else if (!chat.system.empty()) {
+    body["system"] = chat.system;
+  }
   body["messages"] = std::move(messages);
   body["stream"] = true;
   if (config.temperature) body["temperature"] = *config.temperature;
