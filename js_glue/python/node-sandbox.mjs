@@ -24,7 +24,30 @@ import { RunSupervisor } from '../sandbox/run-supervisor.mjs';
 import { MSG } from '../sandbox/messages.mjs';
 
 const RUNTIME_SOURCE_URL = new URL('./ci_runtime.py', import.meta.url);
+const PACKAGES_SOURCE_URL = new URL('./ci_packages.py', import.meta.url);
 const WORKER_URL = new URL('./node-worker.mjs', import.meta.url);
+
+/**
+ * Pauses a run's time limit while the host waits on a person (package
+ * consent). Returns resume(arm): arm(ms) re-arms the rest of the limit.
+ * Shared shape with python-sandbox.mjs. (The supervisor only sees the timer
+ * fire later: its rules do not change.)
+ */
+export function pauseLimit(t, now) {
+  const limit = t?.limit;
+  if (!limit || limit.paused) return null;
+  clearTimeout(limit.handle);
+  limit.paused = true;
+  const left = Math.max(0, limit.ms - (now() - limit.at));
+  return (arm) => {
+    if (!limit.paused) return;
+    limit.paused = false;
+    limit.ms = left;
+    limit.at = now();
+    limit.handle = arm(left);
+    t.timers.push(limit.handle);
+  };
+}
 
 function seconds(ms) {
   const s = ms / 1000;
@@ -41,6 +64,9 @@ export class NodeSandbox {
    * @param {number} [options.startTimeoutMs]     Pyodide must load within this (default 120000)
    * @param {(info) => void} [options.onRestart]  the worker was replaced ({reason})
    * @param {object} [options.resourceLimits]     worker_threads resource limits
+   * @param {(request, {exec_id}) => Promise<object>} [options.packages]  answers a run's package request
+   *        (issue 14; js_glue/packages/host.mjs PackageHost#handle): resolves, asks, fetches, checks.
+   *        The run's time limit is paused while it waits.
    */
   constructor(options = {}) {
     this.options = options;
@@ -124,6 +150,7 @@ export class NodeSandbox {
       options: {
         pyodideOptions,
         runtimeSource: fs.readFileSync(RUNTIME_SOURCE_URL, 'utf8'),
+        packagesSource: fs.readFileSync(PACKAGES_SOURCE_URL, 'utf8'),
         interruptBuffer: sab,
         outputLimitBytes: this.options.outputLimitBytes,
         maxRecursionLimit: this.options.maxRecursionLimit,
@@ -143,6 +170,10 @@ export class NodeSandbox {
       this.crashReason = msg.message;
       return;
     }
+    if (msg.type === MSG.PACKAGE_REQUEST) {
+      this.answerPackages(worker, msg);
+      return;
+    }
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
@@ -154,6 +185,35 @@ export class NodeSandbox {
     } else if (msg.type === MSG.READY) p.resolve(msg.info);
     else if (msg.type === MSG.RESULT) p.resolve(msg.result);
     else if (msg.type === MSG.ERROR) p.reject(Object.assign(new Error(msg.error?.message ?? 'error'), { name: msg.error?.type ?? 'Error' }));
+  }
+
+  /**
+   * A run asks for packages: the host's handler answers (resolve, consent,
+   * checked bytes). The run's time limit waits while a person decides.
+   */
+  async answerPackages(worker, msg) {
+    const run = this.pending.get(msg.id)?.run;
+    const t = run != null ? this.runs.get(run) : null;
+    const resume = pauseLimit(t, () => Date.now());
+    let reply;
+    try {
+      reply = this.options.packages
+        ? await this.options.packages(msg.request, { exec_id: msg.request?.exec_id })
+        : { ok: false, error: { code: 'not_configured', message: 'No package index is configured for this sandbox.' } };
+    } catch (error) {
+      reply = { ok: false, error: { code: 'install_failed', message: String(error?.message ?? error) } };
+    }
+    resume?.((ms) => setTimeout(() => this.supervisor.dispatch({ type: 'timer_fired', id: run, timer: 'limit', now: Date.now() }), ms));
+    if (worker !== this.worker) return;
+    const transfer = (reply.wheels ?? []).map((w) => w.bytes).filter((b) => b instanceof ArrayBuffer);
+    worker.postMessage({ type: MSG.PACKAGE_REPLY, pid: msg.pid, reply }, transfer);
+  }
+
+  /** Installs wheels kept from before a restart (no consent again: it was given). [{filename, bytes, kind}] */
+  async restoreWheels(wheels) {
+    const out = [];
+    for (const w of wheels) out.push(await this.installWheel(w));
+    return out;
   }
 
   /** The worker died (crash, process.exit, out of memory) or was terminated by us. */
@@ -206,9 +266,12 @@ export class NodeSandbox {
     const t = this.runs.get(action.id);
     switch (action.type) {
       case 'begin': this.begin(action.id); break;
-      case 'arm_timer':
-        t?.timers.push(setTimeout(() => this.supervisor.dispatch({ type: 'timer_fired', id: action.id, timer: action.timer, now: Date.now() }), action.ms));
+      case 'arm_timer': {
+        const handle = setTimeout(() => this.supervisor.dispatch({ type: 'timer_fired', id: action.id, timer: action.timer, now: Date.now() }), action.ms);
+        t?.timers.push(handle);
+        if (t && action.timer === 'limit') t.limit = { handle, ms: action.ms, at: Date.now() };
         break;
+      }
       case 'send_interrupt': this.interruptBuffer[0] = 2; break; // SIGINT → KeyboardInterrupt at the next bytecode
       case 'clear_timers':
         for (const timer of t?.timers ?? []) clearTimeout(timer);
@@ -282,10 +345,10 @@ export class NodeSandbox {
     return this.start();
   }
 
-  /** Installs a pure-Python wheel: { ok, name, error? }. */
-  async installWheel({ filename, bytes }) {
+  /** Installs a wheel (pure, or kind 'platform': a Pyodide build): { ok, name, error? }. */
+  async installWheel({ filename, bytes, kind }) {
     await this.start();
-    return this.post(MSG.INSTALL_WHEEL, { filename, bytes });
+    return this.post(MSG.INSTALL_WHEEL, { filename, bytes, kind });
   }
 
   async close() {

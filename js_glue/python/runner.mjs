@@ -41,6 +41,13 @@ export async function createRunner({
   interruptBuffer = null,
   outputLimitBytes = DEFAULT_OUTPUT_LIMIT,
   maxRecursionLimit = 10_000,
+  // Packages from an index (issue 14): the text of ci_packages.py, and the
+  // host's answer to a package request ({kind, requirements, installed,
+  // runtime, lock} → {ok, lock: [names], wheels: [{filename, bytes, name,
+  // version, kind}], already, error}). Without them micropip.install only
+  // takes uploaded wheels.
+  packagesSource = null,
+  requestPackages = null,
 } = {}) {
   if (typeof loadPyodide !== 'function') throw new TypeError('createRunner: loadPyodide must be a function');
   if (typeof runtimeSource !== 'string') throw new TypeError('createRunner: runtimeSource must be the text of ci_runtime.py');
@@ -76,6 +83,12 @@ if ${JSON.stringify(RUNTIME_DIR)} not in sys.path:
 import ci_runtime
 ci_runtime`);
   rt.setup(JSON.stringify({ output_limit: outputLimitBytes, max_recursion_limit: maxRecursionLimit }));
+  let pk = null; // ci_packages, when the host installs packages
+  if (typeof packagesSource === 'string') {
+    pyodide.FS.writeFile(`${RUNTIME_DIR}/ci_packages.py`, packagesSource);
+    pk = pyodide.runPython('import ci_packages\nci_packages');
+    pk.setup();
+  }
 
   // Writes below Python (os.write(1, …), C extensions) arrive here with the
   // GIL released, so they cannot join Python's batch: they go out at once
@@ -250,6 +263,116 @@ ci_runtime`);
     return problems;
   }
 
+  // ---- packages from an index (issue 14) ----
+  // What the resolver needs of the lock file: names, versions, dependencies.
+  const lockSummary = () => ({
+    info: lockfile?.info ?? {},
+    packages: Object.fromEntries(Object.entries(lockPackages).map(([k, p]) => [k, { name: p.name, version: p.version, depends: p.depends ?? [] }])),
+  });
+
+  /** One host-installed wheel into site-packages (pure) or through Pyodide's loader (a Pyodide build). */
+  async function installOne(w) {
+    const bytes = w.bytes instanceof Uint8Array ? w.bytes : new Uint8Array(w.bytes);
+    if (w.kind === 'platform') {
+      const dir = '/tmp/ci-wheels';
+      pyodide.FS.mkdirTree(dir);
+      pyodide.FS.writeFile(`${dir}/${w.filename}`, bytes);
+      await pyodide.loadPackage(`emfs:${dir}/${w.filename}`, { messageCallback: () => {}, errorCallback: () => {} });
+      return { ok: true, name: w.name };
+    }
+    const py = pyodide.toPy(bytes);
+    try {
+      const res = rt.install_wheel(String(w.filename), py);
+      const out = res.toJs({ dict_converter: Object.fromEntries });
+      res.destroy();
+      return out;
+    } finally {
+      py.destroy?.();
+    }
+  }
+
+  /**
+   * Asks the host for packages and installs what it hands in. Never throws:
+   * {ok, installed: ['name version'], already, error: {code, message}}.
+   */
+  async function installFromHost(kind, requirements, execId) {
+    if (!pk || typeof requestPackages !== 'function') {
+      return { ok: false, error: { code: 'not_configured', message: 'No package index is configured for this sandbox: only packages of its own list and uploaded wheels can be installed.' } };
+    }
+    let reply;
+    try {
+      reply = await requestPackages({
+        kind, requirements, installed: JSON.parse(pk.installed_json()), runtime: { python: info.python }, lock: lockSummary(), exec_id: execId,
+      });
+    } catch (error) {
+      return { ok: false, error: { code: 'install_failed', message: `The packages were not installed: ${error?.message ?? error}` } };
+    }
+    if (reply?.error?.code === 'not_configured') {
+      // No index: names of the sandbox's own package list still load (as micropip did).
+      const names = requirements.map((r) => String(r).split(/[\s=<>!~;[]/)[0].toLowerCase().replace(/[-_.]+/g, '-'));
+      if (names.length && names.every((k) => lockPackages[k])) reply = { ok: true, lock: names.map((k) => lockPackages[k].name), wheels: [], already: [] };
+    }
+    if (!reply?.ok) return { ok: false, error: reply?.error ?? { code: 'install_failed', message: 'The packages were not installed.' } };
+    const done = [];
+    if (reply.lock?.length) {
+      for (const name of reply.lock) onEvent({ type: 'package', exec_id: execId, name, state: 'loading' });
+      try { await pyodide.loadPackage(reply.lock, { checkIntegrity: true, messageCallback: () => {}, errorCallback: () => {} }); } catch { /* named below */ }
+      for (const name of reply.lock) {
+        const ok = Boolean(pyodide.loadedPackages[name]);
+        onEvent({ type: 'package', exec_id: execId, name, state: ok ? 'loaded' : 'failed' });
+        if (!ok) return { ok: false, error: { code: 'install_failed', message: `Could not load the package ${name} from the sandbox's package list.` } };
+        done.push(name);
+      }
+    }
+    for (const w of reply.wheels ?? []) {
+      onEvent({ type: 'package', exec_id: execId, name: w.name, state: 'loading' });
+      let out;
+      try { out = await installOne(w); } catch (error) { out = { ok: false, error: String(error?.message ?? error) }; }
+      onEvent({ type: 'package', exec_id: execId, name: w.name, state: out.ok ? 'loaded' : 'failed', ...(out.ok ? {} : { message: out.error }) });
+      if (!out.ok) return { ok: false, error: { code: 'install_failed', message: `${w.name} ${w.version} could not be installed: ${out.error}` } };
+      done.push(`${w.name} ${w.version}`);
+    }
+    pyodide.runPython('import importlib; importlib.invalidate_caches()');
+    return { ok: true, installed: done, already: reply.already ?? [] };
+  }
+
+  /** `%pip install …` / `!pip install …` lines at the start of a cell: {pip: [requirement lists], code: the rest}. */
+  function splitPipLines(code) {
+    const lines = code.split('\n');
+    const pip = [];
+    let i = 0;
+    for (; i < lines.length; i++) {
+      const line = lines[i].trim();
+      if (!line || line.startsWith('#')) continue;
+      const m = /^[%!]pip\s+install\s+(.*)$/.exec(line);
+      if (!m) break;
+      pip.push(m[1].split(/\s+/).filter((a) => a && !a.startsWith('-')));
+    }
+    // The lines stay as blank lines: tracebacks keep the user's line numbers.
+    return { pip, code: pip.length ? lines.map((l, j) => (j < i ? '' : l)).join('\n') : code };
+  }
+
+  /** Missing imports (not in the lock file, not findable) offered to the user through the host. */
+  async function offerMissingImports(code, execId, emitText) {
+    if (!pk || typeof requestPackages !== 'function') return;
+    const proxy = rt.imports_of(code);
+    const imports = proxy.toJs();
+    proxy.destroy();
+    const candidates = imports.filter((name) => !importToPackage.has(name));
+    if (!candidates.length) return;
+    const mp = pk.missing(candidates);
+    const missing = mp.toJs();
+    mp.destroy();
+    if (!missing.length) return;
+    const wanted = missing.map((name) => pk.package_for_import(name));
+    const out = await installFromHost('import', wanted, execId);
+    if (out.ok) {
+      if (out.installed.length) emitText('stderr', `[package] installed ${out.installed.join(', ')}\n`);
+    } else if (out.error.code !== 'not_configured') {
+      emitText('stderr', `[package] ${out.error.message}\n`);
+    }
+  }
+
   function readChanged(list) {
     const out = [];
     for (const rel of list) {
@@ -290,13 +413,33 @@ ci_runtime`);
     const notes = applyFiles(request.files);
     for (const n of notes) emitText('stderr', n);
 
+    // `%pip install` at the start of the cell: installed by the host, then the rest runs.
+    const split = splitPipLines(String(request.code ?? ''));
+    const code = split.code;
+    for (const reqs of split.pip) {
+      const out = await installFromHost('pip', reqs, execId);
+      if (out.ok) {
+        const already = out.already.map((a) => `${a.name} ${a.version}`);
+        emitText('stdout', `${out.installed.length ? `Installed ${out.installed.join(', ')}` : 'Nothing new to install'}${already.length ? ` (already installed: ${already.join(', ')})` : ''}\n`);
+      } else {
+        emitText('stderr', `[pip] ${out.error.message}\n`);
+        const scan = scanFiles();
+        return finish({ status: 'error', error: { type: 'PackageInstallError', message: out.error.message, traceback: '' }, files: scan });
+      }
+    }
+
     let problems = {};
     try {
-      problems = await loadPackagesFor(String(request.code ?? ''), execId);
+      problems = await loadPackagesFor(code, execId);
     } catch (error) {
       emitText('stderr', `[packages] ${error?.message ?? error}\n`);
     }
     for (const why of new Set(Object.values(problems))) emitText('stderr', `[package] ${why}\n`);
+    try {
+      await offerMissingImports(code, execId, emitText);
+    } catch (error) {
+      emitText('stderr', `[package] ${error?.message ?? error}\n`);
+    }
 
     if (interruptRequested()) {
       // Stopped while files or packages were loading: the code never ran.
@@ -340,8 +483,10 @@ ci_runtime`);
         // Settled by the cell, or by on_fatal if the interpreter dies.
         failCurrent = reject;
         const pyProblems = pyodide.toPy(problems);
+        // micropip.install in the cell asks the host through this (cleared after the run).
+        pk?.set_host((json) => installFromHost('pip', JSON.parse(json).requirements, execId).then((r) => JSON.stringify(r)));
         try {
-          Promise.resolve(rt.run_cell(String(request.code ?? ''), hooks, pyProblems)).then(resolve, reject);
+          Promise.resolve(rt.run_cell(code, hooks, pyProblems)).then(resolve, reject);
         } catch (error) {
           reject(error);
         } finally {
@@ -364,6 +509,7 @@ ci_runtime`);
     }
     failCurrent = null;
     fdSink = null;
+    try { pk?.clear_host(); } catch { /* after a fatal error */ }
     if (fdDropped) emitText('stderr', `\n[output truncated: ${fdDropped} bytes not shown]\n`);
     if (poll) clearInterval(poll);
     setInterrupts(false);
@@ -397,17 +543,12 @@ ci_runtime`);
     info,
     pyodide,
     run: (request) => serialize(() => runNow(request)),
-    installWheel: ({ filename, bytes }) => serialize(() => {
-      const py = pyodide.toPy(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+    // An uploaded or restored wheel; kind 'platform' (a Pyodide build) goes through Pyodide's loader.
+    installWheel: ({ filename, bytes, kind }) => serialize(async () => {
       try {
-        const res = rt.install_wheel(String(filename ?? ''), py);
-        const out = res.toJs({ dict_converter: Object.fromEntries });
-        res.destroy();
-        return out;
+        return await installOne({ filename: String(filename ?? ''), bytes, kind, name: String(filename ?? '').split('-')[0] });
       } catch (error) {
         return { ok: false, name: '', error: String(error?.message ?? error) };
-      } finally {
-        py.destroy?.();
       }
     }),
     makeSnapshot: () => pyodide.makeMemorySnapshot(),

@@ -9,6 +9,8 @@
 // Messages, all {type, id, ...}:
 //   host → worker: INIT {options}, RUN {request}, INSTALL_WHEEL {filename, bytes}, SNAPSHOT {}
 //   worker → host: READY {info}, EVENT {event}, RESULT {result}, ERROR {error: {type, message}}
+//   worker → host: PACKAGE_REQUEST {id (the run's), pid, request}   (issue 14: the host resolves, asks, fetches)
+//   host → worker: PACKAGE_REPLY {pid, reply}   (handled at once, not queued: the run waits for it)
 // Byte arrays travel in the transfer list, never copied.
 
 function transferList(buffers) {
@@ -35,6 +37,8 @@ export function serveRunner(port, { loadPyodide, importRunner, messages: MSG }) 
   let runner = null;
   let initializing = null;
   let currentId = null;
+  let nextPid = 1;
+  const packageReplies = new Map(); // pid → resolve
   // One message at a time, in arrival order: a run that arrives while init
   // is still loading Pyodide waits for it.
   let queue = Promise.resolve();
@@ -54,6 +58,12 @@ export function serveRunner(port, { loadPyodide, importRunner, messages: MSG }) 
       interruptBuffer: ib ?? null,
       loadPyodide,
       onEvent: (event) => post({ type: MSG.EVENT, id: currentId, event }),
+      // The run waits on the host's answer; the host hands in checked wheel bytes.
+      requestPackages: (request) => new Promise((resolve) => {
+        const pid = nextPid++;
+        packageReplies.set(pid, resolve);
+        post({ type: MSG.PACKAGE_REQUEST, id: currentId, pid, request });
+      }),
     });
     return runner.info;
   }
@@ -77,7 +87,7 @@ export function serveRunner(port, { loadPyodide, importRunner, messages: MSG }) 
         const bytes = [...(result.files?.created ?? []), ...(result.files?.modified ?? [])].map((f) => f.bytes);
         post({ type: MSG.RESULT, id, result }, bytes);
       } else if (type === MSG.INSTALL_WHEEL) {
-        const result = await runner.installWheel({ filename: msg.filename, bytes: msg.bytes });
+        const result = await runner.installWheel({ filename: msg.filename, bytes: msg.bytes, kind: msg.kind });
         post({ type: MSG.RESULT, id, result });
       } else if (type === MSG.SNAPSHOT) {
         const bytes = runner.makeSnapshot();
@@ -96,6 +106,12 @@ export function serveRunner(port, { loadPyodide, importRunner, messages: MSG }) 
     const msg = eventOrData && typeof eventOrData === 'object' && 'data' in eventOrData && !('type' in eventOrData && 'id' in eventOrData)
       ? eventOrData.data
       : eventOrData;
+    if (msg?.type === MSG.PACKAGE_REPLY) {
+      const resolve = packageReplies.get(msg.pid);
+      packageReplies.delete(msg.pid);
+      resolve?.(msg.reply ?? { ok: false, error: { code: 'install_failed', message: 'the host sent no answer' } });
+      return;
+    }
     queue = queue.then(() => handle(msg));
   };
   if (typeof port.on === 'function') port.on('message', onMessage);

@@ -25,6 +25,8 @@
 //                                   SANDBOX_TIMING, SANDBOX_START_ERROR, SANDBOX_MESSAGE_ERROR
 //   runner        host → worker     INIT, RUN, INSTALL_WHEEL, SNAPSHOT       (worker-main.mjs)
 //   (both hosts)  worker → host     READY, RESULT, EVENT, ERROR
+//                 worker → host     PACKAGE_REQUEST (a run asks for packages: issue 14)
+//                 host → worker     PACKAGE_REPLY (resolved, consented, checked wheel bytes or an error)
 //   Node only     worker → host     CRASH (node-worker.mjs: why the thread is about to end)
 
 export const MSG = Object.freeze({
@@ -56,6 +58,8 @@ export const MSG = Object.freeze({
   ERROR: 'error',
   INSTALL_WHEEL: 'install_wheel',
   SNAPSHOT: 'snapshot',
+  PACKAGE_REQUEST: 'package_request',
+  PACKAGE_REPLY: 'package_reply',
 
   CRASH: 'crash',
 });

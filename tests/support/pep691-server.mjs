@@ -11,6 +11,7 @@
 //   ci-badhash 1.0.0  (the index's sha256 is not the file's)
 //   ci-cext 1.0.0     (only a cp314 linux_x86_64 wheel: compiled, no browser build)
 //   ci-nometa 1.0.0   (no .metadata file: dependencies are read from the wheel)
+//   ci-plain 1.0.0    (no dependencies)
 //   anything else     404
 import http from 'node:http';
 import { createHash } from 'node:crypto';
@@ -53,6 +54,7 @@ export function defaultProjects() {
     ],
     'ci-extra-dep': [w({ name: 'ci-extra-dep', modules: { 'ci_extra_dep/__init__.py': 'FAST = True\n' } })],
     'ci-linux-only': [w({ name: 'ci-linux-only' })],
+    'ci-plain': [w({ name: 'ci-plain' })],
     'ci-conflict': [w({ name: 'ci-conflict', requires: ['ci-chain-c<1'] })],
     'ci-badhash': [w({ name: 'ci-badhash', badHash: true })],
     'ci-cext': [w({ name: 'ci-cext', tag: 'cp314-cp314-linux_x86_64' })],
