@@ -50,8 +50,16 @@ export class Driver {
     return this.send({ type: EVENT.CANCEL });
   }
 
-  upload(path, bytes, mediaType = '') {
-    return this.send({ type: EVENT.FILE_UPLOAD, path, media_type: mediaType, blob: 0 }, [bytes]);
+  /**
+   * preview: {bytes, mediaType} | null, a downscaled copy of an image
+   * (js_glue/images.mjs previewFor) that the core sends to a vision model
+   * instead of the original; it goes as the second blob and is not stored.
+   */
+  upload(path, bytes, mediaType = '', preview = null) {
+    if (!preview?.bytes) return this.send({ type: EVENT.FILE_UPLOAD, path, media_type: mediaType, blob: 0 }, [bytes]);
+    return this.send({
+      type: EVENT.FILE_UPLOAD, path, media_type: mediaType, blob: 0, preview_media_type: preview.mediaType, preview_blob: 1,
+    }, [bytes, preview.bytes]);
   }
 
   /** Subscribes to emitted UI events; returns an unsubscribe function. */

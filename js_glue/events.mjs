@@ -18,11 +18,13 @@
 //   retrying       {attempt, max_attempts, delay_ms, reason}
 //   error          {error: {kind, type, message, status?}}
 //   turn_done      {turn, reason, usage}          reason: completed | cancelled | error | step_limit | token_limit
+//   context_trimmed {outputs_trimmed, images_omitted, turns_dropped, estimated_tokens, budget_tokens, retried}
+//                  the core left older outputs, images or turns out of a request to fit the model's window
 //
 // Events the core emits that an embedder has no use for (tool_call_delta,
 // model_request, usage, …) are dropped.
 
-const PASS = new Set(['text_delta', 'thinking_delta', 'cell_started', 'file_changed', 'notice', 'retrying', 'error', 'turn_done', 'title']);
+const PASS = new Set(['text_delta', 'thinking_delta', 'cell_started', 'file_changed', 'notice', 'retrying', 'error', 'turn_done', 'title', 'context_trimmed']);
 
 /** The public event for a core UI event, or null. */
 export function fromCoreEvent(event) {

@@ -451,16 +451,18 @@ export class Session {
   /**
    * Adds (or replaces) /mnt/data/<name>. The media type is the browser's
    * when it knows one; otherwise the core guesses from the name (its table).
-   * Returns {ok, file?} or {ok: false, error}.
+   * Returns {ok, file?} or {ok: false, error}. preview: an image's
+   * downscaled copy for the model ({bytes, mediaType}, js_glue/images.mjs
+   * previewFor; made by the caller, as it is async), or none.
    */
-  addFile(name, bytes, mediaType = '') {
+  addFile(name, bytes, mediaType = '', preview = null) {
     if (this.closed || !this.driver) return { ok: false, error: sessionError('closed', 'This session is closed.') };
     const given = mediaType && mediaType !== 'application/octet-stream' ? mediaType : '';
     // The core refuses a file (a bad name, a full quota) with an `error` event
     // of kind 'file' (listeners have shown it), not a protocol error.
     let refused = null;
     const off = this.on('core', (e) => { if (e.type === EMIT.ERROR && e.error?.kind === 'file') refused = e.error; });
-    const r = this.driver.upload(String(name), bytes, given);
+    const r = this.driver.upload(String(name), bytes, given, preview);
     off();
     if (r.error) return { ok: false, error: errorOf(r.error, 'refused') };
     if (refused) return { ok: false, error: sessionError(refused.type ?? 'refused', refused.message, { kind: 'file' }) };

@@ -11,6 +11,11 @@
 //   systemPromptExtra added to the core's system prompt
 //   timeLimitS        seconds per run, at least 1 (120)
 //   maxSteps          model calls per turn, 1…100 (12)
+//   vision            the model takes images (false: none are sent)
+//   contextWindow     the model's window in tokens (0 or absent: unknown; the core then trims only
+//                     after a context-length error). The app fills both from its preset when unset
+//                     (web/app/providers.mjs withModelDefaults)
+//   promptCaching     Anthropic prompt caching (true)
 //
 // The key rule: a key is entered for one origin and goes only there. A key
 // bound to another origin than the base URL's is not usable (usableKey), and
@@ -44,8 +49,14 @@ export function providerConfig(settings, hasKey) {
     tools: settings.tools !== false,
     temperature: Number.isFinite(settings.temperature) ? settings.temperature : null,
     auth: hasKey ? (format === 'anthropic' ? 'x-api-key' : 'bearer') : 'none',
+    vision: settings.vision === true,
+    context_window: contextWindow(settings.contextWindow),
+    prompt_caching: settings.promptCaching !== false,
   };
 }
+
+/** A context window in tokens: a positive whole number, else 0 (unknown). */
+export const contextWindow = (n) => Math.max(0, Math.trunc(Number(n)) || 0);
 
 /** Model calls per turn: a whole number in 1…100. */
 export const maxSteps = (n) => Math.max(1, Math.min(100, Math.trunc(Number(n)) || DEFAULT_MAX_STEPS));

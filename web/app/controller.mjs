@@ -34,7 +34,8 @@ import { Keys } from './keys.mjs';
 import { sessionError } from '../../js_glue/errors.mjs';
 import { Store, MemoryStore } from './store.mjs';
 import { initialViewModel, resetConversation, itemsOf, applyCoreEvent, applyLiveEvent, endTurn } from './view-model.mjs';
-import { DEFAULT_SETTINGS, presetById, probeLocalServers } from './providers.mjs';
+import { DEFAULT_SETTINGS, presetById, probeLocalServers, withModelDefaults } from './providers.mjs';
+import { previewFor } from '../../js_glue/images.mjs';
 import { saveBytes, safeFileName, zipFiles, baseName } from './files.mjs';
 import { conversationToMarkdown, notebookCodeCells } from './export.mjs';
 import { loadAppConfig } from './config.mjs';
@@ -244,7 +245,7 @@ export class AppController extends EventTarget {
 
   refreshItems() {
     if (!this.session) return;
-    const { items, turnUsage, title, heldQueue } = itemsOf(this.session.conversation());
+    const { items, turnUsage, title, heldQueue } = itemsOf(this.session.conversation(), this.vm.contextNotes);
     Object.assign(this.vm, { items, turnUsage, heldQueue, title: title || this.vm.title });
     this.changed('items');
   }
@@ -610,7 +611,8 @@ export class AppController extends EventTarget {
   configure() {
     if (!this.ci) return;
     const s = this.vm.settings;
-    const r = this.ci.configure(s, this.keyRing.raw(s.preset));
+    // vision and contextWindow unset (null): the preset's (providers.mjs).
+    const r = this.ci.configure(withModelDefaults(s), this.keyRing.raw(s.preset));
     if (r.error) this.toast(`Settings not applied: ${r.error.message}`);
   }
 
@@ -787,7 +789,9 @@ export class AppController extends EventTarget {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const name = file.name || `pasted-${Date.now()}.${(file.type.split('/')[1] || 'bin').replace('+xml', '')}`;
       // The core guesses a media type the browser does not know (its one table).
-      const r = this.ci.addFile(name, bytes, file.type);
+      // An over-size image gets a downscaled copy for the model (null otherwise; never throws).
+      const preview = await previewFor(bytes, file.type);
+      const r = this.ci.addFile(name, bytes, file.type, preview);
       if (!r.ok && r.error.detail?.kind !== 'file') this.toast(r.error.message); // the core's own file errors show as they come (onEmit)
       results.push(r);
     }

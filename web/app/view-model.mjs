@@ -9,6 +9,9 @@
 import { DEFAULT_SETTINGS } from './providers.mjs';
 import { EMIT } from '../../js_glue/protocol.mjs';
 
+// The core's emit when it trimmed a request to its context window (issue 12).
+const CONTEXT_TRIMMED = EMIT.CONTEXT_TRIMMED ?? 'context_trimmed';
+
 /** A new view model (phase 'loading'). */
 export function initialViewModel() {
   return {
@@ -37,6 +40,10 @@ export function initialViewModel() {
     // (another tab; read-only here), 'claiming', 'taking_over', 'handing_over'.
     access: { role: 'owner', note: '', canForce: false },
     unsaved: null, // { message } when the current conversation's last save failed
+    turn: 0, // the turn running or last run (turn_started)
+    // turn → the notice that the core trimmed that turn's requests to fit the
+    // context window (context_trimmed). Shown in the chat, not kept by the core.
+    contextNotes: new Map(),
   };
 }
 
@@ -47,6 +54,7 @@ export function resetConversation(vm, id) {
   });
   vm.live = new Map();
   vm.turnUsage = new Map();
+  vm.contextNotes = new Map();
 }
 
 /**
@@ -59,8 +67,39 @@ export function turnUsageOf(u) {
   return { input: (u.input_tokens ?? 0) + cached, cached, output: u.output_tokens ?? 0, total: u.total_tokens ?? 0 };
 }
 
-/** The view's part of the core's conversation record: {items, turnUsage, title, heldQueue}. */
-export function itemsOf(conv) {
+/**
+ * The chat's line for a context_trimmed event {outputs_trimmed,
+ * images_omitted, turns_dropped, estimated_tokens, budget_tokens, retried}.
+ */
+export function contextTrimText(e) {
+  const n = (count, one, many) => `${count.toLocaleString('en')} ${count === 1 ? one : many}`;
+  const parts = [];
+  if (e.outputs_trimmed > 0) parts.push(n(e.outputs_trimmed, 'older output', 'older outputs'));
+  if (e.images_omitted > 0) parts.push(n(e.images_omitted, 'image', 'images'));
+  if (e.turns_dropped > 0) parts.push(n(e.turns_dropped, 'earlier turn', 'earlier turns'));
+  const what = parts.length ? parts.join(', ') : 'older outputs';
+  const window = e.budget_tokens > 0 ? ` (${e.budget_tokens.toLocaleString('en')} tokens)` : '';
+  const why = e.retried ? 'The model refused the request as too long, so it was trimmed harder and sent again: ' : 'Trimmed to fit the model\'s context window' + window + ': ';
+  return `${why}the model no longer sees ${what}. They stay here; re-run a cell if the model needs its output again.`;
+}
+
+/** items with each turn's context note after that turn's first item (its message), or at the end. */
+export function withContextNotes(items, notes) {
+  if (!notes?.size) return items;
+  const out = [...items];
+  for (const note of [...notes.values()].sort((a, b) => a.turn - b.turn)) {
+    const first = out.findIndex((i) => i.turn === note.turn);
+    if (first < 0) out.push(note);
+    else out.splice(first + 1, 0, note);
+  }
+  return out;
+}
+
+/**
+ * The view's part of the core's conversation record: {items, turnUsage,
+ * title, heldQueue}; notes: vm.contextNotes, merged into the items.
+ */
+export function itemsOf(conv, notes = null) {
   const items = [];
   for (const e of conv.entries) {
     if (e.kind === 'user') items.push({ kind: 'user', turn: e.turn, text: e.text });
@@ -70,7 +109,7 @@ export function itemsOf(conv) {
     else if (e.kind === 'notice') items.push({ kind: 'notice', turn: e.turn, level: e.level, text: e.text });
   }
   return {
-    items,
+    items: withContextNotes(items, notes),
     turnUsage: new Map(Object.entries(conv.usage_by_turn ?? {}).map(([turn, u]) => [Number(turn), turnUsageOf(u)])),
     title: conv.title ?? '',
     // Code queued before a reload waits for the user (it may be why they reloaded).
@@ -89,6 +128,7 @@ export function applyCoreEvent(vm, event) {
   const streaming = () => (vm.streaming ??= { text: '', thinking: '' });
   switch (event.type) {
     case EMIT.TURN_STARTED:
+      vm.turn = event.turn ?? vm.turn + 1;
       vm.running = true;
       vm.activity = 'Starting…';
       return { changed: 'running' };
@@ -135,6 +175,12 @@ export function applyCoreEvent(vm, event) {
       return event.error.kind === 'file' ? { toast: event.error.message } : { items: true };
     case EMIT.TURN_DONE:
       return { endTurn: true };
+    case CONTEXT_TRIMMED: {
+      // Not an error: a status line in the turn (the latest trim of the turn).
+      const turn = event.turn ?? vm.turn;
+      vm.contextNotes.set(turn, { kind: 'notice', turn, level: 'info', role: 'status', trimmed: true, text: contextTrimText(event), event: { ...event } });
+      return { items: true };
+    }
     default:
       return {};
   }

@@ -65,7 +65,8 @@ export class CiSettings extends LitElement {
 
   async choosePreset(id) {
     const p = presetById(id);
-    this.draft = { ...this.draft, preset: p.id, baseUrl: p.baseUrl || this.draft.baseUrl, format: p.format, model: p.model };
+    // vision and contextWindow back to null: the new preset's own.
+    this.draft = { ...this.draft, preset: p.id, baseUrl: p.baseUrl || this.draft.baseUrl, format: p.format, model: p.model, vision: null, contextWindow: null };
     this.key = await this.app.keyFor(p.id);
     this.keyOrigin = originOf(this.draft.baseUrl);
     this.models = null;
@@ -175,6 +176,13 @@ export class CiSettings extends LitElement {
             </label>` : html`<p class="hint">A local server needs no key. If the browser is refused (CORS), start Ollama with <code>OLLAMA_ORIGINS=${location.origin}</code>.</p>`}
             ${this.renderModel()}
             <label class="check"><input type="checkbox" .checked=${d.tools !== false} @change=${(e) => this.set('tools', e.target.checked)}> The model can call tools (off: it writes <code>\`\`\`python</code> blocks that run)</label>
+            <label class="check"><input type="checkbox" name="vision" .checked=${d.vision ?? !!preset.vision} @change=${(e) => this.set('vision', e.target.checked)}> The model can see images (uploads and the charts runs show are sent to it)</label>
+            <label>Context window (tokens)
+              <input name="contextWindow" type="number" min="1000" step="1" .value=${d.contextWindow ?? ''}
+                placeholder=${preset.contextWindow ? `${preset.contextWindow} (this provider's)` : 'unknown'}
+                @input=${(e) => this.set('contextWindow', e.target.value === '' ? null : Math.trunc(Number(e.target.value)) || null)}>
+              <span class="hint">Older outputs are trimmed to keep each request within it. Blank: ${preset.contextWindow ? 'the provider\'s' : 'unknown (trimmed only when the model refuses a request as too long)'}.</span>
+            </label>
           </fieldset>
           <fieldset>
             <legend>Behaviour</legend>

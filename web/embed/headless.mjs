@@ -10,6 +10,7 @@
 import { Session } from '../../js_glue/session.mjs';
 import { loadBrowserCore, browserSandbox } from '../../js_glue/browser.mjs';
 import { presetById } from '../app/providers.mjs';
+import { previewFor } from '../../js_glue/images.mjs';
 import { loadAppConfig } from '../app/config.mjs';
 
 async function toBytes(data) {
@@ -51,6 +52,9 @@ export async function createSession(options = {}) {
     systemPromptExtra: String(options.systemPrompt ?? ''),
     maxSteps: options.maxSteps,
     timeLimitS: Number(options.timeLimitMs) / 1000 || undefined,
+    // The model sees images / its window in tokens: given, else the preset's (false and unknown without one).
+    vision: typeof options.vision === 'boolean' ? options.vision : !!preset?.vision,
+    contextWindow: options.contextWindow ?? preset?.contextWindow ?? 0,
   };
   const [core, config] = await Promise.all([
     loadBrowserCore(assetBase),
@@ -97,7 +101,9 @@ export class HeadlessSession {
   /** Adds (or replaces) /mnt/data/<name>. Returns the file's index entry. @throws on a refused name or a full quota */
   async addFile(name, data) {
     if (this.closed) throw new Error('This session is closed.');
-    const r = this.session.addFile(String(name), await toBytes(data), data instanceof Blob ? data.type : '');
+    const bytes = await toBytes(data);
+    const type = data instanceof Blob ? data.type : '';
+    const r = this.session.addFile(String(name), bytes, type, await previewFor(bytes, type));
     if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
     return r.file;
   }
