@@ -4,7 +4,7 @@
 // clipboard, and time-sliced runs that a newer run cancels.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTable, cellText, sortRows, rowTexts, filterRows, tableText, csvField, identity } from '../../web/components/table/model.mjs';
+import { parseTable, valueAt, cellText, sortRows, rowTexts, filterRows, tableText, csvField, identity } from '../../web/components/table/model.mjs';
 import { SlicedWork, CANCELLED } from '../../web/components/table/work.mjs';
 
 const drain = (gen) => { for (;;) { const s = gen.next(); if (s.done) return s.value; } };
@@ -12,7 +12,10 @@ const bundle = (fields, data, extra = {}) => JSON.stringify({ schema: { fields }
 
 test('parseTable: records → rows in field order; missing keys null; total_rows and title kept', () => {
   const t = parseTable(bundle([{ name: 'a', type: 'integer' }, { name: 'b', type: 'string' }], [{ b: 'x', a: 1 }, { a: 2 }], { total_rows: 10, title: 'T' }));
-  assert.deepEqual(t.rows, [[1, 'x'], [2, null]]);
+  assert.deepEqual([...t.cols[0]], [1, 2]);
+  assert.ok(t.cols[0] instanceof Float64Array, 'a column of numbers is a Float64Array (a worker transfers it)');
+  assert.deepEqual(t.cols[1], ['x', null]);
+  assert.equal(t.n, 2);
   assert.deepEqual(t.fields.map((f) => f.type), ['integer', 'string']);
   assert.equal(t.total, 10);
   assert.equal(t.shown, 2);
@@ -22,7 +25,11 @@ test('parseTable: records → rows in field order; missing keys null; total_rows
   assert.deepEqual(parseTable({ data: [{ x: 1, y: 2 }] }).fields.map((f) => f.name), ['x', 'y'], 'no schema: the first record names the columns');
 });
 
-test('cellText: values are text; null is empty; objects are JSON', () => {
+test('valueAt / cellText: values are text; null (NaN in a number column) is empty; objects are JSON', () => {
+  const t = parseTable(bundle([{ name: 'n' }], [{ n: 1 }, { n: null }]));
+  assert.equal(valueAt(t, 1, 0), null);
+  assert.equal(cellText(valueAt(t, 0, 0)), '1');
+  assert.equal(cellText(NaN), '');
   assert.equal(cellText(null), '');
   assert.equal(cellText('<b>x</b>'), '<b>x</b>');
   assert.equal(cellText(1.5), '1.5');
@@ -49,7 +56,7 @@ test('sortRows on 100,000 rows yields many times (each slice is bounded) and sor
   while (!(s = gen.next()).done) yields++;
   assert.ok(yields > 100, `a sort in slices yields often: ${yields}`);
   const order = s.value;
-  for (let i = 1; i < n; i++) assert.ok(t.rows[order[i - 1]][0] <= t.rows[order[i]][0]);
+  for (let i = 1; i < n; i++) assert.ok(t.cols[0][order[i - 1]] <= t.cols[0][order[i]]);
 });
 
 test('filterRows: every word, case-insensitive, anywhere in the row, keeping the order given', () => {

@@ -24,7 +24,8 @@ import { LitElement, html, css, nothing } from 'lit';
 import { base } from './theme.mjs';
 import { icon } from './icons.mjs';
 import { saveBytes, safeFileName } from '../app/files.mjs';
-import { parseTable, cellText, sortRows, rowTexts, filterRows, tableText, identity, isNumericColumn } from './table/model.mjs';
+import { cellText, valueAt, sortRows, rowTexts, filterRows, tableText, identity, isNumericColumn } from './table/model.mjs';
+import { loadTable } from './table/load.mjs';
 import { SlicedWork, CANCELLED } from './table/work.mjs';
 
 export const ROW_PX = 28; // keep in step with .row's height below
@@ -45,6 +46,8 @@ export class CiTable extends LitElement {
     query: { state: true },
     sort: { state: true },
     view: { state: true },
+    table: { state: true },
+    error: { state: true },
   };
 
   static styles = [base, css`
@@ -63,7 +66,7 @@ export class CiTable extends LitElement {
     .cell.empty { color: var(--ci-muted); }
     .head .cell { cursor: pointer; user-select: none; }
     .head .cell:hover { background: var(--ci-bg-sunk); }
-    .body .row:nth-child(even) { background: var(--ci-panel); }
+    .body .row.odd { background: var(--ci-panel); }
     .cell.active { outline: 2px solid var(--ci-accent); outline-offset: -2px; }
     .sizer { position: relative; }
     .window { position: absolute; top: 0; left: 0; min-width: 100%; will-change: transform; }
@@ -108,14 +111,19 @@ export class CiTable extends LitElement {
   willUpdate(changed) {
     if (changed.has('output')) {
       this.reset();
-      try {
-        this.table = parseTable(this.output?.data);
-        this.view = identity(this.table.rows.length);
+      const output = this.output;
+      // Parsed in a worker when large (table/load.mjs); the text fallback
+      // shows meanwhile.
+      loadTable(output?.data).then((table) => {
+        if (this.output !== output) return;
+        this.view = identity(table.n);
         this.order = this.view;
-        this.widths = columnWidths(this.table);
-      } catch (e) {
-        this.error = `This table could not be read (${e?.message ?? e}); showing its text.`;
-      }
+        this.widths = columnWidths(table);
+        this.table = table;
+        this.updateComplete.then(() => this.announce('table-ready'));
+      }, (e) => {
+        if (this.output === output) this.error = `This table could not be read (${e?.message ?? e}); showing its text.`;
+      });
     }
   }
 
@@ -130,12 +138,12 @@ export class CiTable extends LitElement {
   updated(changed) {
     const grid = this.grid;
     if (!grid) return;
-    if (changed.has('output') && this.widths) this.style.setProperty('--ci-cols', this.widths);
+    if (changed.has('table') && this.widths) this.style.setProperty('--ci-cols', this.widths);
     const sizer = this.renderRoot.querySelector('.sizer');
     const win = this.renderRoot.querySelector('.window');
     if (sizer) sizer.style.height = `${(this.view?.length ?? 0) * ROW_PX}px`;
     if (win) win.style.transform = `translateY(${this.first * ROW_PX}px)`;
-    if (changed.has('full')) {
+    if (changed.has('full') && changed.get('full') !== undefined) { // not on the first render: never steal the focus
       const dialog = this.renderRoot.querySelector('dialog.full');
       if (this.full && dialog && !dialog.open) dialog.showModal();
       if (this.savedScroll) grid.scrollTop = this.savedScroll;
@@ -165,7 +173,7 @@ export class CiTable extends LitElement {
     const key = dir ? `${col}:${dir}` : '';
     if (this.sortedFor !== key) {
       this.busy = 'Sorting…';
-      const order = dir ? await this.work.run(sortRows(t, col, dir)) : identity(t.rows.length);
+      const order = dir ? await this.work.run(sortRows(t, col, dir)) : identity(t.n);
       if (order === CANCELLED) return;
       this.order = order;
       this.sortedFor = key;
@@ -186,14 +194,22 @@ export class CiTable extends LitElement {
     this.busy = '';
     this.active = { r: Math.min(this.active.r, view.length - 1), c: this.active.c };
     const what = dir ? `sorted by ${t.fields[col].name} ${dir > 0 ? 'ascending' : 'descending'}` : '';
-    this.message = `${fmt(view.length)} of ${fmt(t.rows.length)} rows${what ? `, ${what}` : ''}`;
+    this.message = `${fmt(view.length)} of ${fmt(t.n)} rows${what ? `, ${what}` : ''}`;
+    await this.updateComplete;
+    this.announce('table-view');
+  }
+
+  // Events for the page (and the tests / bench): 'table-ready' once the
+  // table is drawn, 'table-view' after each sort / filter is in place.
+  announce(type) {
+    this.dispatchEvent(new CustomEvent(type, { detail: { rows: this.view?.length ?? 0, sort: { ...this.sort }, query: this.query } }));
   }
 
   sortBy(col) {
     const { col: c, dir } = this.sort;
     const next = c !== col ? 1 : dir === 1 ? -1 : dir === -1 ? 0 : 1; // ascending → descending → as given
     this.sort = { col: next ? col : -1, dir: next };
-    this.refresh();
+    return this.refresh();
   }
 
   onFilter(e) {
@@ -229,7 +245,7 @@ export class CiTable extends LitElement {
       case 'C':
         if (mod && !e.shiftKey && !e.altKey && !this.getSelectionText()) {
           e.preventDefault();
-          this.copyText(r === -1 ? t.fields[c].name : cellText(t.rows[this.view[r]][c]), 'Copied the cell');
+          this.copyText(r === -1 ? t.fields[c].name : cellText(valueAt(t, this.view[r], c)), 'Copied the cell');
         }
         return;
       default:
@@ -299,7 +315,7 @@ export class CiTable extends LitElement {
 
   render() {
     if (this.error || !this.table) {
-      return html`<p class="muted" role="alert">${this.error}</p><pre class="fallback">${this.output?.text ?? ''}</pre>`;
+      return html`<p class="muted" role=${this.error ? 'alert' : 'status'}>${this.error || 'Loading the table…'}</p><pre class="fallback">${this.output?.text ?? ''}</pre>`;
     }
     const frame = this.renderFrame();
     if (!this.full) return frame;
@@ -316,8 +332,9 @@ export class CiTable extends LitElement {
     const rows = [];
     for (let k = 0; k < count; k++) {
       const pos = this.first + k;
-      const row = t.rows[view[pos]];
-      rows.push(html`<div class="row" role="row" aria-rowindex=${pos + 2}>${row.map((v, c) => {
+      const r = view[pos];
+      rows.push(html`<div class="row${pos % 2 ? ' odd' : ''}" role="row" aria-rowindex=${pos + 2}>${t.cols.map((col, c) => {
+        const v = valueAt(t, r, c);
         const text = cellText(v);
         return html`<div role="gridcell" id=${this.cellId(pos, c)} aria-colindex=${c + 1} class="cell${numeric[c] ? ' num' : ''}${v === null ? ' empty' : ''}${pos === ar && c === ac ? ' active' : ''}" title=${text.length > 20 ? text.slice(0, 2000) : nothing}>${text}</div>`;
       })}</div>`);
@@ -341,10 +358,10 @@ export class CiTable extends LitElement {
                 class="cell${numeric[c] ? ' num' : ''}${ar === -1 && c === ac ? ' active' : ''}" title="Sort by ${f.name}" @click=${() => { this.active = { r: -1, c }; this.sortBy(c); }}>${f.name}${arrow(c)}</div>`)}</div>
           </div>
           <div role="rowgroup" class="sizer body"><div class="window">${rows}</div></div>
-          ${view.length ? nothing : html`<div class="none">${t.rows.length ? 'No row matches the filter.' : 'No rows.'}</div>`}
+          ${view.length ? nothing : html`<div class="none">${t.n ? 'No row matches the filter.' : 'No rows.'}</div>`}
         </div>
         <div class="foot">
-          <span role="status" aria-live="polite">${this.busy || this.message || `${fmt(t.rows.length)} rows × ${fmt(t.fields.length)} columns`}</span>
+          <span role="status" aria-live="polite">${this.busy || this.message || `${fmt(t.n)} rows × ${fmt(t.fields.length)} columns`}</span>
           <span class="spacer"></span>
           ${t.total > t.shown ? html`<span>first ${fmt(t.shown)} of ${fmt(t.total)} rows (the rest was not sent)</span>` : nothing}
         </div>
@@ -352,13 +369,17 @@ export class CiTable extends LitElement {
   }
 }
 
-/** Column widths (CSS grid tracks) from the header and the first rows' text. */
+/**
+ * Column widths (CSS grid tracks) from the header and the first rows' text.
+ * In rem, not ch: a ch of the bold header is wider than a body's one.
+ */
 function columnWidths(t) {
-  const sample = t.rows.slice(0, 200);
+  const n = Math.min(t.n, 200);
   return t.fields.map((f, c) => {
-    let w = f.name.length + 3;
-    for (const r of sample) w = Math.max(w, cellText(r[c]).length);
-    return `${Math.min(40, Math.max(5, w + 2))}ch`;
+    let w = f.name.length + 2; // room for the sort arrow
+    for (let r = 0; r < n; r++) w = Math.max(w, cellText(valueAt(t, r, c)).length);
+    w = Math.min(40, Math.max(4, w));
+    return `${(w * 0.5 + 1.2).toFixed(1)}rem`;
   }).join(' ');
 }
 

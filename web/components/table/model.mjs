@@ -19,9 +19,11 @@
 export const STEP = 4096; // work between yields (sort merges, filter checks, CSV rows)
 
 /**
- * Parses the bundle's JSON text (or an already parsed object).
- * Returns {title, fields: [{name, type}], rows: any[][], total, shown}; throws
- * an Error with a plain message when the text is not a table.
+ * Parses the bundle's JSON text (or an already parsed object) into columns:
+ * {title, fields: [{name, type}], cols, n, total, shown}. cols[c] is a
+ * Float64Array when every value of the column is a number or null (null →
+ * NaN; transferable, so a worker can hand it over without a copy), else an
+ * Array of JSON values. Throws an Error when the text is not a table.
  */
 export function parseTable(data) {
   const body = typeof data === 'string' ? JSON.parse(data) : data;
@@ -30,22 +32,39 @@ export function parseTable(data) {
   const records = Array.isArray(body.data) ? body.data : [];
   const fields = (schemaFields ?? Object.keys(records[0] ?? {}).map((name) => ({ name })))
     .map((f) => ({ name: String(f?.name ?? ''), type: typeof f?.type === 'string' ? f.type : 'any' }));
-  const names = fields.map((f) => f.name);
-  const rows = new Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
-    if (Array.isArray(r)) rows[i] = names.map((_, j) => r[j] ?? null);
-    else if (r && typeof r === 'object') rows[i] = names.map((n) => (Object.hasOwn(r, n) ? r[n] : null));
-    else rows[i] = names.map((_, j) => (j === 0 ? r : null));
-  }
-  const total = Number.isSafeInteger(body.total_rows) && body.total_rows >= rows.length ? body.total_rows : rows.length;
+  const n = records.length;
+  const cols = fields.map((f, c) => {
+    const name = f.name;
+    const out = new Array(n);
+    let numeric = true;
+    for (let i = 0; i < n; i++) {
+      const r = records[i];
+      let v = null;
+      if (Array.isArray(r)) v = r[c] ?? null;
+      else if (r && typeof r === 'object') v = Object.hasOwn(r, name) ? r[name] : null;
+      else if (c === 0) v = r ?? null;
+      if (v !== null && typeof v !== 'number') numeric = false;
+      out[i] = v;
+    }
+    if (!numeric || !n) return out;
+    const nums = new Float64Array(n);
+    for (let i = 0; i < n; i++) nums[i] = out[i] === null ? NaN : out[i];
+    return nums;
+  });
+  const total = Number.isSafeInteger(body.total_rows) && body.total_rows >= n ? body.total_rows : n;
   const title = typeof body.title === 'string' ? body.title : '';
-  return { title, fields, rows, total, shown: rows.length };
+  return { title, fields, cols, n, total, shown: n };
+}
+
+/** The value at row r, column c (null for an empty numeric cell). */
+export function valueAt(table, r, c) {
+  const v = table.cols[c][r];
+  return v !== v ? null : v; // NaN in a Float64Array column is an empty cell
 }
 
 /** The text a cell shows. */
 export function cellText(v) {
-  if (v === null || v === undefined) return '';
+  if (v === null || v === undefined || v !== v) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'object') {
     try { return JSON.stringify(v); } catch { return String(v); }
@@ -53,16 +72,9 @@ export function cellText(v) {
   return String(v);
 }
 
-const NUMERIC = new Set(['integer', 'number']);
-
-/** Whether a column sorts as numbers: its type says so, or every value is a number. */
+/** Whether a column sorts (and aligns) as numbers: every value is a number or empty. */
 export function isNumericColumn(table, col) {
-  if (NUMERIC.has(table.fields[col]?.type)) return true;
-  for (const r of table.rows) {
-    const v = r[col];
-    if (v !== null && typeof v !== 'number') return false;
-  }
-  return table.rows.length > 0;
+  return table.cols[col] instanceof Float64Array;
 }
 
 /**
@@ -72,17 +84,13 @@ export function isNumericColumn(table, col) {
  * and easy to cut into slices (a native sort with a comparator cannot yield).
  */
 export function* sortRows(table, col, dir, collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })) {
-  const n = table.rows.length;
+  const n = table.n;
   let a = new Uint32Array(n);
   let b = new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   let cmp;
   if (isNumericColumn(table, col)) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = table.rows[i][col];
-      keys[i] = typeof v === 'number' ? v : NaN;
-    }
+    const keys = table.cols[col];
     cmp = (x, y) => {
       const p = keys[x];
       const q = keys[y];
@@ -91,9 +99,10 @@ export function* sortRows(table, col, dir, collator = new Intl.Collator(undefine
       return p < q ? -dir : p > q ? dir : 0;
     };
   } else {
+    const values = table.cols[col];
     const keys = new Array(n);
     for (let i = 0; i < n; i++) {
-      const v = table.rows[i][col];
+      const v = values[i];
       keys[i] = v === null || v === undefined ? null : cellText(v);
     }
     yield;
@@ -128,9 +137,12 @@ export function* sortRows(table, col, dir, collator = new Intl.Collator(undefine
 
 /** Each row's text for the filter, lower case (built once per table, in slices). */
 export function* rowTexts(table) {
-  const out = new Array(table.rows.length);
-  for (let i = 0; i < table.rows.length; i++) {
-    out[i] = table.rows[i].map(cellText).join('\u0001').toLowerCase();
+  const out = new Array(table.n);
+  const { cols } = table;
+  for (let i = 0; i < table.n; i++) {
+    let s = cellText(cols[0]?.[i]);
+    for (let c = 1; c < cols.length; c++) s += `\u0001${cellText(cols[c][i])}`;
+    out[i] = s.toLowerCase();
     if (i % STEP === STEP - 1) yield;
   }
   return out;
@@ -159,7 +171,7 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** One CSV field (RFC 4180 quoting; text that a spreadsheet would run as a formula gets a leading '). */
 export function csvField(v) {
-  if (v === null || v === undefined) return '';
+  if (v === null || v === undefined || v !== v) return '';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   let s = cellText(v);
   if (FORMULA_START.test(s)) s = `'${s}`;
@@ -178,7 +190,8 @@ export function* tableText(table, order, kind = 'csv') {
   const eol = kind === 'csv' ? '\r\n' : '\n';
   const parts = [table.fields.map((f) => field(f.name)).join(sep)];
   for (let i = 0; i < order.length; i++) {
-    parts.push(table.rows[order[i]].map(field).join(sep));
+    const r = order[i];
+    parts.push(table.cols.map((col) => field(col[r])).join(sep));
     if (i % STEP === STEP - 1) yield;
   }
   return parts.join(eol) + eol;
