@@ -58,3 +58,13 @@ test('web/index.html opts in to the run-time connect policy; script-src has no u
   assert.deepEqual(directives['form-action'], ["'none'"]);
   assert.ok(!directives['style-src'].includes("'unsafe-inline'"));
 });
+
+// The chart frame (web/charts/frame.mjs) is a srcdoc iframe too: the pages
+// that show Python's outputs must allow its bootstrap by its hash, or no chart draws.
+for (const page of ['web/index.html', 'web/embed/embed.html']) test(`${page}'s CSP allows the chart frame's bootstrap by its current sha256`, async () => {
+  const { CHART_BOOTSTRAP_SOURCE } = await import('../../web/charts/frame.mjs');
+  const hash = crypto.createHash('sha256').update(CHART_BOOTSTRAP_SOURCE).digest('base64');
+  const html = fs.readFileSync(new URL(`../../${page}`, import.meta.url), 'utf8');
+  const csp = html.match(/http-equiv="Content-Security-Policy"\s+content="([^"]+)"/)[1];
+  assert.ok(csp.includes(`'sha256-${hash}'`), `script-src must list 'sha256-${hash}'`);
+});

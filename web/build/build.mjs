@@ -2,7 +2,9 @@
 //   1. the app:            vite build (vite.config.mjs) → dist/ (emptied first)
 //   2. the embeddable parts: vite build (vite.embed.config.mjs) → dist/code-interpreter.js,
 //                          dist/embed.html and what they load (added to dist/, not emptied)
-//   3. the service worker: web/build/service-worker.mjs → dist/sw.js with the
+//   3. the chart renderers: web/build/charts.mjs → dist/charts/ (classic scripts the
+//                          chart frames run, fetched only when a chart is shown)
+//   4. the service worker: web/build/service-worker.mjs → dist/sw.js with the
 //                          precache manifest of everything above (last: it lists dist/)
 //   node web/build/build.mjs        (npm run build)
 import fs from 'node:fs';
@@ -16,6 +18,8 @@ async function main() {
   await build({ configFile: path.join(ROOT, 'vite.config.mjs') });
   const embedConfig = path.join(ROOT, 'vite.embed.config.mjs');
   if (fs.existsSync(embedConfig)) await build({ configFile: embedConfig });
+  const { buildCharts } = await import(path.join(ROOT, 'web/build/charts.mjs'));
+  await buildCharts({ root: ROOT, outDir: path.join(ROOT, 'dist') });
   const sw = path.join(ROOT, 'web/build/service-worker.mjs');
   if (fs.existsSync(sw)) {
     const { buildServiceWorker } = await import(sw);

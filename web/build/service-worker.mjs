@@ -28,6 +28,9 @@ export const PRECACHE = {
     'core/*.{mjs,wasm}',
     'pyodide/*.{mjs,wasm,zip,json}',
     'python/*',
+    // The chart renderers (web/build/charts.mjs): fetched by the page only
+    // when a chart is shown, precached so a chart draws offline.
+    'charts/*.js',
   ],
   globIgnores: ['sw.js', '**/*.map'],
   // pyodide.asm.wasm is ~10 MB.
