@@ -26,6 +26,15 @@
 // - persistence: the core's persist actions go to `storage.save(id,
 //   snapshot, readFile)`; leave() waits for `storage.flush()`.
 //
+// - packages from an index (issue 14; js_glue/packages/): one PackageHost per
+//   conversation (its consent and what it installed). A run's request asks
+//   the user through the public event `package_consent`, answered with
+//   answerConsent(); without `packages.ask` (headless, CLI without
+//   --allow-packages) the answer is no. What was installed goes back into a
+//   restarted or reloaded sandbox without asking (kept through
+//   `packageStore`, per conversation, here rather than in the core's
+//   snapshot for now) and is listed to the model (configure's packages).
+//
 // It reports through listeners (on(type, fn)), never by calling into a UI:
 //   'core'     every event the core emits (raw, wasm/PROTOCOL.md)
 //   'sandbox'  every live event of a run (stdout, stderr, output, package)
@@ -39,6 +48,7 @@ import { TurnStream } from './turn-stream.mjs';
 import { coreConfig, usableKey, cleanBaseUrl, DEFAULT_PYTHON_VERSION } from './settings.mjs';
 import { sessionError, errorOf } from './errors.mjs';
 import { EVENT, EMIT } from './protocol.mjs';
+import { PackageHost, packagesPolicy } from './packages/host.mjs';
 
 const uid = () => (globalThis.crypto?.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
 const later = (fn) => setTimeout(fn, 0);
@@ -53,8 +63,11 @@ export class Session {
    * @param {string} [o.keyOrigin]    the origin the key was entered for (default: the base URL's)
    * @param {{save(id, snapshot, readFile): Promise, flush?(): Promise}} [o.storage]  none: nothing is kept
    * @param {boolean} [o.waitForPython] turns wait until Python started (so the core knows its version and packages)
+   * @param {object} [o.packages]     packages from an index: {indexes, allow, deny} (config.json `packages`),
+   *                                  ask: 'user' (a package_consent event) | 'allow' | 'deny' (default 'deny'), fetch
+   * @param {{get(id): Promise<object|null>, put(id, state): Promise}} [o.packageStore]  keeps each conversation's installs
    */
-  constructor({ core, createSandbox, settings = {}, apiKey = '', keyOrigin, storage = null, waitForPython = false }) {
+  constructor({ core, createSandbox, settings = {}, apiKey = '', keyOrigin, storage = null, waitForPython = false, packages = null, packageStore = null }) {
     this.core = core;
     this.storage = storage;
     this.waitForPython = waitForPython;
@@ -62,9 +75,18 @@ export class Session {
     this.settings = { ...settings, baseUrl: cleanBaseUrl(settings.baseUrl) };
     this.setKey(apiKey, keyOrigin);
     this.python = { state: 'idle', message: 'Python starts when needed', info: null, canInterrupt: false, stop: null, error: null };
+    this.packageOptions = { ask: 'deny', ...(packages ?? {}) };
+    this.packagePolicy = packagesPolicy(this.packageOptions);
+    this.packageStore = packageStore;
+    this.packageHosts = new Map(); // conversation id → PackageHost
+    this.consents = new Map(); // request_id → resolve
     this.sandbox = createSandbox({
       onEvent: (event) => this.onSandboxEvent(event),
       onRestart: (info) => this.onSandboxRestart(info),
+      packages: {
+        request: (request) => this.onPackageRequest(request),
+        restore: () => this.packagesToRestore(),
+      },
     });
     this.conversationId = null;
     this.coreSession = null;
@@ -221,7 +243,85 @@ export class Session {
   }
 
   coreConfig() {
-    return coreConfig(this.settings, this.python.info, !!this.usableKey);
+    // The model is told of what this conversation installed beside Pyodide's own list.
+    const installed = this.packageHosts.get(this.conversationId)?.installed ?? [];
+    const info = this.python.info && installed.length
+      ? { ...this.python.info, packages: [...(this.python.info.packages ?? []), ...installed.map((r) => `${r.name}==${r.version}`)] }
+      : this.python.info;
+    return coreConfig(this.settings, info, !!this.usableKey);
+  }
+
+  // ------------------------------------------------------------- packages
+
+  /** The current conversation's PackageHost (made on first use; its state read from packageStore). */
+  async packageHost(id = this.conversationId) {
+    let host = this.packageHosts.get(id);
+    if (host) return host;
+    let state = {};
+    try { state = (await this.packageStore?.get(id)) ?? {}; } catch (error) { console.warn('package state not read:', error); }
+    host = this.packageHosts.get(id); // made meanwhile
+    if (host) return host;
+    host = new PackageHost({
+      policy: this.packagePolicy,
+      fetch: this.packageOptions.fetch,
+      state,
+      ask: (question) => this.askConsent(question),
+      onChange: (st) => {
+        this.packageStore?.put(id, st).catch?.((error) => console.warn('package state not kept:', error));
+        if (id === this.conversationId) this.applyConfig();
+      },
+    });
+    this.packageHosts.set(id, host);
+    return host;
+  }
+
+  async onPackageRequest(request) {
+    if (!this.packagePolicy.indexes.length) {
+      return { ok: false, error: { code: 'not_configured', message: 'No package index is configured (config.json packages.indexes).' } };
+    }
+    const host = await this.packageHost();
+    return host.handle(request);
+  }
+
+  /** The wheels the current conversation installed, for a new interpreter (no question: consent was given). */
+  async packagesToRestore() {
+    if (!this.conversationId || !this.packagePolicy.indexes.length) return [];
+    const host = await this.packageHost();
+    try {
+      return await host.restoreWheels();
+    } catch (error) {
+      this.publish({ type: 'notice', level: 'warning', text: `Installed packages could not be restored: ${error.message}` });
+      return [];
+    }
+  }
+
+  askConsent(question) {
+    const mode = this.packageOptions.ask;
+    if (mode === 'allow') return Promise.resolve({ allow: true, forConversation: true });
+    if (mode !== 'user') return Promise.resolve({ allow: false });
+    return new Promise((resolve) => {
+      this.consents.set(question.request_id, resolve);
+      this.publish(structuredClone({ type: 'package_consent', ...question }));
+    });
+  }
+
+  /**
+   * The user's answer to a package_consent event. forConversation: installs
+   * from the same index need no question again in this conversation.
+   * Returns false for an unknown or already answered request.
+   */
+  answerConsent(requestId, allow, { forConversation = false } = {}) {
+    const resolve = this.consents.get(requestId);
+    if (!resolve) return false;
+    this.consents.delete(requestId);
+    resolve({ allow: !!allow, forConversation: !!forConversation });
+    this.publish({ type: 'package_consent_done', request_id: requestId, allow: !!allow });
+    return true;
+  }
+
+  /** Questions nobody will answer now (the turn or the conversation ended): declined. */
+  declineOpenConsents() {
+    for (const id of [...this.consents.keys()]) this.answerConsent(id, false);
   }
 
   /**
@@ -286,6 +386,7 @@ export class Session {
 
   /** Ends the current conversation here: stops its turn, saves what it has, then lets its session go. */
   async leave() {
+    this.declineOpenConsents();
     if (this.running) this.driver?.cancel();
     this.endActive(sessionError('closed', 'The conversation was closed.'));
     this.driver?.close(); // flushes its queued persist into the storage
@@ -336,6 +437,7 @@ export class Session {
     this.publish(fromCoreEvent(event));
     if (event.type === EMIT.TURN_DONE) {
       this.running = false;
+      this.declineOpenConsents();
       // Settings changed during the turn, after the listeners' own work for
       // this event. (Code the core queued starts with the next turn_started,
       // which the core emits itself.)

@@ -22,32 +22,11 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { RunSupervisor } from '../sandbox/run-supervisor.mjs';
 import { MSG } from '../sandbox/messages.mjs';
+import { pauseLimit } from '../packages/run-clock.mjs';
 
 const RUNTIME_SOURCE_URL = new URL('./ci_runtime.py', import.meta.url);
 const PACKAGES_SOURCE_URL = new URL('./ci_packages.py', import.meta.url);
 const WORKER_URL = new URL('./node-worker.mjs', import.meta.url);
-
-/**
- * Pauses a run's time limit while the host waits on a person (package
- * consent). Returns resume(arm): arm(ms) re-arms the rest of the limit.
- * Shared shape with python-sandbox.mjs. (The supervisor only sees the timer
- * fire later: its rules do not change.)
- */
-export function pauseLimit(t, now) {
-  const limit = t?.limit;
-  if (!limit || limit.paused) return null;
-  clearTimeout(limit.handle);
-  limit.paused = true;
-  const left = Math.max(0, limit.ms - (now() - limit.at));
-  return (arm) => {
-    if (!limit.paused) return;
-    limit.paused = false;
-    limit.ms = left;
-    limit.at = now();
-    limit.handle = arm(left);
-    t.timers.push(limit.handle);
-  };
-}
 
 function seconds(ms) {
   const s = ms / 1000;
@@ -64,9 +43,10 @@ export class NodeSandbox {
    * @param {number} [options.startTimeoutMs]     Pyodide must load within this (default 120000)
    * @param {(info) => void} [options.onRestart]  the worker was replaced ({reason})
    * @param {object} [options.resourceLimits]     worker_threads resource limits
-   * @param {(request, {exec_id}) => Promise<object>} [options.packages]  answers a run's package request
-   *        (issue 14; js_glue/packages/host.mjs PackageHost#handle): resolves, asks, fetches, checks.
-   *        The run's time limit is paused while it waits.
+   * @param {{request, restore}} [options.packages]  packages from an index (issue 14; the Session's hooks):
+   *        request(req) answers a run's package request (PackageHost#handle: resolves, asks, fetches,
+   *        checks; the run's time limit waits meanwhile); restore() → the wheels a new interpreter
+   *        gets before its first run ([{filename, bytes, kind}], installed without asking).
    */
   constructor(options = {}) {
     this.options = options;
@@ -132,8 +112,9 @@ export class NodeSandbox {
       timer = setTimeout(() => reject(new Error(`Python did not start within ${seconds(this.startTimeoutMs)} s`)), this.startTimeoutMs);
     });
     this.ready = Promise.race([started, timeout]).then(
-      (info) => {
+      async (info) => {
         clearTimeout(timer);
+        await this.restoreInto(worker);
         if (gen === this.generation) { this.info = info; this.loadMs = Date.now() - t0; }
         return info;
       },
@@ -197,8 +178,8 @@ export class NodeSandbox {
     const resume = pauseLimit(t, () => Date.now());
     let reply;
     try {
-      reply = this.options.packages
-        ? await this.options.packages(msg.request, { exec_id: msg.request?.exec_id })
+      reply = this.options.packages?.request
+        ? await this.options.packages.request(msg.request)
         : { ok: false, error: { code: 'not_configured', message: 'No package index is configured for this sandbox.' } };
     } catch (error) {
       reply = { ok: false, error: { code: 'install_failed', message: String(error?.message ?? error) } };
@@ -209,11 +190,19 @@ export class NodeSandbox {
     worker.postMessage({ type: MSG.PACKAGE_REPLY, pid: msg.pid, reply }, transfer);
   }
 
-  /** Installs wheels kept from before a restart (no consent again: it was given). [{filename, bytes, kind}] */
-  async restoreWheels(wheels) {
-    const out = [];
-    for (const w of wheels) out.push(await this.installWheel(w));
-    return out;
+  /** A new interpreter gets the wheels installed before (packages.restore), before any run. */
+  async restoreInto(worker) {
+    if (!this.options.packages?.restore) return;
+    let wheels = [];
+    try { wheels = await this.options.packages.restore(); } catch (error) { console.warn('packages not restored:', error); }
+    for (const w of wheels) {
+      if (worker !== this.worker) return;
+      const id = this.nextId++;
+      const done = new Promise((resolve, reject) => this.pending.set(id, { kind: MSG.INSTALL_WHEEL, resolve, reject }));
+      worker.postMessage({ type: MSG.INSTALL_WHEEL, id, filename: w.filename, bytes: w.bytes, kind: w.kind }, w.bytes instanceof ArrayBuffer ? [w.bytes] : []);
+      const out = await done.catch((error) => ({ ok: false, error: error.message }));
+      if (!out.ok) console.warn(`package ${w.filename} not restored: ${out.error}`);
+    }
   }
 
   /** The worker died (crash, process.exit, out of memory) or was terminated by us. */

@@ -46,13 +46,13 @@ export async function sha256Hex(bytes) {
 /**
  * Fetches the interpreter, the standard library, the lock file and the
  * shared runner's files (js_glue/python/runner.mjs, worker-main.mjs,
- * ci_runtime.py).
+ * ci_runtime.py, ci_packages.py).
  * @returns {Promise<{pyodideMjs, pyodideAsmMjs, wasm, stdlib: Blob, runner, workerMain: ArrayBuffer,
  *   lock: string, lockJson: object, runtimeSource: string, runnerHash: string}>}
  */
 export async function loadAssets({ assetBaseURL, runnerBaseURL, lockFileURL, fetch: fetchImpl = globalThis.fetch.bind(globalThis) }) {
   const at = (base, name) => new URL(name, base).href;
-  const [pyodideMjs, pyodideAsmMjs, wasm, stdlib, lockBytes, runner, workerMain, runtime] = await Promise.all([
+  const [pyodideMjs, pyodideAsmMjs, wasm, stdlib, lockBytes, runner, workerMain, runtime, packages] = await Promise.all([
     // The big ones stay Blobs: handed to the sandbox as they are, read there
     // (the wasm is compiled straight from its Blob), no copy in this page.
     get(fetchImpl, at(assetBaseURL, 'pyodide.mjs'), { blob: true }),
@@ -63,6 +63,7 @@ export async function loadAssets({ assetBaseURL, runnerBaseURL, lockFileURL, fet
     get(fetchImpl, at(runnerBaseURL, 'runner.mjs')),
     get(fetchImpl, at(runnerBaseURL, 'worker-main.mjs')),
     get(fetchImpl, at(runnerBaseURL, 'ci_runtime.py')),
+    get(fetchImpl, at(runnerBaseURL, 'ci_packages.py')),
   ]);
   const lock = new TextDecoder().decode(lockBytes);
   let lockJson;
@@ -72,13 +73,14 @@ export async function loadAssets({ assetBaseURL, runnerBaseURL, lockFileURL, fet
     throw new SandboxAssetError(`The package lock file is not valid JSON: ${error.message}`);
   }
   // The snapshot key names the code that made the interpreter's memory.
-  const parts = [runner, workerMain, runtime, lockBytes];
+  const parts = [runner, workerMain, runtime, packages, lockBytes];
   const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let o = 0;
   for (const p of parts) { joined.set(new Uint8Array(p), o); o += p.byteLength; }
   return {
     pyodideMjs, pyodideAsmMjs, wasm, stdlib, lock, lockJson, runner, workerMain,
     runtimeSource: new TextDecoder().decode(runtime),
+    packagesSource: new TextDecoder().decode(packages),
     runnerHash: (await sha256Hex(joined)).slice(0, 16),
   };
 }

@@ -36,6 +36,7 @@ import { loadAssets, fetchPackage, packagesByFile, DEFAULT_PACKAGE_BASE_URL, PYO
 import { IndexedDbSnapshotStore, MemorySnapshotStore } from './snapshot-store.mjs';
 import { retryDelay, CrashLedger } from './start-policy.mjs';
 import { RunSupervisor } from './run-supervisor.mjs';
+import { pauseLimit } from '../packages/run-clock.mjs';
 
 export { DEFAULT_PACKAGE_BASE_URL, PYODIDE_VERSION };
 
@@ -147,6 +148,7 @@ class Instance {
       return;
     }
     if (m.type === MSG.SANDBOX_TIMING) { this.timing = m.timing; return; }
+    if (m.type === MSG.PACKAGE_REQUEST) { this.host.answerPackages(this, m); return; }
     if (m.type === MSG.SANDBOX_START_ERROR) {
       // An error nobody caught while Pyodide was starting (it would hang).
       if (!this.ready) this.crash(m.message);
@@ -217,6 +219,9 @@ export class PythonSandbox {
    * @param {boolean} [options.useInterruptBuffer] stop by KeyboardInterrupt when the frame is cross-origin isolated (true)
    * @param {number} [options.outputLimitBytes]
    * @param {typeof fetch} [options.fetch]
+   * @param {{request, restore}} [options.packages] packages from an index (issue 14; the Session's hooks):
+   *        request(req) answers a run's package request (the run's time limit waits meanwhile);
+   *        restore() → wheels a new interpreter gets before its first run, without asking
    */
   constructor(options = {}) {
     this.options = {
@@ -481,6 +486,7 @@ export class PythonSandbox {
     const options = {
       pyodideOptions,
       runtimeSource: assets.runtimeSource,
+      packagesSource: assets.packagesSource,
       interruptBuffer: inst.interruptible,
     };
     if (this.options.outputLimitBytes) options.outputLimitBytes = this.options.outputLimitBytes;
@@ -658,6 +664,41 @@ export class PythonSandbox {
   }
 
   /**
+   * A run asks for packages (issue 14): the host's handler resolves, asks
+   * the user, fetches and checks; the run's time limit waits meanwhile.
+   * The wheels' bytes are moved into the worker.
+   */
+  async answerPackages(inst, msg) {
+    const entry = [...this.runs.values()].find((r) => r.inst === inst && r.runId === msg.id);
+    const resume = pauseLimit(entry, () => performance.now());
+    let reply;
+    try {
+      reply = this.options.packages?.request
+        ? await this.options.packages.request(msg.request)
+        : { ok: false, error: { code: 'not_configured', message: 'No package index is configured for this sandbox.' } };
+    } catch (error) {
+      reply = { ok: false, error: { code: 'install_failed', message: String(error?.message ?? error) } };
+    }
+    const runId = [...this.runs.entries()].find(([, r]) => r === entry)?.[0];
+    resume?.((ms) => setTimeout(() => this.supervisor.dispatch({ type: 'timer_fired', id: runId, timer: 'limit', now: performance.now() }), ms));
+    const transfer = (reply.wheels ?? []).map((w) => w.bytes).filter((b) => b instanceof ArrayBuffer);
+    inst.post({ type: MSG.PACKAGE_REPLY, pid: msg.pid, reply }, transfer);
+  }
+
+  /** Before an interpreter's first run: the wheels this conversation installed earlier, without asking again. */
+  restoreInto(inst) {
+    if (!this.options.packages?.restore) return Promise.resolve();
+    inst.restoring ??= (async () => {
+      const wheels = await this.options.packages.restore();
+      for (const w of wheels ?? []) {
+        const out = await inst.request(MSG.INSTALL_WHEEL, { filename: w.filename, bytes: w.bytes, kind: w.kind }, w.bytes instanceof ArrayBuffer ? [w.bytes] : []);
+        if (!out?.ok) console.warn(`python sandbox: package ${w.filename} not restored: ${out?.error}`);
+      }
+    })().catch((error) => console.warn('python sandbox: packages not restored:', error));
+    return inst.restoring;
+  }
+
+  /**
    * Runs code. Runs are serialized. Never rejects: the result says what
    * happened (status, restarted, outcome; see run-supervisor.mjs).
    * @param {{exec_id: string, code: string, timeout_ms?: number, files?: {write: {path, bytes}[], delete: string[]}}} request
@@ -675,9 +716,12 @@ export class PythonSandbox {
     const t = this.runs.get(action.id);
     switch (action.type) {
       case 'begin': this.begin(action.id); break;
-      case 'arm_timer':
-        t?.timers.push(setTimeout(() => this.supervisor.dispatch({ type: 'timer_fired', id: action.id, timer: action.timer, now: performance.now() }), action.ms));
+      case 'arm_timer': {
+        const handle = setTimeout(() => this.supervisor.dispatch({ type: 'timer_fired', id: action.id, timer: action.timer, now: performance.now() }), action.ms);
+        t?.timers.push(handle);
+        if (t && action.timer === 'limit') t.limit = { handle, ms: action.ms, at: performance.now() };
         break;
+      }
       case 'send_interrupt': {
         // The frame owns the SharedArrayBuffer (see frame.mjs) and sets it.
         // Re-sent every 20 ms until the run ends: in about one try in ten a
@@ -716,6 +760,8 @@ export class PythonSandbox {
       await this.start();
       inst = this.instance;
       if (!inst) throw new SandboxError('The Python sandbox did not start');
+      await this.restoreInto(inst);
+      if (inst !== this.instance || inst.closed) throw new SandboxError('The Python sandbox was restarted while its packages were restored');
     } catch (error) {
       this.supervisor.dispatch({ type: 'not_run', id, cause: this.closed ? 'closed' : 'unavailable', message: error.message, now: now() });
       return;

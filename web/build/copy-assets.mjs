@@ -14,7 +14,7 @@ export const RUNTIME_ASSETS = {
   core: ['build/wasm/ci_core.mjs', 'build/wasm/ci_core.wasm'],
   pyodide: ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json']
     .map((f) => `node_modules/pyodide/${f}`),
-  python: ['js_glue/python/runner.mjs', 'js_glue/python/worker-main.mjs', 'js_glue/python/ci_runtime.py'],
+  python: ['js_glue/python/runner.mjs', 'js_glue/python/worker-main.mjs', 'js_glue/python/ci_runtime.py', 'js_glue/python/ci_packages.py'],
 };
 
 /** Throws when a runtime asset is missing; the message says how to make it. */
