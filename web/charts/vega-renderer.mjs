@@ -50,6 +50,7 @@ startChartFrame({
       theme: theme === 'dark' ? 'dark' : undefined,
       // vega-embed's own <style> (the shim in frame-runtime.mjs adopts it).
       defaultStyle: true,
+      logLevel: 1, // errors only: Altair's v5 schema under Vega-Lite 6 is a warning each time
     });
     view = result.view;
     await view.runAsync();
