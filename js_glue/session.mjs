@@ -67,7 +67,8 @@ export class Session {
    * @param {{save(id, snapshot, readFile): Promise, flush?(): Promise}} [o.storage]  none: nothing is kept
    * @param {boolean} [o.waitForPython] turns wait until Python started (so the core knows its version and packages)
    * @param {object} [o.packages]     packages from an index: {indexes, allow, deny} (config.json `packages`),
-   *                                  ask: 'user' (a package_consent event) | 'allow' | 'deny' (default 'deny'), fetch
+   *                                  ask: 'user' (a package_consent event) | 'allow' | 'deny' (default 'deny'), fetch,
+   *                                  cache (verified wheels kept for offline use)
    * @param {{get(id): Promise<object|null>, put(id, state): Promise}} [o.packageStore]  keeps each conversation's installs
    */
   constructor({ core, createSandbox, settings = {}, apiKey = '', keyOrigin, storage = null, waitForPython = false, packages = null, packageStore = null }) {
@@ -271,6 +272,7 @@ export class Session {
     host = new PackageHost({
       policy: this.packagePolicy,
       fetch: this.packageOptions.fetch,
+      cache: this.packageOptions.cache ?? null,
       state,
       ask: (question) => this.askConsent(question),
       onChange: (st) => {

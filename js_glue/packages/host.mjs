@@ -28,6 +28,29 @@ export function packagesPolicy(raw = {}) {
   return { indexes, allow: list(raw?.allow), deny: list(raw?.deny) };
 }
 
+/** The URLs a page must be able to reach for these indexes (the CSP's connect-src): each index and its file origins. */
+export function packageOrigins(raw = {}) {
+  const out = [];
+  for (const e of Array.isArray(raw?.indexes) ? raw.indexes : []) {
+    out.push(typeof e === 'string' ? e : e?.url);
+    for (const f of Array.isArray(e?.files) ? e.files : []) out.push(f);
+  }
+  return out.filter((u) => typeof u === 'string' && u);
+}
+
+/**
+ * Each conversation's installs and consent, kept in the page's localStorage
+ * (Python never sees it). For now here, not in the core's snapshot.
+ */
+export function localPackageStore(storage = globalThis.localStorage, prefix = 'ci-packages:') {
+  return {
+    get: async (id) => {
+      try { return JSON.parse(storage?.getItem(prefix + id) ?? 'null'); } catch { return null; }
+    },
+    put: async (id, state) => { storage?.setItem(prefix + id, JSON.stringify(state)); },
+  };
+}
+
 export class PackageHost {
   /**
    * @param {object} o
@@ -35,14 +58,15 @@ export class PackageHost {
    * @param {(question) => Promise<{allow: boolean, forConversation?: boolean}>} [o.ask]
    *        question: {request_id, kind, packages: [{name, version, size, index}], imports?}. Without ask: declined.
    * @param {typeof fetch} [o.fetch]
+   * @param {{get, put, delete}} [o.cache]  verified wheels kept across pages (index-client.mjs cacheStorageWheels)
    * @param {(record) => void} [o.onChange]  the installed list changed (persist it with the conversation)
    * @param {{installed?: object[], allowedIndexes?: string[]}} [o.state]  what an earlier page kept
    */
-  constructor({ policy, ask = null, fetch: fetchImpl, onChange = null, state = {} }) {
+  constructor({ policy, ask = null, fetch: fetchImpl, cache = null, onChange = null, state = {} }) {
     this.policy = policy ?? packagesPolicy({});
     this.ask = ask;
     this.onChange = onChange;
-    this.client = createIndexClient({ indexes: this.policy.indexes, fetch: fetchImpl });
+    this.client = createIndexClient({ indexes: this.policy.indexes, fetch: fetchImpl, cache });
     this.installed = [...(state.installed ?? [])];
     this.allowedIndexes = new Set(state.allowedIndexes ?? []);
     this.nextQuestion = 1;

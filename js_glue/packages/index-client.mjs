@@ -27,7 +27,26 @@ export const indexURL = (entry) => {
   return url.endsWith('/') ? url : `${url}/`;
 };
 
-export function createIndexClient({ indexes = [], fetch: fetchImpl = globalThis.fetch.bind(globalThis), timeoutMs = 60000 } = {}) {
+/**
+ * Verified wheels kept in the browser's Cache Storage (the cache the app's
+ * service worker serves package files from, so they work offline). Only
+ * bytes whose sha256 matched go in; they are checked again when read.
+ */
+export function cacheStorageWheels(cacheName) {
+  if (typeof caches === 'undefined') return null;
+  return {
+    get: async (url) => {
+      const hit = await (await caches.open(cacheName)).match(url, { ignoreVary: true });
+      return hit ? hit.arrayBuffer() : null;
+    },
+    put: async (url, bytes) => {
+      await (await caches.open(cacheName)).put(url, new Response(bytes.slice(0), { headers: { 'content-type': 'application/octet-stream' } }));
+    },
+    delete: async (url) => { await (await caches.open(cacheName)).delete(url); },
+  };
+}
+
+export function createIndexClient({ indexes = [], fetch: fetchImpl = globalThis.fetch.bind(globalThis), timeoutMs = 60000, cache = null } = {}) {
   const bases = indexes.map(indexURL);
   const wheelBytes = new Map(); // sha256 → ArrayBuffer (read for metadata, kept for the install)
 
@@ -73,6 +92,15 @@ export function createIndexClient({ indexes = [], fetch: fetchImpl = globalThis.
   async function wheel(w) {
     const cached = wheelBytes.get(w.sha256);
     if (cached) return cached;
+    // Kept from an earlier page (offline after the first use): checked again.
+    try {
+      const kept = await cache?.get(w.url);
+      if (kept && (await sha256Hex(kept)) === String(w.sha256).toLowerCase()) {
+        wheelBytes.set(w.sha256, kept);
+        return kept;
+      }
+      if (kept) await cache.delete?.(w.url);
+    } catch { /* no cache: the network */ }
     const response = await get(w.url, { pkg: w.name });
     if (!response.ok) {
       throw new PackageProblem(response.status === 404 ? PACKAGE_ERRORS.NOT_FOUND : PACKAGE_ERRORS.INDEX_DOWN,
@@ -87,6 +115,7 @@ export function createIndexClient({ indexes = [], fetch: fetchImpl = globalThis.
         { package: w.name, version: w.version, url: w.url, expected: w.sha256, actual });
     }
     wheelBytes.set(w.sha256, bytes);
+    try { await cache?.put(w.url, bytes); } catch (error) { console.warn(`${w.filename} not kept for offline use: ${error?.message ?? error}`); }
     return bytes;
   }
 

@@ -4,10 +4,14 @@
 //   packageBaseURL       where Python packages are fetched (null: Pyodide's CDN for this version)
 //   lockFileURL          the package lock file (null: pyodide/pyodide-lock.json of this build)
 //   embedAllowedOrigins  origins that may drive embed.html by postMessage ([]: none but this one)
+//   packages             packages from an index (issue 14): {indexes: [url | {url, files: [origin]}],
+//                        allow: [name | '*'] (no question), deny: [name | '*'] (never)}; no indexes: off.
+//                        The page fetches them with the user's consent, never Python; the CSP names them.
 export const DEFAULT_CONFIG = Object.freeze({
   packageBaseURL: null,
   lockFileURL: null,
   embedAllowedOrigins: [],
+  packages: Object.freeze({ indexes: [], allow: [], deny: [] }),
 });
 
 /** Reads config.json at `baseURI`; never throws. URLs come back absolute. */
@@ -29,6 +33,19 @@ export async function loadAppConfig(baseURI, fetchImpl = globalThis.fetch.bind(g
         console.warn(`config.json: ${key} is not a URL; using the default`);
       }
     }
+  }
+  if (raw.packages && typeof raw.packages === 'object') {
+    const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string' && x) : []);
+    const indexes = [];
+    for (const entry of Array.isArray(raw.packages.indexes) ? raw.packages.indexes : []) {
+      const url = typeof entry === 'string' ? entry : entry?.url;
+      try {
+        indexes.push({ url: new URL(url, baseURI).href, files: strings(entry?.files).map((o) => new URL(o).origin) });
+      } catch {
+        console.warn(`config.json: packages.indexes entry ${JSON.stringify(entry)} is not a URL; left out`);
+      }
+    }
+    config.packages = { indexes, allow: strings(raw.packages.allow), deny: strings(raw.packages.deny) };
   }
   if (Array.isArray(raw.embedAllowedOrigins)) {
     config.embedAllowedOrigins = raw.embedAllowedOrigins.filter((o) => typeof o === 'string').map((o) => {

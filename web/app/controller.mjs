@@ -39,6 +39,9 @@ import { previewFor } from '../../js_glue/images.mjs';
 import { saveBytes, safeFileName, zipFiles, baseName } from './files.mjs';
 import { conversationToMarkdown, notebookCodeCells } from './export.mjs';
 import { loadAppConfig } from './config.mjs';
+import { packageOrigins, localPackageStore } from '../../js_glue/packages/host.mjs';
+import { cacheStorageWheels } from '../../js_glue/packages/index-client.mjs';
+import { PACKAGE_CACHE } from '../sw/names.mjs';
 import { ConnectPolicy } from './csp.mjs';
 import { step as ownershipStep, INITIAL as OWNERSHIP_INITIAL } from './ownership.mjs';
 import { Tabs } from './tabs.mjs';
@@ -113,7 +116,12 @@ export class AppController extends EventTarget {
         createSandbox: this.options.createSandbox ?? browserSandbox(base, config, { outputLimitBytes: OUTPUT_LIMIT_BYTES }),
         // The core's persist actions, through the Saver (one writer per conversation across tabs).
         storage: { save: (id, snapshot, readFile) => this.save(id, snapshot, readFile), flush: () => this.saver.flush() },
+        // Packages from the deployment's indexes, with the user's consent (ci-consent); kept per conversation.
+        packages: { ...(config.packages ?? {}), ask: 'user', cache: cacheStorageWheels(PACKAGE_CACHE) },
+        packageStore: this.options.persist === false ? null : localPackageStore(),
       });
+      this.vm.consent = null;
+      this.ci.on('event', (e) => this.onPackageEvent(e));
       this.vm.python = this.ci.python;
       this.ci.on('core', (e) => this.onEmit(e));
       this.ci.on('sandbox', (e) => this.onSandboxEvent(e));
@@ -651,7 +659,22 @@ export class AppController extends EventTarget {
     if (!globalThis.document) return; // no page, no policy (the controller's logic tests run in Node)
     this.connectPolicy ??= new ConnectPolicy(globalThis.document);
     const sb = this.sandbox?.options ?? {};
-    this.connectPolicy.apply([this.vm.settings.baseUrl, sb.packageBaseURL, sb.lockFileURL].filter(Boolean).map(String));
+    this.connectPolicy.apply([this.vm.settings.baseUrl, sb.packageBaseURL, sb.lockFileURL, ...packageOrigins(this.config?.packages)].filter(Boolean).map(String));
+  }
+
+  // ------------------------------------------------------------- packages
+
+  /** A package_consent question is shown (ci-consent) until it is answered or closed. */
+  onPackageEvent(e) {
+    if (e.type === 'package_consent') { this.vm.consent = e; this.changed('consent'); }
+    if (e.type === 'package_consent_done' && this.vm.consent?.request_id === e.request_id) { this.vm.consent = null; this.changed('consent'); }
+  }
+
+  /** The user's answer to the open package question. */
+  answerConsent(allow, { forConversation = false } = {}) {
+    const q = this.vm.consent;
+    if (!q) return false;
+    return this.ci.answerConsent(q.request_id, allow, { forConversation });
   }
 
   /** Saving this endpoint needs a reload: the page's added connect policy does not list its origin. */

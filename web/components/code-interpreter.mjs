@@ -25,6 +25,7 @@ import './ci-files.mjs';
 import './ci-settings.mjs';
 import './ci-pwa-status.mjs';
 import './ci-storage.mjs';
+import './ci-consent.mjs';
 
 const WIDE = '(min-width: 1100px)';
 
@@ -399,6 +400,7 @@ export class CodeInterpreter extends LitElement {
       </div>
       <ci-settings .app=${app}></ci-settings>
       <ci-storage .app=${app}></ci-storage>
+      <ci-consent .app=${app} .question=${vm.consent ?? null}></ci-consent>
     </div>`;
   }
 }

@@ -6,6 +6,12 @@
 // or not, are answered from the cache. The page checks the sha256 again
 // before a byte reaches Python (js_glue/sandbox/assets.mjs fetchPackage), so
 // this cache can never be a way around the check.
+//
+// Wheels from a configured package index (issue 14) are put into the same
+// cache by the page itself (js_glue/packages/index-client.mjs
+// cacheStorageWheels), only after their sha256 matched the index's, and
+// checked again when read; this worker then answers them from the cache
+// like any package file, so an installed package works offline.
 import { matchPrecache } from 'workbox-precaching';
 import { CacheExpiration } from 'workbox-expiration';
 import { DEFAULT_PACKAGE_BASE_URL, packagesByFile, sha256Hex } from '../../js_glue/sandbox/assets.mjs';
