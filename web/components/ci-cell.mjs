@@ -2,6 +2,14 @@
 // re-runnable), live stdout/stderr while it runs, its outputs, the files it
 // made, its status and duration. Events: 'run-code' {code} (re-run, or run
 // the edited code), 'open-file' {path}.
+//
+// Collapse rules (like ChatGPT's "show work"): with collapseAfterRun (the
+// setting "Collapse code after it runs", on by default) a cell that ran
+// without error shows its code as one line ("Show code" + the first line);
+// a running cell, an error, a stop or a crash keeps the code open. Once the
+// user opens or closes a cell, their choice holds for that cell. Long output
+// scrolls inside the cell (a max-height box), so one cell never fills the
+// page.
 import { LitElement, html, css, nothing } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { base, code } from './theme.mjs';
@@ -42,7 +50,8 @@ export class CiCell extends LitElement {
     live: { attribute: false },
     busy: { type: Boolean },
     tick: { type: Number },
-    collapsed: { state: true },
+    collapseAfterRun: { type: Boolean },
+    userCollapsed: { state: true }, // null: follow the rule above
     editing: { state: true },
   };
 
@@ -62,7 +71,11 @@ export class CiCell extends LitElement {
     .code { padding: 0.6rem 0.8rem; background: var(--ci-code-bg); max-height: 28rem; overflow: auto; }
     textarea { width: 100%; min-height: 8rem; font-family: var(--ci-mono); font-size: 0.8125rem; border-radius: 0; border: 0; border-bottom: 1px solid var(--ci-border); background: var(--ci-code-bg); padding: 0.6rem 0.8rem; resize: vertical; display: block; }
     .edit-bar { display: flex; gap: 0.4rem; justify-content: flex-end; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--ci-border); }
-    .body { padding: 0.5rem 0.8rem; display: flex; flex-direction: column; gap: 0.35rem; }
+    .body { padding: 0.5rem 0.8rem; display: flex; flex-direction: column; gap: 0.35rem; max-height: min(48rem, 85vh); overflow: auto; }
+    .summary { display: flex; width: 100%; gap: 0.6rem; align-items: center; border: 0; border-radius: 0; padding: 0.35rem 0.8rem; background: var(--ci-code-bg); text-align: left; font-size: 0.75rem; }
+    .summary:not(:last-child) { border-bottom: 1px solid var(--ci-border); }
+    .summary code { font-family: var(--ci-mono); color: var(--ci-muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; flex: 1; }
+    .summary .what { color: var(--ci-accent); font-weight: 600; flex: none; }
     .body:empty { display: none; }
     pre.stream { white-space: pre-wrap; word-break: break-word; margin: 0; max-height: 24rem; overflow: auto; }
     pre.stderr, pre.error { color: var(--ci-danger); }
@@ -77,7 +90,8 @@ export class CiCell extends LitElement {
 
   constructor() {
     super();
-    this.collapsed = false;
+    this.collapseAfterRun = true;
+    this.userCollapsed = null;
     this.editing = false;
   }
 
@@ -87,7 +101,7 @@ export class CiCell extends LitElement {
 
   startEdit() {
     this.editing = true;
-    this.collapsed = false;
+    this.userCollapsed = false;
     this.updateComplete.then(() => this.renderRoot.querySelector('textarea')?.focus());
   }
 
@@ -105,6 +119,29 @@ export class CiCell extends LitElement {
       e.stopPropagation();
       this.editing = false;
     }
+  }
+
+  /** Whether the code shows as one line now (see the collapse rules at the top). */
+  get collapsed() {
+    if (this.userCollapsed !== null) return this.userCollapsed;
+    return !!this.collapseAfterRun && this.exec?.status === 'ok';
+  }
+
+  toggleCode() {
+    this.userCollapsed = !this.collapsed;
+  }
+
+  willUpdate(changed) {
+    // Another execution in this element (a list re-rendered): its own state.
+    if (changed.has('exec') && changed.get('exec') && changed.get('exec').exec_id !== this.exec?.exec_id) this.userCollapsed = null;
+  }
+
+  renderCode(x) {
+    if (!this.collapsed) return html`<div class="code" id="code"><pre><code class="hljs language-python">${unsafeHTML(highlight(x.code))}</code></pre></div>`;
+    const firstLine = (x.code ?? '').split('\n').find((l) => l.trim()) ?? '';
+    const lines = (x.code ?? '').split('\n').length;
+    return html`<button type="button" class="summary" aria-expanded="false" aria-controls="code" @click=${this.toggleCode}
+      title="Show the code of cell ${x.execution_count}"><span class="what">Show code</span><code>${firstLine}</code><span class="muted">${lines} line${lines === 1 ? '' : 's'}</span></button>`;
   }
 
   render() {
@@ -135,7 +172,7 @@ export class CiCell extends LitElement {
           ${running ? nothing : html`<span class="muted">${duration(x.duration_ms)}</span>`}
           <span class="muted">${(x.source ?? (x.tool_call_id ? 'tool' : 'user')) === 'user' ? 'by you' : 'by the model'}</span>
           <span class="spacer"></span>
-          <button type="button" @click=${() => { this.collapsed = !this.collapsed; }} aria-expanded=${String(!this.collapsed)}>${this.collapsed ? 'Show code' : 'Hide code'}</button>
+          <button type="button" @click=${this.toggleCode} aria-expanded=${String(!this.collapsed)} aria-controls="code">${this.collapsed ? 'Show code' : 'Hide code'}</button>
           <button type="button" ?disabled=${this.busy} @click=${() => this.startEdit()} title="Edit this code and run it as a new cell">Edit</button>
           <button type="button" ?disabled=${this.busy} @click=${() => this.emit('run-code', { code: x.code })} title="Run this code again">Re-run</button>
         </header>
@@ -146,7 +183,7 @@ export class CiCell extends LitElement {
             <span class="muted spacer">Ctrl+Enter runs · Esc cancels</span>
             <button type="button" @click=${() => { this.editing = false; }}>Cancel</button>
             <button type="button" class="primary" ?disabled=${this.busy} @click=${this.runEdited}>Run edited code</button>
-          </div>` : this.collapsed ? nothing : html`<div class="code"><pre><code class="hljs language-python">${unsafeHTML(highlight(x.code))}</code></pre></div>`}
+          </div>` : this.renderCode(x)}
         ${body.length ? html`<div class="body">${body}</div>` : nothing}
       </section>`;
   }

@@ -73,7 +73,7 @@ export class CiChat extends LitElement {
     let body;
     if (item.kind === 'user') body = html`<div class="user" data-kind="user">${item.text}</div>`;
     else if (item.kind === 'assistant') body = this.renderAssistant(item.text, item.thinking, false);
-    else if (item.kind === 'cell') body = html`<ci-cell .exec=${item.exec} .live=${vm.live.get(item.exec.exec_id)} .tick=${item.exec.status === 'running' ? this.tick : 0} ?busy=${vm.running}></ci-cell>`;
+    else if (item.kind === 'cell') body = html`<ci-cell .exec=${item.exec} .collapseAfterRun=${vm.settings?.collapseCode !== false} .live=${vm.live.get(item.exec.exec_id)} .tick=${item.exec.status === 'running' ? this.tick : 0} ?busy=${vm.running}></ci-cell>`;
     else if (item.kind === 'notice') {
       body = html`<div class="notice ${item.level}" role=${item.role ?? (item.level === 'error' ? 'alert' : 'note')} data-kind="notice" ?data-trimmed=${item.trimmed}>${item.level === 'error' ? html`<strong>Something went wrong</strong>` : nothing}${item.text}</div>`;
     }

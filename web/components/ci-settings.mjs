@@ -198,6 +198,7 @@ export class CiSettings extends LitElement {
                 <input name="maxSteps" type="number" min="1" max="100" .value=${String(d.maxSteps)} @input=${(e) => this.set('maxSteps', Number(e.target.value) || 12)}>
               </label>
             </div>
+            <label class="check"><input type="checkbox" name="collapseCode" .checked=${d.collapseCode !== false} @change=${(e) => this.set('collapseCode', e.target.checked)}> Collapse code after it runs without error (its outputs stay; "Show code" opens it)</label>
             <label>Add to the system prompt
               <textarea name="systemPromptExtra" .value=${d.systemPromptExtra ?? ''} placeholder="e.g. Answer in French. Prefer seaborn for charts." @input=${(e) => this.set('systemPromptExtra', e.target.value)}></textarea>
             </label>

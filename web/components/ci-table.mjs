@@ -67,7 +67,7 @@ export class CiTable extends LitElement {
     .head .cell { cursor: pointer; user-select: none; }
     .head .cell:hover { background: var(--ci-bg-sunk); }
     .body .row.odd { background: var(--ci-panel); }
-    .cell.active { outline: 2px solid var(--ci-accent); outline-offset: -2px; }
+    .grid:focus .cell.active { outline: 2px solid var(--ci-accent); outline-offset: -2px; } /* the active cell shows while the grid has the focus */
     .sizer { position: relative; }
     .window { position: absolute; top: 0; left: 0; min-width: 100%; will-change: transform; }
     .foot { display: flex; gap: 0.6rem; align-items: center; padding: 0.25rem 0.5rem; border-top: 1px solid var(--ci-border); color: var(--ci-muted); font-size: 0.75rem; min-height: 1.6rem; }
