@@ -37,6 +37,9 @@ Options:
   --out DIR           write the files Python made or changed into DIR
   --notebook FILE     write the conversation as a Jupyter notebook (.ipynb)
   --timeout-ms N      time limit per cell in milliseconds (default 120000)
+  --index URL         a PEP 691 package index (repeatable) for %pip install, micropip.install
+                      and imports of missing packages; fetched by this process, never by Python
+  --allow-packages    install from --index without asking (default: every install is declined)
 ask only:
   --base-url URL      the model endpoint (OpenAI-compatible, or Anthropic's)
   --model M           the model id
@@ -63,7 +66,7 @@ export function parseArgs(argv) {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') return { command: 'help' };
   if (command !== 'run' && command !== 'ask') throw new UsageError(command ? `unknown command "${command}"` : 'no command');
-  const o = { command, files: null, out: null, notebook: null, timeoutMs: 120000, format: 'openai', baseUrl: null, model: null, keyEnv: null, maxSteps: 12, system: '', args: [] };
+  const o = { command, files: null, out: null, notebook: null, timeoutMs: 120000, format: 'openai', baseUrl: null, model: null, keyEnv: null, maxSteps: 12, system: '', indexes: [], allowPackages: false, args: [] };
   const value = (i, flag) => {
     if (i >= rest.length || rest[i].startsWith('--')) throw new UsageError(`${flag} needs a value`);
     return rest[i];
@@ -84,6 +87,8 @@ export function parseArgs(argv) {
       case '--key-env': o.keyEnv = value(++i, a); break;
       case '--max-steps': o.maxSteps = wholeNumber(a, value(++i, a)); break;
       case '--system': o.system = value(++i, a); break;
+      case '--index': o.indexes.push(value(++i, a)); break;
+      case '--allow-packages': o.allowPackages = true; break;
       case '--': o.args.push(...rest.slice(i + 1)); i = rest.length; break;
       default:
         if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
@@ -91,6 +96,10 @@ export function parseArgs(argv) {
     }
   }
   if (o.files && !isDir(o.files)) throw new UsageError(`--files ${o.files} is not a directory`);
+  for (const url of o.indexes) {
+    try { new URL(url); } catch { throw new UsageError(`--index ${url} is not a URL`); }
+  }
+  if (o.allowPackages && !o.indexes.length) throw new UsageError('--allow-packages needs an --index');
   if (o.out && fs.existsSync(o.out) && !isDir(o.out)) throw new UsageError(`--out ${o.out} is not a directory`);
   if (command === 'run') {
     if (!o.args.length) throw new UsageError('no cells given');
@@ -130,6 +139,8 @@ async function open(o) {
     waitForPython: true,
     settings: { format: o.format, baseUrl: o.baseUrl ?? '', model: o.model ?? '', timeLimitS: o.timeoutMs / 1000, maxSteps: o.maxSteps, systemPromptExtra: o.system },
     apiKey: o.keyEnv ? process.env[o.keyEnv] : '',
+    // No one to ask in a terminal run: --allow-packages is the consent.
+    packages: { indexes: o.indexes ?? [], ask: o.allowPackages ? 'allow' : 'deny' },
   });
   session.on('protocol_error', ({ error }) => say(`warning: protocol error: ${error.message}\n`));
   session.newConversation();
