@@ -20,7 +20,7 @@ export const ACTION_TYPES = Object.freeze([
 export const EMIT_TYPES = Object.freeze([
   'turn_started', 'title', 'model_request', 'text_delta', 'thinking_delta', 'tool_call_started',
   'tool_call_delta', 'assistant_message', 'usage', 'retrying', 'cell_started', 'cell_finished',
-  'file_changed', 'notice', 'error', 'turn_done', 'queue', 'models',
+  'file_changed', 'notice', 'error', 'turn_done', 'queue', 'models', 'context_trimmed',
 ]);
 
 /** name → name, keyed in capitals: EVENT.USER_MESSAGE === 'user_message'. */

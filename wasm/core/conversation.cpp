@@ -221,6 +221,7 @@ Entry EntryFromJson(const Json& j, const std::string& path) {
   switch (e.kind) {
     case Entry::Kind::kUser:
       e.text = ReadString(j, "text", path);
+      e.images = ReadStringList(j, "images", path);
       break;
     case Entry::Kind::kAssistant:
       e.text = ReadString(j, "text", path);
@@ -291,6 +292,7 @@ Json EntryToJson(const Entry& e) {
   switch (e.kind) {
     case Entry::Kind::kUser:
       j["text"] = e.text;
+      if (!e.images.empty()) j["images"] = StringArray(e.images);
       break;
     case Entry::Kind::kAssistant: {
       j["text"] = e.text;

@@ -41,6 +41,7 @@ struct Entry {
   Kind kind = Kind::kUser;
   int turn = 0;
   std::string text;                  // user / assistant / notice text
+  std::vector<std::string> images;   // user only: paths of the uploaded images this message brought to the model
   std::string thinking;              // assistant only
   std::vector<ToolCall> tool_calls;  // assistant only
   Json usage;                        // assistant only: provider's usage object

@@ -19,7 +19,8 @@ inline constexpr const char* kActionTypes[] = {"http_request", "abort_request", 
 inline constexpr const char* kEmitTypes[] = {
     "turn_started",  "title",         "model_request", "text_delta",   "thinking_delta", "tool_call_started",
     "tool_call_delta", "assistant_message", "usage",   "retrying",     "cell_started",   "cell_finished",
-    "file_changed",  "notice",        "error",         "turn_done",    "queue",          "models"};
+    "file_changed",  "notice",        "error",         "turn_done",    "queue",          "models",
+    "context_trimmed"};
 
 inline Json ProtocolInfo() {
   Json j{{"version", 1}, {"events", Json::array()}, {"actions", Json::array()}, {"emits", Json::array()}};

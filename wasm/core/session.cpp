@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/base64.h"
+#include "core/context_budget.h"
 #include "core/event_parse.h"
 #include "core/fenced_code.h"
 #include "core/request_builder.h"
@@ -52,6 +53,31 @@ std::string CleanTitle(std::string_view raw, size_t max_bytes) {
   }
   s.erase(s.find_last_not_of(' ') + 1);
   return s;
+}
+
+bool IsVisionMediaType(const std::string& t) {
+  return t == "image/png" || t == "image/jpeg" || t == "image/gif" || t == "image/webp";
+}
+
+// Larger images are not sent (5 MB of base64 is Anthropic's limit per image;
+// the glue sends a downscaled preview of big uploads).
+constexpr size_t kMaxImageBytes = 3750000;
+constexpr int kMaxImagesPerRequest = 4;
+
+std::string LowerAscii(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// OpenAI's code context_length_exceeded, Anthropic's "prompt is too long",
+// and the wordings of llama.cpp, vLLM, Ollama, Gemini and OpenRouter.
+bool IsContextLengthError(const StreamError& err) {
+  std::string text = LowerAscii(err.type + " " + err.message);
+  for (const char* needle : {"context_length_exceeded", "context length", "context window", "prompt is too long",
+                             "maximum context", "too many tokens", "exceeds the context", "input is too long",
+                             "reduce the length"})
+    if (text.find(needle) != std::string::npos) return true;
+  return false;
 }
 
 bool IsRetryableStatus(int status) {
@@ -363,6 +389,12 @@ Session::Refused Session::OnUserMessage(const Json& e, int64_t now, Out& out) {
   entry.kind = Entry::Kind::kUser;
   entry.turn = turn_;
   entry.text = t;
+  // Images uploaded since the last message go with this one (sent when the
+  // model has vision; the budget bounds how many reach a request).
+  for (const FileEntry* f : vfs_.List()) {
+    if (f->origin != "upload" || !IsVisionMediaType(f->media_type)) continue;
+    if (attached_uploads_.insert(f->path + "\n" + std::to_string(f->version)).second) entry.images.push_back(f->path);
+  }
   conversation_.entries.push_back(std::move(entry));
   if (!conversation_.custom_title && conversation_.title.empty()) {
     std::string title = AutoTitle();
@@ -670,6 +702,20 @@ Session::Refused Session::OnFileUpload(const Json& e, const std::vector<std::str
   }
   std::string bytes;
   if (auto err = ReadBytes(e, blobs, &bytes)) return err;
+  // A smaller copy of an image for the model (the glue downscales; see
+  // wasm/PROTOCOL.md): preview_media_type, its bytes in blob preview_blob (default 1).
+  std::optional<Preview> preview;
+  if (const Json* pm = Field(e, "preview_media_type"); pm && !pm->is_null()) {
+    if (!pm->is_string() || !IsVisionMediaType(pm->get<std::string>()))
+      return "file_upload.preview_media_type: expected image/png, image/jpeg, image/gif or image/webp";
+    size_t index = 1;
+    if (const Json* pb = Field(e, "preview_blob")) {
+      if (!pb->is_number_unsigned()) return "file_upload.preview_blob: expected an index into the blobs";
+      index = pb->get<size_t>();
+    }
+    if (index >= blobs.size()) return "file_upload.preview_blob: no such blob was passed with the event";
+    preview = Preview{0, pm->get<std::string>(), blobs[index]};
+  }
   std::string norm;
   bool existed = false;
   if (!NormalizePath(path->get<std::string>(), vfs_.limits(), &norm)) existed = vfs_.Find(norm) != nullptr;
@@ -681,6 +727,13 @@ Session::Refused Session::OnFileUpload(const Json& e, const std::vector<std::str
     return std::nullopt;
   }
   persist_write_.push_back(norm);
+  previews_.erase(norm);
+  if (preview) {
+    if (const FileEntry* f = vfs_.Find(norm)) {
+      preview->version = f->version;
+      previews_[norm] = std::move(*preview);
+    }
+  }
   EmitFileChange(norm, existed ? "modified" : "created", out);
   out.dirty = true;
   return std::nullopt;
@@ -974,10 +1027,11 @@ void Session::SendModelRequest(int64_t now, Out& out) {
     }
     ++steps_;
     retries_ = 0;
+    context_retry_used_ = false;
   }
   HttpRequest req;
   try {
-    req = BuildRequest(config_.provider, BuildChat());
+    req = BuildRequest(config_.provider, BuildBudgetedChat(out));
   } catch (const std::exception& ex) {
     FailTurn("config", StreamError{"config_error", std::string("Cannot build the request: ") + ex.what()}, 0, now,
              out);
@@ -1003,6 +1057,9 @@ void Session::FinishModelReply(int64_t now, Out& out) {
   ClearTimer(out);
   request_id_ = 0;
   const StreamResult& r = decoder_->result();
+  // The provider's count of what we sent calibrates the next estimate.
+  if (int64_t reported = TokenUsage::FromProvider(r.usage).all_input(); reported > 0 && last_raw_estimate_ > 0)
+    calibration_ = std::clamp(static_cast<double>(reported) / static_cast<double>(last_raw_estimate_), 0.8, 4.0);
   Entry entry;
   entry.kind = Entry::Kind::kAssistant;
   entry.turn = turn_;
@@ -1122,6 +1179,14 @@ void Session::AfterExecs(int64_t now, Out& out) {
 void Session::HandleHttpError(int status, int64_t now, Out& out) {
   StreamError err = ParseErrorBody(status, body_head_);
   request_id_ = 0;
+  // Over the model's window after all: remember a harder budget (60% of what
+  // was refused) and try once more. Bounded: one such retry per step.
+  if ((status == 400 || status == 413) && IsContextLengthError(err) && !context_retry_used_ && last_estimate_ > 0) {
+    context_retry_used_ = true;
+    learned_budget_ = std::max<int64_t>(1, last_estimate_ * 6 / 10);
+    ScheduleRetry(0, "the request was over the model's context window: trimming older outputs", now, out);
+    return;
+  }
   if (IsRetryableStatus(status) && retries_ < config_.limits.max_retries) {
     std::optional<int64_t> wait = RetryAfterMs(http_headers_, now);
     int64_t delay = wait ? *wait : (config_.limits.retry_base_ms << retries_);
@@ -1252,18 +1317,33 @@ ChatRequest Session::BuildChat() const {
   for (const auto& e : entries)
     if (e.kind == Entry::Kind::kExec && !e.exec.tool_call_id.empty()) by_call[e.exec.tool_call_id] = &e.exec;
 
+  const bool vision = config_.provider.vision;
   for (const auto& e : entries) {
     switch (e.kind) {
-      case Entry::Kind::kUser:
-        chat.messages.push_back(ChatMessage{ChatMessage::Role::kUser, e.text, {}, "", false});
+      case Entry::Kind::kUser: {
+        ChatMessage m{ChatMessage::Role::kUser, e.text, {}, "", false};
+        m.turn = e.turn;
+        for (const std::string& path : e.images) {
+          if (!vision) break;
+          if (auto image = UploadedImage(path)) {
+            m.images.push_back(std::move(*image));
+          } else {
+            m.text += "\n[The image /mnt/data/" + path + " is not sent: it is gone, or too large to send.]";
+          }
+        }
+        chat.messages.push_back(std::move(m));
         break;
+      }
       case Entry::Kind::kAssistant: {
         if (e.text.empty() && e.tool_calls.empty()) break;
-        chat.messages.push_back(ChatMessage{ChatMessage::Role::kAssistant, e.text, e.tool_calls, "", false});
+        ChatMessage assistant{ChatMessage::Role::kAssistant, e.text, e.tool_calls, "", false};
+        assistant.turn = e.turn;
+        chat.messages.push_back(std::move(assistant));
         // Every tool call gets exactly one result, right after the call, or
         // the provider rejects the history.
         for (const auto& call : e.tool_calls) {
           ChatMessage result{ChatMessage::Role::kTool, "", {}, call.id, false};
+          result.turn = e.turn;
           auto it = by_call.find(call.id);
           if (it == by_call.end()) {
             result.text = "Not run: the user stopped the turn before this code ran.";
@@ -1271,6 +1351,8 @@ ChatRequest Session::BuildChat() const {
           } else {
             result.text = ToolResultText(*it->second);
             result.is_error = it->second->status != "ok";
+            result.trim_note = TrimNote(*it->second);
+            if (vision) result.images = OutputImages(*it->second);
           }
           chat.messages.push_back(std::move(result));
         }
@@ -1285,7 +1367,11 @@ ChatRequest Session::BuildChat() const {
           text = "I ran this code myself:\n```python\n" + e.exec.code + "\n```\nOutput:\n" + ToolResultText(e.exec);
         else
           text = "Output of your code:\n" + ToolResultText(e.exec);
-        chat.messages.push_back(ChatMessage{ChatMessage::Role::kUser, text, {}, "", false});
+        ChatMessage m{ChatMessage::Role::kUser, text, {}, "", false};
+        m.turn = e.turn;
+        m.trim_note = (by_user ? "I ran code myself; its output: " : "Output of your code: ") + TrimNote(e.exec);
+        if (vision) m.images = OutputImages(e.exec);
+        chat.messages.push_back(std::move(m));
         break;
       }
       case Entry::Kind::kNotice:
@@ -1293,6 +1379,62 @@ ChatRequest Session::BuildChat() const {
     }
   }
   return chat;
+}
+
+ChatRequest Session::BuildBudgetedChat(Out& out) {
+  ChatRequest chat = BuildChat();
+  int64_t budget = InputBudget(config_.provider.context_window, config_.provider.max_tokens.value_or(0));
+  if (learned_budget_ > 0) budget = budget > 0 ? std::min(budget, learned_budget_) : learned_budget_;
+  BudgetReport report = FitToBudget(&chat, budget, calibration_, turn_, kMaxImagesPerRequest);
+  last_estimate_ = report.estimated_tokens;
+  last_raw_estimate_ = EstimateTokens(chat, 1.0);
+  if (report.trimmed()) {
+    Json trim = report.ToJson();
+    trim["retried"] = context_retry_used_;
+    Json key = trim;
+    key.erase("estimated_tokens");  // changes with every request; the trim itself may not
+    if (key != last_trim_) {
+      last_trim_ = key;
+      trim["type"] = "context_trimmed";
+      out.Emit(std::move(trim));
+    }
+  }
+  return chat;
+}
+
+std::string Session::TrimNote(const ExecRecord& rec) const {
+  size_t bytes = rec.stdout_text.size() + rec.stderr_text.size() + (rec.result ? rec.result->size() : 0);
+  for (const auto& o : rec.outputs) bytes += o.text.size();
+  std::string cell = rec.execution_count > 0 ? "cell " + std::to_string(rec.execution_count) : std::string("a cell");
+  return "[Output of " + cell + " trimmed to fit the context window (" + HumanSize(bytes) + ", " +
+         (rec.status == "ok" ? "ran without error" : "status: " + rec.status) +
+         "); re-run the code to see it again.]";
+}
+
+std::vector<ImagePart> Session::OutputImages(const ExecRecord& rec) const {
+  std::vector<ImagePart> images;
+  int n = 0;
+  for (const auto& o : rec.outputs) {
+    if (!IsVisionMediaType(o.mime)) continue;
+    ++n;
+    // Stored as base64 already; its decoded size is about 3/4 of it.
+    if (o.data.size() / 4 * 3 > kMaxImageBytes) continue;
+    std::string label = "Image " + std::to_string(n) + " displayed by " +
+                        (rec.execution_count > 0 ? "cell " + std::to_string(rec.execution_count) : std::string("the code")) + ":";
+    images.push_back(ImagePart{o.mime, o.data, std::move(label)});
+  }
+  return images;
+}
+
+std::optional<ImagePart> Session::UploadedImage(const std::string& path) const {
+  const FileEntry* f = vfs_.Find(path);
+  if (!f || !f->bytes) return std::nullopt;
+  std::string label = "Image /mnt/data/" + path + " (uploaded by the user):";
+  auto p = previews_.find(path);
+  if (p != previews_.end() && p->second.version == f->version)
+    return ImagePart{p->second.media_type, Base64Encode(p->second.bytes), label};
+  if (!IsVisionMediaType(f->media_type) || f->bytes->size() > kMaxImageBytes) return std::nullopt;
+  return ImagePart{f->media_type, Base64Encode(*f->bytes), label};
 }
 
 std::string Session::ToolResultText(const ExecRecord& rec) const {
@@ -1452,6 +1594,11 @@ std::unique_ptr<Session> Session::Restore(const Json& state, const std::map<std:
   // Queued code is kept but not run: the user decides (run_queued, clear_queue).
   s->queued_code_ = QueuedCodeFromJson(state.value("queued", Json::array()));
   s->queue_held_ = !s->queued_code_.empty();
+  // Uploaded images a message already brought to the model are not attached again.
+  for (const auto& e : s->conversation_.entries) {
+    for (const std::string& path : e.images)
+      if (const FileEntry* f = s->vfs_.Find(path)) s->attached_uploads_.insert(path + "\n" + std::to_string(f->version));
+  }
   // Work in flight when the tab closed did not finish; say so honestly.
   for (auto& e : s->conversation_.entries) {
     if (e.kind == Entry::Kind::kExec && e.exec.status == "running") {

@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -193,6 +194,12 @@ class Session {
   void ClearTimer(Out& out);
 
   ChatRequest BuildChat() const;
+  // The request's history under the context budget (context_budget.h);
+  // emits context_trimmed when what was trimmed changed.
+  ChatRequest BuildBudgetedChat(Out& out);
+  std::vector<ImagePart> OutputImages(const ExecRecord& rec) const;  // the images a run displayed
+  std::optional<ImagePart> UploadedImage(const std::string& path) const;
+  std::string TrimNote(const ExecRecord& rec) const;
   std::string ToolResultText(const ExecRecord& rec) const;
   ExecRecord* FindExec(const std::string& exec_id);
   void AddNotice(const std::string& level, const std::string& text, Out& out);
@@ -252,6 +259,24 @@ class Session {
   int64_t timer_id_ = 0;
   int64_t next_timer_id_ = 1;
   TimerPurpose timer_purpose_ = TimerPurpose::kRequest;
+
+  // The context budget. Not saved: a reload starts from the defaults.
+  double calibration_ = 1.2;         // provider's input tokens / our raw estimate, learned per reply
+  int64_t last_raw_estimate_ = 0;    // of the request in flight, uncalibrated
+  int64_t last_estimate_ = 0;        // the same, calibrated
+  int64_t learned_budget_ = 0;       // after a "context length exceeded": at most this (0: none)
+  bool context_retry_used_ = false;  // one harder-trimmed retry per step
+  Json last_trim_ = nullptr;         // the last context_trimmed emitted (emitted again only when it changes)
+
+  // Uploaded images: a smaller copy for the model (the glue's downscale, not
+  // saved), and which upload versions a user message has taken already.
+  struct Preview {
+    uint32_t version = 0;
+    std::string media_type;
+    std::string bytes;
+  };
+  std::map<std::string, Preview> previews_;
+  std::set<std::string> attached_uploads_;  // "path\nversion"
 
   std::map<int, TokenUsage> usage_by_turn_;  // turn → summed usage of its replies; the token limit reads it
   std::vector<std::string> persist_write_, persist_delete_;
