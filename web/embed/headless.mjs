@@ -36,6 +36,8 @@ async function toBytes(data) {
  * @param {boolean} [options.tools]       the model can call tools (true)
  * @param {number} [options.maxSteps]     model calls per turn (12)
  * @param {number} [options.timeLimitMs]  per run (120000)
+ * @param {boolean} [options.vision]       the model sees images: uploads and displayed charts (the preset's, else false)
+ * @param {number} [options.contextWindow] the model's window in tokens (the preset's, else 0: unknown)
  * @param {boolean|object} [options.snapshots] Pyodide warm-start snapshots in this page's IndexedDB (true)
  * @param {HTMLElement} [options.container] where the sandbox's hidden iframe goes (document.body)
  * @param {(event) => void} [options.onEvent] every public event, also outside send()/runCode() (uploads, restarts)
