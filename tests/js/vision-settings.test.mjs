@@ -96,4 +96,6 @@ test('the notice says when the model refused a request as too long and it was se
   assert.match(text, /refused the request as too long/);
   assert.match(text, /1 older output\b/);
   assert.doesNotMatch(text, /image|turn/);
+  const images = contextTrimText({ ...TRIM, outputs_trimmed: 0, images_omitted: 2, turns_dropped: 0 });
+  assert.match(images, /newest images: 2 images left out/, 'only images: the image limit, not the window');
 });

@@ -9,9 +9,6 @@
 import { DEFAULT_SETTINGS } from './providers.mjs';
 import { EMIT } from '../../js_glue/protocol.mjs';
 
-// The core's emit when it trimmed a request to its context window (issue 12).
-const CONTEXT_TRIMMED = EMIT.CONTEXT_TRIMMED ?? 'context_trimmed';
-
 /** A new view model (phase 'loading'). */
 export function initialViewModel() {
   return {
@@ -77,6 +74,10 @@ export function contextTrimText(e) {
   if (e.outputs_trimmed > 0) parts.push(n(e.outputs_trimmed, 'older output', 'older outputs'));
   if (e.images_omitted > 0) parts.push(n(e.images_omitted, 'image', 'images'));
   if (e.turns_dropped > 0) parts.push(n(e.turns_dropped, 'earlier turn', 'earlier turns'));
+  if (parts.length === 1 && e.images_omitted > 0 && !e.retried) {
+    // Only images: the per-request image count (or their size), not the text.
+    return `The model now sees only the newest images: ${parts[0]} left out of its request. They stay here.`;
+  }
   const what = parts.length ? parts.join(', ') : 'older outputs';
   const window = e.budget_tokens > 0 ? ` (${e.budget_tokens.toLocaleString('en')} tokens)` : '';
   const why = e.retried ? 'The model refused the request as too long, so it was trimmed harder and sent again: ' : 'Trimmed to fit the model\'s context window' + window + ': ';
@@ -175,7 +176,7 @@ export function applyCoreEvent(vm, event) {
       return event.error.kind === 'file' ? { toast: event.error.message } : { items: true };
     case EMIT.TURN_DONE:
       return { endTurn: true };
-    case CONTEXT_TRIMMED: {
+    case EMIT.CONTEXT_TRIMMED: {
       // Not an error: a status line in the turn (the latest trim of the turn).
       const turn = event.turn ?? vm.turn;
       vm.contextNotes.set(turn, { kind: 'notice', turn, level: 'info', role: 'status', trimmed: true, text: contextTrimText(event), event: { ...event } });
