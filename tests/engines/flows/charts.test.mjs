@@ -1,0 +1,84 @@
+// Charts in every engine (issue 13): Python's display() of a Vega-Lite and a
+// Plotly bundle in the built app, each drawn by its real library in the
+// sandboxed chart frame (web/charts/); a spec that asks for url data and an
+// image by URL draws with no connection to the canary server. Where an
+// engine cannot draw a chart, the element must say so in words (status
+// 'failed' with a message) rather than hang: the flow records that in the
+// matrix's notes and fails, so the gap is seen.
+// Run: node --test tests/engines/flows/charts.test.mjs   (CI_ENGINES=webkit narrows)
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startApp, startCanary } from '../../e2e/harness.mjs';
+import { copyDist } from '../../e2e/pwa-helpers.mjs';
+import { VEGA_MIME, PLOTLY_MIME, VEGA_SPEC, PLOTLY_FIGURE, displayChartsCode, chartStates } from '../../e2e/charts-helpers.mjs';
+import { defineFlows, openApp, closePage, runCode, canaries } from './common.mjs';
+
+let dist;
+let app;
+let canary;
+async function servers() {
+  if (app) return;
+  dist = await copyDist();
+  app = await startApp({ isolation: true, dist: dist.dir, checkout: false });
+  canary = await startCanary();
+}
+after(async () => {
+  await Promise.all([app?.close(), canary?.close()]);
+  dist?.remove();
+});
+
+/** Polls until `n` charts are there and none is loading (WebDriver gives no event for app state). */
+async function waitCharts(page, n, timeout = 90000) {
+  return page.waitFor((count) => {
+    const out = [];
+    const walk = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.localName === 'ci-chart') out.push({ mime: el.output?.mime, status: el.state?.status, marks: el.state?.marks ?? 0, error: el.state?.error?.message ?? null });
+        if (el.shadowRoot) walk(el.shadowRoot);
+      }
+    };
+    walk(document);
+    return out.length >= count && out.every((s) => s.status !== 'loading') ? out : null;
+  }, n, { timeout });
+}
+
+defineFlows(import.meta.url, [
+  {
+    name: 'a Vega-Lite and a Plotly chart draw in the sandboxed frame; hostile URLs reach nothing',
+    async run({ browser, log, notes }) {
+      await servers();
+      const page = await openApp(browser, `${app.url}/`);
+      try {
+        const exec = await runCode(page, displayChartsCode([[VEGA_MIME, VEGA_SPEC], [PLOTLY_MIME, PLOTLY_FIGURE]]));
+        assert.equal(exec.status, 'ok', JSON.stringify(exec));
+        const states = await waitCharts(page, 2);
+        log(`charts: ${JSON.stringify(states)}`);
+        notes.charts = states.map((s) => `${s.mime.includes('plotly') ? 'plotly' : 'vega-lite'}: ${s.status}${s.error ? ` (${s.error})` : ''}, ${s.marks} marks`);
+        for (const s of states) {
+          assert.ok(s.status === 'rendered' || (s.status === 'failed' && s.error), `a chart is drawn or says why: ${JSON.stringify(s)}`);
+        }
+        assert.deepEqual(states.map((s) => s.status), ['rendered', 'rendered'], `both charts drawn: ${JSON.stringify(states)}`);
+        assert.ok(states.every((s) => s.marks > 0));
+
+        const c0 = canary.counts.connections;
+        const hostile = {
+          data: { url: `${canary.url}/engine-data.csv` },
+          layer: [{ mark: 'point' }, { data: { values: [{ x: 1 }] }, mark: { type: 'image', url: `${canary.url}/engine-image.png`, width: 20, height: 20 }, encoding: { x: { field: 'x', type: 'quantitative' }, href: { value: `${canary.url}/engine-href` } } }],
+        };
+        const exec2 = await runCode(page, displayChartsCode([[VEGA_MIME, hostile]]));
+        assert.equal(exec2.status, 'ok');
+        const after3 = await waitCharts(page, 3);
+        log(`hostile: ${JSON.stringify(after3[2])}`);
+        const pulled = await page.evaluate(chartStates);
+        assert.equal(pulled.length, 3);
+        assert.equal(canary.counts.connections - c0, 0, `no connection to the canary (${canary.counts.log.join(', ')})`);
+        const c = await canaries(page);
+        assert.equal(c.pwned, 0);
+        assert.deepEqual(c.dialogs, []);
+        notes.hostileConnections = canary.counts.connections - c0;
+      } finally {
+        await closePage(page);
+      }
+    },
+  },
+]);
