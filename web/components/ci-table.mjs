@@ -319,7 +319,10 @@ export class CiTable extends LitElement {
     }
     const frame = this.renderFrame();
     if (!this.full) return frame;
-    return html`<dialog class="full" aria-label=${this.table.title || 'Table'} @close=${() => { this.savedScroll = this.grid?.scrollTop ?? 0; this.full = false; }}>${frame}</dialog>`;
+    // Escape closes the dialog (its default action) and goes no further: the
+    // app's Escape would also stop a running turn.
+    return html`<dialog class="full" aria-label=${this.table.title || 'Table'} @keydown=${(e) => { if (e.key === 'Escape') e.stopPropagation(); }}
+      @close=${() => { this.savedScroll = this.grid?.scrollTop ?? 0; this.full = false; }}>${frame}</dialog>`;
   }
 
   renderFrame() {

@@ -104,8 +104,8 @@ export function* sortRows(table, col, dir, collator = new Intl.Collator(undefine
     for (let i = 0; i < n; i++) {
       const v = values[i];
       keys[i] = v === null || v === undefined ? null : cellText(v);
+      if (i % STEP === STEP - 1) yield;
     }
-    yield;
     const compare = collator.compare;
     cmp = (x, y) => {
       const p = keys[x];
