@@ -1,5 +1,5 @@
 // The table viewer (<ci-table>) with 100,000 rows in real Chromium: load,
-// scroll, sort (numbers, text), filter, clear, each driven as a user would
+// scroll, sort (numbers, text), filter, clear, download as CSV, each driven as a user would
 // (wheel, header clicks, typing), against the same steps on a 1,000-row
 // baseline table in the same browser and run. Long tasks (> 50 ms on the main
 // thread) are caught by a PerformanceObserver('longtask') in the page; the
@@ -104,6 +104,10 @@ async function measure(page, n) {
     const done = waitEvent('table-view', { query: '' });
     await page.locator('ci-table input[type=search]').fill('');
     await done;
+  }, async () => {}));
+  steps.push(await step('download CSV', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('ci-table button:has-text("CSV")').click()]);
+    await download.path();
   }, async () => {}));
   return { chars: text.length, steps };
 }
