@@ -369,8 +369,10 @@ def _cell(v, depth=0):
                 return _cell(got, depth)
         except Exception:
             pass
+    if t.__name__ == "NAType":  # pandas.NA: its comparisons return NA, not a bool
+        return None
     try:
-        if v != v:  # NaN of any kind, pandas NaT / NA
+        if v != v:  # NaN of any kind, pandas NaT
             return None
     except Exception:
         pass

@@ -70,6 +70,11 @@ test('a DataFrame as the last expression shows as the table; its repr is the res
   assert.match(res.result, /\[2 rows x 1 columns\]/);
 });
 
+test('pandas.NA (no truth value) is null too', async () => {
+  const t = tableOf(await run('display(pd.DataFrame({"n": [1, pd.NA]}))'));
+  assert.deepEqual(t.body.data.map((r) => r.n), [1, null]);
+});
+
 test('a Series is a two-column table (index, its name)', async () => {
   const t = tableOf(await run('display(pd.Series([1.5, float("inf"), -2], name="score"))'));
   assert.deepEqual(names(t.body), ['index', 'score']);
