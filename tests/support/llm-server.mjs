@@ -26,7 +26,10 @@
 // real 400 (OpenAI and Responses: code context_length_exceeded; Anthropic:
 // "prompt is too long: M tokens > N maximum"), recorded as
 // record.overWindow = {estimate, window} (record.estimate whenever a window
-// applies). A step's own window uses up that step.
+// applies). A request refused by the server's window does not use up its
+// reply (the step waits for the next request); a step's own window uses up
+// that step. With a window, a reply without a scripted usage reports
+// that estimate as its input tokens, as a real provider reports its own count.
 //
 // A reply step:
 //   { text?, thinking?, tool_calls?: [{id, name, arguments}],   // what the model says
@@ -332,8 +335,10 @@ export async function startLlmServer({ cors = true, port: wantPort = 0, host = '
       return;
     }
     let step = respond ? respond(record) : undefined;
+    let queued = false;
     if (step === undefined) {
       if (!queue.length && onEmpty) queue.push(...(onEmpty() ?? []));
+      queued = queue.length > 0;
       step = queue.shift() ?? { status: 500, error: { type: 'server_error', message: 'scripted server: no reply left in the scenario' } };
     }
     if (step.raw) {
@@ -346,9 +351,19 @@ export async function startLlmServer({ cors = true, port: wantPort = 0, host = '
       record.estimate = estimate;
       if (estimate > window) {
         record.overWindow = { estimate, window };
+        // Refused by the server's window before answering: the reply waits for
+        // the next request. (A step's own window is a one-off refusal: used up.)
+        if (queued && step.context_window == null) queue.unshift(step);
         res.writeHead(400, { 'content-type': 'application/json', ...corsHeaders });
         res.end(contextWindowError(format, estimate, window));
         return;
+      }
+      // With a window, the usage reports the count it enforced (as a real
+      // provider reports its own count), unless the step scripts one.
+      if (!step.usage) {
+        step = { ...step, usage: format === 'openai'
+          ? { prompt_tokens: estimate, completion_tokens: 7, total_tokens: estimate + 7 }
+          : { input_tokens: estimate, output_tokens: 7 } };
       }
     }
     if (step.status && step.status !== 200) {

@@ -435,14 +435,20 @@ export function errorResponse(format, violation) {
  * English text). The prompt is the messages (Chat Completions), the system
  * plus the messages (Anthropic), or the instructions plus the input
  * (Responses), each as JSON text; tools and other parameters are not counted.
+ * An image costs IMAGE_TOKENS whatever its size, as the providers count
+ * (by pixels, after their own downscale), not its base64 characters.
  */
+export const IMAGE_TOKENS = 1600;
+const IMAGE_DATA = /data:image\/[a-z+.-]+;base64,[A-Za-z0-9+/=]+|"data":"[A-Za-z0-9+/=]{64,}"/g;
 export function estimateTokens(format, body) {
   if (!isObj(body)) return 0;
   let text;
   if (format === 'anthropic') text = JSON.stringify(body.system ?? '') + JSON.stringify(body.messages ?? []);
   else if (format === 'responses') text = JSON.stringify(body.instructions ?? '') + JSON.stringify(body.input ?? []);
   else text = JSON.stringify(body.messages ?? []);
-  return Math.ceil(text.length / 4);
+  let images = 0;
+  text = text.replace(IMAGE_DATA, () => { images += 1; return 'image'; });
+  return Math.ceil(text.length / 4) + images * IMAGE_TOKENS;
 }
 
 /** The provider's real 400 body for a prompt over the context window (a string). */
