@@ -10,7 +10,7 @@ import { requireBuiltApp, openApp, waitReady, assertNoViolations } from './app-h
 import { copyDist, waitControlled, runCell } from './pwa-helpers.mjs';
 import { VEGA_MIME, PLOTLY_MIME, VEGA_SPEC, PLOTLY_FIGURE, displayChartsCode, waitCharts } from './charts-helpers.mjs';
 
-const FILES = ['/charts/vega.js', '/charts/style-shim.js', '/charts/plotly.min.js', '/charts/plotly-renderer.js'];
+const FILES = ['/charts/vega.js', '/charts/style-shim.js', '/charts/plotly.min.js', '/charts/plotly-cartesian.min.js', '/charts/plotly-renderer.js'];
 
 test('offline, a first Vega-Lite and Plotly chart draw from the precache', { timeout: 240000 }, async () => {
   requireBuiltApp();

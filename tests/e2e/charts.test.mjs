@@ -16,6 +16,7 @@ import {
 
 let app;
 let browser;
+const SUNBURST = { data: [{ type: 'sunburst', labels: ['all', 'a', 'b'], parents: ['', 'all', 'all'], values: [0, 3, 5] }], layout: { title: { text: 'A sunburst' } } };
 
 before(async () => {
   requireBuiltApp();
@@ -48,7 +49,7 @@ test('Python display() of a Vega-Lite and a Plotly bundle: both drawn in sandbox
     assert.doesNotMatch(s.frames[0].csp, /unsafe-eval/);
     assert.ok(s.frames[0].height > 100, `the frame sized itself to the chart (${s.frames[0].height}px)`);
   }
-  assert.deepEqual((await chartRequests(page)).sort(), ['plotly-renderer.js', 'plotly.min.js', 'style-shim.js', 'vega.js']);
+  assert.deepEqual((await chartRequests(page)).sort(), ['plotly-cartesian.min.js', 'plotly-renderer.js', 'style-shim.js', 'vega.js'], 'a cartesian figure loads the smaller Plotly build');
 
   // The outputs are part of the conversation: a reload draws them again.
   await page.reload();
@@ -60,13 +61,16 @@ test('Python display() of a Vega-Lite and a Plotly bundle: both drawn in sandbox
   await page.close();
 });
 
-test('Download PNG and SVG: the page saves real images made in the frame', async () => {
+test('Download PNG and SVG: the page saves real images made in the frame; a sunburst uses the full Plotly build', async () => {
   const { page } = await openApp(browser, app.url);
   const states = await mountCharts(page, [
     { mime: VEGA_MIME, data: JSON.stringify(VEGA_SPEC), text: '<vega>' },
     { mime: PLOTLY_MIME, data: JSON.stringify(PLOTLY_FIGURE), text: '<plotly>' },
+    { mime: PLOTLY_MIME, data: JSON.stringify(SUNBURST), text: '<sunburst>' },
   ]);
-  assert.deepEqual(states.map((s) => s.status), ['rendered', 'rendered'], JSON.stringify(states));
+  assert.deepEqual(states.map((s) => s.status), ['rendered', 'rendered', 'rendered'], JSON.stringify(states));
+  assert.ok(states[2].marks > 0, 'the sunburst drew its sectors');
+  assert.ok((await chartRequests(page)).includes('plotly.min.js'), 'the full build was fetched for a trace the cartesian one lacks');
   const charts = page.locator('.chart-test-box ci-chart');
   for (const [i, name] of [[0, 'vega'], [1, 'plotly']]) {
     for (const format of ['png', 'svg']) {

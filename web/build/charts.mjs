@@ -4,6 +4,9 @@
 //                                   + web/charts/vega-renderer.mjs, one classic script (iife)
 //   dist/charts/style-shim.js       web/charts/style-shim.mjs (iife), run before Plotly
 //   dist/charts/plotly.min.js       plotly.js's "strict" build (no eval), as published
+//   dist/charts/plotly-cartesian.min.js  plotly.js's cartesian build (bar, box, contour, heatmap,
+//                                   histogram(2d), image, pie, scatter, violin…), for figures
+//                                   that use only those: a third of the size, parsed ~4x faster
 //   dist/charts/plotly-renderer.js  web/charts/plotly-renderer.mjs (iife; uses the global Plotly)
 // Classic scripts, not modules: the chart frame runs them from blob: URLs in
 // order (web/charts/frame.mjs); nothing is loaded until a chart is shown
@@ -17,11 +20,12 @@ import { build } from 'vite';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-// Which files each renderer loads, in order (host.mjs has the same list: CHART_SCRIPTS).
+// The files written (host.mjs's chartScripts says which a chart runs, in order).
 export const CHART_FILES = {
   styleShim: { entry: 'web/charts/style-shim.mjs', out: 'style-shim.js' },
   vega: { entry: 'web/charts/vega-renderer.mjs', out: 'vega.js' },
   plotly: { copy: 'node_modules/plotly.js-strict-dist-min/plotly-strict.min.js', out: 'plotly.min.js' },
+  plotlyCartesian: { copy: 'node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js', out: 'plotly-cartesian.min.js' },
   plotlyRenderer: { entry: 'web/charts/plotly-renderer.mjs', out: 'plotly-renderer.js' },
 };
 

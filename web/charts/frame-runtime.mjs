@@ -41,6 +41,7 @@ export function startChartFrame({ render, exportImage }) {
 
   self.ciChartMain = (port) => {
     delete self.ciChartMain;
+    const loadedAt = performance.now(); // the libraries have run (ms since the frame's start)
     let current = null; // {spec, theme}
     let lastHeight = 0;
     const post = (m, transfer) => port.postMessage(m, transfer ?? []);
@@ -56,9 +57,12 @@ export function startChartFrame({ render, exportImage }) {
     const draw = async () => {
       document.documentElement.classList.toggle('dark', current.theme === 'dark');
       try {
+        const started = performance.now();
         const { marks } = await render(root, current.spec, current.theme);
         reportSize();
-        post({ type: CHART_MSG.RENDERED, marks, width: root.scrollWidth, height: root.scrollHeight });
+        // Timings for bench/charts.mjs: when the libraries had run, how long the drawing took.
+        const timings = { loaded: Math.round(loadedAt), render: Math.round(performance.now() - started) };
+        post({ type: CHART_MSG.RENDERED, marks, width: root.scrollWidth, height: root.scrollHeight, timings });
       } catch (e) {
         post({ type: CHART_MSG.FAILED, error: errorOf('render_failed', e) });
       }

@@ -1,7 +1,7 @@
 // Plotly inside a chart frame (bundled into dist/charts/plotly-renderer.js by
-// web/build/charts.mjs; the library itself, plotly.js's "strict" build that
-// needs no eval, is loaded before it as dist/charts/plotly.min.js and leaves
-// the global Plotly). Configured defensively, beside the frame's sandbox and
+// web/build/charts.mjs; the library itself is loaded before it and leaves the
+// global Plotly: plotly.js's cartesian build, or its full "strict" build for
+// other traces, both without eval: host.mjs chartScripts chooses). Configured defensively, beside the frame's sandbox and
 // CSP:
 // - the spec's own config is ignored (showLink, plotlyServerURL, linkText,
 //   editable, ...): ours is fixed: no logo, no "edit in Chart Studio" or
@@ -60,7 +60,7 @@ startChartFrame({
       config: CONFIG,
     });
     // What was drawn: points, bars, slices, lines, …
-    const marks = gd.querySelectorAll('.point, .bars path, .slice, .js-line, .heatmaplayer image, .trace').length;
+    const marks = gd.querySelectorAll('.point, .bars path, .slice, .js-line, .heatmaplayer image, .trace, .sunburstlayer path').length;
     return { marks };
   },
   async exportImage(format) {

@@ -14,26 +14,10 @@
 // and a `ci-chart-state` event (bubbling, composed) on each change.
 import { LitElement, html, css, nothing } from 'lit';
 import { base } from './theme.mjs';
-import { ChartHost } from '../charts/host.mjs';
-import { CHART_KIND, SPEC_MAX_CHARS } from '../charts/messages.mjs';
+import { ChartHost, chartSpec } from '../charts/host.mjs';
+import { CHART_KIND } from '../charts/messages.mjs';
 
 const darkQuery = () => globalThis.matchMedia?.('(prefers-color-scheme: dark)');
-
-/** The spec of an output, or throws with a message for the user. Pure. */
-export function specOf(output) {
-  const kind = CHART_KIND[output?.mime];
-  if (!kind) throw new Error(`Not a chart: ${output?.mime}`);
-  const data = output.data;
-  if (typeof data === 'string' && data.length > SPEC_MAX_CHARS) throw new Error('The chart is too large to draw here.');
-  let spec;
-  try {
-    spec = typeof data === 'string' ? JSON.parse(data) : data;
-  } catch (e) {
-    throw new Error(`The chart's JSON is not valid (${e.message}).`);
-  }
-  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw new Error('The chart is not a JSON object.');
-  return { kind, spec };
-}
 
 export class CiChart extends LitElement {
   static properties = {
@@ -90,7 +74,7 @@ export class CiChart extends LitElement {
     this.host = null;
     let parsed;
     try {
-      parsed = specOf(o);
+      parsed = chartSpec(o);
     } catch (e) {
       this.report({ status: 'failed', error: { code: 'bad_spec', message: e.message } });
       return;
