@@ -85,7 +85,7 @@ test('the chat shows a trimming notice (a status, not an error) after the turn\'
   assert.equal(note.role, 'status');
   assert.equal(note.level, 'info');
   assert.match(note.text, /14 older outputs, 1 image, 3 earlier turns/);
-  assert.match(note.text, /context window \(6,000 tokens\)/);
+  assert.match(note.text, /context window \(a budget of 6,000 tokens\)/);
   assert.deepEqual(itemsOf(conv).items.length, 4, 'without notes: the core\'s items only');
   resetConversation(vm, 'other');
   assert.equal(vm.contextNotes.size, 0, 'another conversation starts without notes');

@@ -79,7 +79,8 @@ export function contextTrimText(e) {
     return `The model now sees only the newest images: ${parts[0]} left out of its request. They stay here.`;
   }
   const what = parts.length ? parts.join(', ') : 'older outputs';
-  const window = e.budget_tokens > 0 ? ` (${e.budget_tokens.toLocaleString('en')} tokens)` : '';
+  // The core's budget: the window less room for the answer.
+  const window = e.budget_tokens > 0 ? ` (a budget of ${e.budget_tokens.toLocaleString('en')} tokens)` : '';
   const why = e.retried ? 'The model refused the request as too long, so it was trimmed harder and sent again: ' : 'Trimmed to fit the model\'s context window' + window + ': ';
   return `${why}the model no longer sees ${what}. They stay here; re-run a cell if the model needs its output again.`;
 }
