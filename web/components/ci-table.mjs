@@ -360,7 +360,7 @@ export class CiTable extends LitElement {
             <div class="row head" role="row" aria-rowindex="1">${t.fields.map((f, c) => html`<div role="columnheader" id=${this.cellId(-1, c)} aria-colindex=${c + 1} aria-sort=${sorted(c)}
                 class="cell${numeric[c] ? ' num' : ''}${ar === -1 && c === ac ? ' active' : ''}" title="Sort by ${f.name}" @click=${() => { this.active = { r: -1, c }; this.sortBy(c); }}>${f.name}${arrow(c)}</div>`)}</div>
           </div>
-          <div role="rowgroup" class="sizer body"><div class="window">${rows}</div></div>
+          <div role="rowgroup" class="sizer body"><div class="window" role="presentation">${rows}</div></div>
           ${view.length ? nothing : html`<div class="none">${t.n ? 'No row matches the filter.' : 'No rows.'}</div>`}
         </div>
         <div class="foot">
