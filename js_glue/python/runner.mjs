@@ -274,10 +274,12 @@ ci_runtime`);
   async function installOne(w) {
     const bytes = w.bytes instanceof Uint8Array ? w.bytes : new Uint8Array(w.bytes);
     if (w.kind === 'platform') {
-      const dir = '/tmp/ci-wheels';
-      pyodide.FS.mkdirTree(dir);
-      pyodide.FS.writeFile(`${dir}/${w.filename}`, bytes);
-      await pyodide.loadPackage(`emfs:${dir}/${w.filename}`, { messageCallback: () => {}, errorCallback: () => {} });
+      // A build for this Pyodide may hold shared libraries: Pyodide's own
+      // installer unpacks it and loads them (its loadPackage would fetch).
+      const install = pyodide._api?.install;
+      if (typeof install !== 'function') return { ok: false, name: w.name, error: 'this Pyodide cannot install a wheel built for it from bytes' };
+      const site = pyodide.runPython('import site; site.getsitepackages()[0]');
+      await install(bytes, w.filename, site, new Map([['INSTALLER', 'code-interpreter']]));
       return { ok: true, name: w.name };
     }
     const py = pyodide.toPy(bytes);

@@ -19,7 +19,7 @@ test.before(async () => {
   server = await startIndexServer();
   host = new PackageHost({
     policy: packagesPolicy({ indexes: [server.url], deny: ['ci-linux-only'] }),
-    ask: async (q) => { questions.push(q); return answer; },
+    ask: async (q) => { questions.push(q); return typeof answer === 'function' ? answer() : answer; },
   });
   sandbox = new NodeSandbox({ packages: { request: (request) => host.handle(request), restore: () => (restoring ? host.restoreWheels() : []) } });
   await sandbox.start();
@@ -78,6 +78,25 @@ test('clear errors: hash mismatch, compiled, not found, conflict, denied, declin
   r = await run('import ci_plain');
   assert.equal(r.error.type, 'ModuleNotFoundError');
   assert.match(r.stderr, /declined ci-plain/);
+  answer = { allow: true, forConversation: true };
+});
+
+test('a wheel built for this Pyodide (pyodide_2026_0_wasm32) is chosen over a manylinux one and installs', async () => {
+  const r = await run('%pip install ci-pyodide-build\nimport ci_pyodide_build\nprint(ci_pyodide_build.BUILD)');
+  assert.equal(r.status, 'ok', JSON.stringify(r));
+  assert.match(r.stdout, /^pyodide$/m);
+});
+
+test('the time limit waits while the user decides', async () => {
+  host.allowedIndexes.clear();
+  // A user who takes longer than the run's whole limit to answer (the
+  // delay is the stimulus here, not a wait for something).
+  answer = () => new Promise((resolve) => setTimeout(() => resolve({ allow: true, forConversation: true }), 2500));
+  const asked = questions.length;
+  const r = await run('import micropip\nawait micropip.install("ci-plain")\nimport ci_plain\nprint("done")', 1500);
+  assert.equal(r.status, 'ok', JSON.stringify(r));
+  assert.equal(r.stdout.trim(), 'done');
+  assert.equal(questions.length, asked + 1);
   answer = { allow: true, forConversation: true };
 });
 

@@ -12,6 +12,7 @@
 //   ci-cext 1.0.0     (only a cp314 linux_x86_64 wheel: compiled, no browser build)
 //   ci-nometa 1.0.0   (no .metadata file: dependencies are read from the wheel)
 //   ci-plain 1.0.0    (no dependencies)
+//   ci-pyodide-build 1.0.0 (a build for this Pyodide, pyodide_2026_0_wasm32, beside a manylinux one)
 //   anything else     404
 import http from 'node:http';
 import { createHash } from 'node:crypto';
@@ -55,6 +56,10 @@ export function defaultProjects() {
     'ci-extra-dep': [w({ name: 'ci-extra-dep', modules: { 'ci_extra_dep/__init__.py': 'FAST = True\n' } })],
     'ci-linux-only': [w({ name: 'ci-linux-only' })],
     'ci-plain': [w({ name: 'ci-plain' })],
+    'ci-pyodide-build': [
+      w({ name: 'ci-pyodide-build', tag: 'cp314-cp314-pyodide_2026_0_wasm32', modules: { 'ci_pyodide_build/__init__.py': 'BUILD = "pyodide"\n' } }),
+      w({ name: 'ci-pyodide-build', tag: 'cp314-cp314-manylinux_2_17_x86_64', modules: { 'ci_pyodide_build/__init__.py': 'BUILD = "linux"\n' } }),
+    ],
     'ci-conflict': [w({ name: 'ci-conflict', requires: ['ci-chain-c<1'] })],
     'ci-badhash': [w({ name: 'ci-badhash', badHash: true })],
     'ci-cext': [w({ name: 'ci-cext', tag: 'cp314-cp314-linux_x86_64' })],
