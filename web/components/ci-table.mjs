@@ -138,7 +138,10 @@ export class CiTable extends LitElement {
   updated(changed) {
     const grid = this.grid;
     if (!grid) return;
-    if (changed.has('table') && this.widths) this.style.setProperty('--ci-cols', this.widths);
+    if (changed.has('table') && this.widths) {
+      this.style.setProperty('--ci-cols', this.widths);
+      if (changed.get('table')) grid.scrollTop = 0; // another table in this element: from its top
+    }
     const sizer = this.renderRoot.querySelector('.sizer');
     const win = this.renderRoot.querySelector('.window');
     if (sizer) sizer.style.height = `${(this.view?.length ?? 0) * ROW_PX}px`;
@@ -191,6 +194,7 @@ export class CiTable extends LitElement {
       if (view === CANCELLED) return;
     }
     this.view = view;
+    this.first = Math.min(this.first, Math.max(0, view.length - this.visibleRows() - OVERSCAN)); // a shorter view: no empty window until the next scroll
     this.busy = '';
     this.active = { r: Math.min(this.active.r, view.length - 1), c: this.active.c };
     const what = dir ? `sorted by ${t.fields[col].name} ${dir > 0 ? 'ascending' : 'descending'}` : '';
