@@ -7,12 +7,13 @@
 // context_length_exceeded and records it), the system prompt and the current
 // question are always sent, every turn gets its answer, and the chat shows
 // that older outputs were trimmed (a status line, and the public
-// context_trimmed event).
+// context_trimmed event). With no window set (unknown), the provider's
+// context-length refusal is retried once, trimmed harder, and the chat says so.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, startApp, artifactPath } from './harness.mjs';
 import { startLlmServer } from '../support/llm-server.mjs';
-import { requireBuiltApp, openApp, waitIdle, ask, assertNoViolations } from './app-helpers.mjs';
+import { requireBuiltApp, openApp, waitIdle, ask, configure, assertNoViolations } from './app-helpers.mjs';
 import { modelRequests } from './vision-helpers.mjs';
 
 const WINDOW = 6000;
@@ -82,6 +83,45 @@ test(`context budget: ${TURNS} turns of ~8 KB outputs never overflow a ${WINDOW}
     assert.ok(trims.every((t) => t.retried === false), 'trimmed ahead of time: no request needed the retry');
     console.log(`last trim: ${JSON.stringify(trims.at(-1))}; ${trims.length} distinct trims`);
     await page.screenshot({ path: artifactPath('context-budget.png') });
+    assertNoViolations(violations);
+  } finally {
+    await browser.close();
+    await llm.close();
+    await app.close();
+  }
+});
+
+test('context budget, window unknown: a request the provider refuses as too long is trimmed harder and sent once more, and the chat says so', async () => {
+  requireBuiltApp();
+  const app = await startApp({ isolation: true });
+  const llm = await startLlmServer({ contextWindow: WINDOW });
+  const browser = await launchBrowser();
+  try {
+    const { page, violations } = await openApp(browser, app.url);
+    // No window in the settings: the custom preset's is unknown, so nothing is trimmed ahead of time.
+    await configure(page, { preset: 'custom', baseUrl: `${llm.url}/v1`, format: 'openai', model: 'gpt-4o-mini', contextWindow: null }, 'sk-budget');
+    await page.waitForFunction(() => document.querySelector('code-interpreter').app.coreConfig().provider.context_window === 0);
+    const turns = 5;
+    for (let turn = 1; turn <= turns; turn += 1) {
+      llm.script([
+        { tool_calls: [{ id: `call_${turn}`, arguments: JSON.stringify({ code: PRINT_CODE(turn) }) }] },
+        { text: `Turn ${turn}: printed 110 rows.` },
+      ]);
+      await ask(page, `Question ${turn}: print the rows.`);
+      await waitIdle(page, (v) => v.items.some((i) => i.kind === 'assistant' && i.text === `Turn ${turn}: printed 110 rows.`));
+    }
+    const requests = modelRequests(llm);
+    const refused = requests.flatMap((r, i) => (r.overWindow ? [i] : []));
+    console.log(`${requests.length} requests, refused as too long: ${refused.map((i) => `#${i + 1} (${requests[i].estimate} tokens)`).join(', ')}`);
+    assert.ok(refused.length >= 1, 'the provider refused at least one request as over its window');
+    for (const i of refused) {
+      assert.ok(requests[i + 1] && !requests[i + 1].overWindow, `request ${i + 1} was refused; the next one (the retry, trimmed harder) was accepted`);
+      assert.ok(requests[i + 1].estimate < requests[i].estimate, 'the retry is smaller');
+    }
+    for (const r of requests) assert.deepEqual(r.invalid, []);
+    // The turn of the retry says so (later turns, trimmed ahead of time to the budget the core kept, say only that they trimmed).
+    await page.locator('ci-chat [data-kind="notice"][data-trimmed]', { hasText: 'refused the request as too long' }).first().waitFor();
+    assert.equal(await page.locator('ci-chat [data-kind="notice"].error').count(), 0, 'no error in the chat: every turn got its answer');
     assertNoViolations(violations);
   } finally {
     await browser.close();
