@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "session_harness.h"
 
 namespace ci::testing {
@@ -107,6 +109,43 @@ TEST(Session, AnOutputsTextFallbackReachesTheModelAndTheRecord) {
   EXPECT_FALSE(cell[0]["exec"]["outputs"][1].contains("text"));
   d.SendIllegal({{"type", "exec_result"}, {"exec_id", d.CurrentExecId()}, {"ok", true},
                             {"outputs", Json::array({{{"mime", "text/html"}, {"data", "x"}, {"text", 7}}})}});
+}
+
+TEST(Session, ToolCallsWithoutAUsableOrUniqueIdGetOneOfOurs) {
+  Driver d;
+  d.User("one");
+  d.Reply(OpenAiToolCalls({{"", "print(1)"}, {"call 2 has spaces", "print(2)"}}));
+  d.ExecOk("1\n");
+  d.ExecOk("2\n");
+  Json msgs = d.LastRequestBody()["messages"];
+  Json calls = msgs[msgs.size() - 3]["tool_calls"];
+  ASSERT_EQ(calls.size(), 2u);
+  std::string a = calls[0]["id"], b = calls[1]["id"];
+  EXPECT_FALSE(a.empty());
+  EXPECT_NE(a, b);
+  EXPECT_EQ(b.find(' '), std::string::npos);
+  EXPECT_EQ(msgs[msgs.size() - 2]["tool_call_id"], a) << "the result pairs with its call";
+  EXPECT_EQ(msgs.back()["tool_call_id"], b);
+  d.Reply(OpenAiText({"ok"}));
+  // A server that numbers calls from 0 in every reply: the second call_0 is renamed.
+  d.User("two");
+  d.Reply(OpenAiToolCalls({{"call_0", "print(3)"}}));
+  d.ExecOk("3\n");
+  d.Reply(OpenAiText({"ok"}));
+  d.User("three");
+  d.Reply(OpenAiToolCalls({{"call_0", "print(4)"}}));
+  d.ExecOk("4\n");
+  msgs = d.LastRequestBody()["messages"];
+  std::set<std::string> ids;
+  int results = 0;
+  for (const auto& m : msgs) {
+    if (m.contains("tool_calls")) for (const auto& c : m["tool_calls"]) EXPECT_TRUE(ids.insert(c["id"]).second) << c.dump();
+    if (m["role"] == "tool") ++results;
+  }
+  EXPECT_EQ(ids.size(), 4u);
+  EXPECT_EQ(results, 4);
+  EXPECT_EQ(msgs.back()["content"], "4\n") << "the renamed call's result is its own";
+  EXPECT_EQ(msgs.back()["tool_call_id"], msgs[msgs.size() - 2]["tool_calls"][0]["id"]);
 }
 
 TEST(Session, StepLimitEndsTheTurnWithANotice) {

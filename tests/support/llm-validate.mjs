@@ -15,16 +15,11 @@
 // request's record.warnings) instead of a 400, so the suite stays green while
 // the report is open. Take a rule out once the core is fixed.
 //
-// - tool_call_id_empty (Chat Completions): a streamed tool call whose chunks
-//   never carried an `id` (tests/security/hostile-streams.mjs
-//   "tool-args-before-start") is kept by the core with id "" and sent back
-//   in the history as tool_calls[i].id "" with a tool message whose
-//   tool_call_id is "". OpenAI requires the id (the API reference: "id
-//   string Required: The ID of the tool call") and refuses an empty string.
-//   The core should give such a call an id of its own.
+// None today. (tool_call_id_empty was one: a streamed call that never
+// carried an id was sent back with id "". The core now gives such a call,
+// and any id a format would refuse or a server reuses, an id of its own.)
 
-/** Rules (by `rule` id) downgraded to warnings: our core breaks them, reported. */
-export const KNOWN_CORE_DEVIATIONS = new Set(['tool_call_id_empty']);
+export const KNOWN_CORE_DEVIATIONS = new Set();
 
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isStr = (v) => typeof v === 'string';

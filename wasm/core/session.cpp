@@ -4,6 +4,7 @@
 #include "core/session.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <stdexcept>
 
@@ -1066,7 +1067,10 @@ void Session::FinishModelReply(int64_t now, Out& out) {
   entry.text = r.text.value_or("");
   entry.thinking = r.thinking;
   entry.usage = r.usage;
-  if (config_.provider.tools) entry.tool_calls = r.tool_calls;
+  if (config_.provider.tools) {
+    entry.tool_calls = r.tool_calls;
+    GiveToolCallsUsableIds(&entry.tool_calls);
+  }
   AccumulateUsage(r.usage);
   out.Emit(Json{{"type", "assistant_message"},
                 {"text", entry.text},
@@ -1379,6 +1383,33 @@ ChatRequest Session::BuildChat() const {
     }
   }
   return chat;
+}
+
+// A call's id goes back to the provider with its result, so it must be one
+// every format accepts (OpenAI: 1..40 characters; Anthropic: [a-zA-Z0-9_-]+)
+// and unique in the conversation (results pair with calls by id). A stream
+// that never carried an id, or an id a server reuses (some local servers
+// number calls from 0 in every reply), gets one of ours.
+void Session::GiveToolCallsUsableIds(std::vector<ToolCall>* calls) const {
+  std::set<std::string> used;
+  for (const auto& e : conversation_.entries)
+    for (const auto& c : e.tool_calls) used.insert(c.id);
+  auto usable = [](const std::string& id) {
+    if (id.empty() || id.size() > 40) return false;
+    return std::all_of(id.begin(), id.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_' || ch == '-';
+    });
+  };
+  for (size_t i = 0; i < calls->size(); ++i) {
+    ToolCall& call = (*calls)[i];
+    if (!usable(call.id) || used.count(call.id) > 0) {
+      std::string id;
+      for (int n = 0; id.empty() || used.count(id) > 0; ++n)
+        id = "call_ci_" + std::to_string(turn_) + "_" + std::to_string(steps_) + "_" + std::to_string(i) + (n ? "_" + std::to_string(n) : "");
+      call.id = id;
+    }
+    used.insert(call.id);
+  }
 }
 
 ChatRequest Session::BuildBudgetedChat(Out& out) {

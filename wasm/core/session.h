@@ -194,6 +194,7 @@ class Session {
   void ClearTimer(Out& out);
 
   ChatRequest BuildChat() const;
+  void GiveToolCallsUsableIds(std::vector<ToolCall>* calls) const;
   // The request's history under the context budget (context_budget.h);
   // emits context_trimmed when what was trimmed changed.
   ChatRequest BuildBudgetedChat(Out& out);
