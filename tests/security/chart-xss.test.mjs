@@ -148,7 +148,9 @@ async function hostile(name, outputs) {
   const fig = {
     payloads: outputs.length, drawn, clicks,
     connections: canary.counts.connections - c0, requests: canary.counts.requests - r0, zeroClick,
-    executions: s.executions.length - e0, dialogs: s.dialogs.length - d0, pageViolations: s.violations.length - v0,
+    executions: s.executions.length - e0, dialogs: s.dialogs.length - d0,
+    // Refused attempts inside the chart frames, by directive (a refused load or style is a defence, not a leak).
+    frameViolations: s.violations.slice(v0).reduce((m, v) => ({ ...m, [v.directive]: (m[v.directive] ?? 0) + 1 }), {}),
   };
   figures[name] = fig;
   assert.deepEqual(canary.counts.log.slice(-fig.requests).filter(() => fig.requests > 0), [], `${name}: no request reached the canary`);

@@ -52,6 +52,9 @@ export class CiChart extends LitElement {
   connectedCallback() {
     super.connectedCallback();
     darkQuery()?.addEventListener?.('change', this.onScheme);
+    // Moved in the page (a list re-ordered): the frame went with the old
+    // place (a moved iframe reloads); draw again.
+    if (this.hasUpdated) this.requestUpdate();
   }
 
   disconnectedCallback() {
@@ -68,8 +71,10 @@ export class CiChart extends LitElement {
 
   draw() {
     const o = this.output;
-    if (!o || this.drawn === o) return;
-    this.drawn = o;
+    // The same chart again (a re-render may hand an equal copy): keep the frame.
+    const key = o && `${o.mime}\n${typeof o.data === 'string' ? o.data : JSON.stringify(o.data)}`;
+    if (!o || this.drawn === key) return;
+    this.drawn = key;
     this.host?.destroy();
     this.host = null;
     let parsed;
