@@ -299,7 +299,7 @@ export class Session {
     try {
       return await host.restoreWheels();
     } catch (error) {
-      this.publish({ type: 'notice', level: 'warning', text: `Installed packages could not be restored: ${error.message}` });
+      this.publish({ type: EMIT.NOTICE, level: 'warning', text: `Installed packages could not be restored: ${error.message}` });
       return [];
     }
   }
