@@ -12,6 +12,7 @@
 // longest task seen during the step in any round. The page is
 // tests/e2e/table-page (the viewer alone under the app's CSP), built by Vite.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { launchBrowser, ROOT } from '../tests/e2e/harness.mjs';
@@ -45,7 +46,6 @@ function makeTableText(n) {
 }
 
 async function measure(page, n) {
-  await page.evaluate(() => window.showTable(null));
   // Made in Node and handed over before the steps (the transfer is not measured).
   const text = makeTableText(n);
   await page.evaluate((t) => { window.tableText = t; }, text);
@@ -116,17 +116,21 @@ const browser = await launchBrowser();
 const site = await startTablePage();
 const results = { rows: ROWS, baseline_rows: BASE_ROWS, rounds: ROUNDS, chromium: null, steps: {} };
 try {
-  const page = await browser.newPage();
-  await page.goto(site.url);
-  await page.waitForFunction(() => window.pageReady);
-  results.chromium = await page.evaluate(() => navigator.userAgent.match(/Chrom(e|ium)\/[\d.]+/)?.[0] ?? navigator.userAgent);
-  if (!(await page.evaluate(() => window.longTaskSupported))) throw new Error('this browser has no longtask PerformanceObserver');
+  // A fresh page for each measurement: one table's garbage is not the next
+  // one's GC pause (a user's page holds a few tables, not dozens).
   const runs = { big: [], base: [] };
+  results.loadavg = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const [kind, n] of [['base', BASE_ROWS], ['big', ROWS]]) {
-      await page.evaluate((rows) => { window.benchRows = rows; }, n);
+      const page = await browser.newPage();
+      await page.goto(site.url);
+      await page.waitForFunction(() => window.pageReady);
+      results.chromium ??= await page.evaluate(() => navigator.userAgent.match(/Chrom(e|ium)\/[\d.]+/)?.[0] ?? navigator.userAgent);
+      if (!(await page.evaluate(() => window.longTaskSupported))) throw new Error('this browser has no longtask PerformanceObserver');
       runs[kind].push(await measure(page, n));
+      await page.close();
     }
+    results.loadavg.push(os.loadavg()[0]); // a busy machine stretches tasks: say how busy it was
   }
   for (const s of runs.big[0].steps.map((x) => x.name)) {
     const big = runs.big.map((r) => r.steps.find((x) => x.name === s));
@@ -157,5 +161,6 @@ console.log('step                 big ms  base ms  ratio  longest task ms (big /
 for (const [name, s] of Object.entries(results.steps)) {
   console.log(`${name.padEnd(20)} ${String(s.ms).padStart(6)} ${String(s.baseline_ms).padStart(8)} ${String(s.ratio).padStart(6)}  ${s.longest_task_ms} / ${s.baseline_longest_task_ms}`);
 }
+console.log(`machine load (1-min average after each round, ${os.cpus().length} cores): ${results.loadavg.map((x) => x.toFixed(1)).join(', ')}`);
 console.log('page chunks (test page = viewer + Lit):', JSON.stringify(results.page_chunks));
 console.log(`written to ${path.relative(ROOT, OUT)}`);

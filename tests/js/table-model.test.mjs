@@ -81,8 +81,12 @@ test('CSV: RFC 4180 quoting; a cell starting with = + - @ TAB or CR gets a leadi
   assert.equal(csvField(null), '');
   assert.equal(csvField('<img src=x onerror=alert(1)>'), '<img src=x onerror=alert(1)>');
   const t = parseTable(bundle([{ name: '=name' }, { name: 'v' }], [{ '=name': 'a', v: 1 }, { '=name': '-x', v: null }]));
-  assert.equal(drain(tableText(t, Uint32Array.of(1, 0), 'csv')), "'=name,v\r\n'-x,\r\na,1\r\n", 'the header is guarded too; the order given');
-  assert.equal(drain(tableText(t, identity(2), 'tsv')), '=name\tv\na\t1\n-x\t\n', 'TSV (clipboard) keeps text as is');
+  assert.equal(drain(tableText(t, Uint32Array.of(1, 0), 'csv')).join(''), "'=name,v\r\n'-x,\r\na,1\r\n", 'the header is guarded too; the order given');
+  assert.equal(drain(tableText(t, identity(2), 'tsv')).join(''), '=name\tv\na\t1\n-x\t\n', 'TSV (clipboard) keeps text as is');
+  const many = parseTable(bundle([{ name: 'i', type: 'integer' }], Array.from({ length: 10000 }, (_, i) => ({ i }))));
+  const pieces = drain(tableText(many, identity(10000), 'csv'));
+  assert.equal(pieces.length, 1 + Math.ceil(10000 / 4096), 'the header, then pieces of 4,096 rows');
+  assert.equal(pieces.join('').split('\r\n').length, 10002, 'every row once, CRLF-terminated');
 });
 
 test('SlicedWork: runs to the end in slices; a newer run cancels the older one', async () => {
@@ -94,4 +98,24 @@ test('SlicedWork: runs to the end in slices; a newer run cancels the older one',
   const second = w.run(job(3, 'new'));
   assert.equal(await first, CANCELLED);
   assert.equal(await second, 'new');
+});
+
+test('packTable / unpackTable: text columns travel as one string and come back value for value (null kept); numbers and mixed columns as they are', async () => {
+  const { packTable, unpackTable, PackedText } = await import('../../web/components/table/model.mjs');
+  const t = parseTable(bundle([{ name: 's' }, { name: 'n' }, { name: 'm' }], [
+    { s: 'héllo', n: 1, m: true }, { s: null, n: null, m: 'x' }, { s: '', n: 2.5, m: { k: 1 } }, { s: '<b>é</b>', n: 3, m: null }]));
+  // What the page must read back (taken first: the transfer detaches t's number buffer).
+  const cells = [0, 1, 2, 3].map((r) => [0, 1, 2].map((c) => valueAt(t, r, c)));
+  const sorted = [...drain(sortRows(t, 0, 1))];
+  const texts = drain(rowTexts(t));
+  const csv = drain(tableText(t, identity(4))).join('');
+  const { table, transfer } = packTable(t);
+  assert.equal(transfer.length, 3, 'the number buffer, the text column\'s ends and nulls');
+  const back = unpackTable(structuredClone(table, { transfer }));
+  assert.ok(back.cols[0] instanceof PackedText);
+  assert.deepEqual([0, 1, 2, 3].map((r) => [0, 1, 2].map((c) => valueAt(back, r, c))), cells);
+  assert.deepEqual(cells[1], [null, null, 'x']);
+  assert.deepEqual([...drain(sortRows(back, 0, 1))], sorted);
+  assert.deepEqual(drain(rowTexts(back)), texts);
+  assert.equal(drain(tableText(back, identity(4))).join(''), csv);
 });

@@ -5,7 +5,7 @@
 //
 // Contract: loadTable(text) resolves with the table or rejects with an Error
 // whose message says why the text is no table.
-import { parseTable } from './model.mjs';
+import { parseTable, unpackTable } from './model.mjs';
 import { PARSE, PARSED, PARSE_FAILED } from './parse-protocol.mjs';
 
 export const WORKER_FROM_CHARS = 256 * 1024; // below this, parsing on the page is quicker than a message round trip
@@ -28,7 +28,7 @@ function getWorker() {
     const p = pending.get(id);
     if (!p) return;
     pending.delete(id);
-    if (type === PARSED) p.resolve(table);
+    if (type === PARSED) p.resolve(unpackTable(table));
     else if (type === PARSE_FAILED) p.reject(new Error(error?.message ?? 'the table could not be read'));
   };
   worker.onerror = (e) => {

@@ -56,10 +56,76 @@ export function parseTable(data) {
   return { title, fields, cols, n, total, shown: n };
 }
 
-/** The value at row r, column c (null for an empty numeric cell). */
+/**
+ * A column of text packed for a worker's reply: one string and where each
+ * value ends (null: `nulls[i]`). Posting 100,000 strings makes the page
+ * rebuild 100,000 objects in one task; one long string is a copy. Values are
+ * cut out (a cheap slice) only when read.
+ */
+export class PackedText {
+  constructor(text, ends, nulls) {
+    this.text = text;
+    this.ends = ends;
+    this.nulls = nulls;
+  }
+
+  static pack(values) {
+    const ends = new Uint32Array(values.length);
+    const nulls = new Uint8Array(values.length);
+    const parts = [];
+    let at = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === null) nulls[i] = 1;
+      else { parts.push(v); at += v.length; }
+      ends[i] = at;
+    }
+    return new PackedText(parts.join(''), ends, nulls);
+  }
+
+  /** After a postMessage (the class is lost on the way): the same object again. */
+  static revive(o) {
+    return new PackedText(o.text, o.ends, o.nulls);
+  }
+
+  get(i) {
+    if (this.nulls[i]) return null;
+    return this.text.slice(i ? this.ends[i - 1] : 0, this.ends[i]);
+  }
+}
+
+/** Columns for a postMessage: text-only columns packed; returns {table, transfer}. */
+export function packTable(table) {
+  const transfer = [];
+  const cols = table.cols.map((col) => {
+    if (col instanceof Float64Array) { transfer.push(col.buffer); return col; }
+    if (!col.every((v) => v === null || typeof v === 'string')) return col; // mixed values: cloned as they are
+    const p = PackedText.pack(col);
+    transfer.push(p.ends.buffer, p.nulls.buffer);
+    return { packed: true, text: p.text, ends: p.ends, nulls: p.nulls };
+  });
+  return { table: { ...table, cols }, transfer };
+}
+
+/** A table from packTable after its postMessage. */
+export function unpackTable(table) {
+  return { ...table, cols: table.cols.map((c) => (c && c.packed ? PackedText.revive(c) : c)) };
+}
+
+/** A reader of column c: i → its value (null when empty), whatever the column's form. */
+export function columnReader(table, c) {
+  const col = table.cols[c];
+  if (col instanceof PackedText) return (i) => col.get(i);
+  if (col instanceof Float64Array) return (i) => { const v = col[i]; return v !== v ? null : v; }; // NaN: empty
+  return (i) => col[i] ?? null;
+}
+
+/** The value at row r, column c (null for an empty cell). */
 export function valueAt(table, r, c) {
-  const v = table.cols[c][r];
-  return v !== v ? null : v; // NaN in a Float64Array column is an empty cell
+  const col = table.cols[c];
+  if (col instanceof PackedText) return col.get(r);
+  const v = col[r];
+  return v !== v ? null : v ?? null; // NaN in a Float64Array column is an empty cell
 }
 
 /** The text a cell shows. */
@@ -99,10 +165,10 @@ export function* sortRows(table, col, dir, collator = new Intl.Collator(undefine
       return p < q ? -dir : p > q ? dir : 0;
     };
   } else {
-    const values = table.cols[col];
+    const read = columnReader(table, col);
     const keys = new Array(n);
     for (let i = 0; i < n; i++) {
-      const v = values[i];
+      const v = read(i);
       keys[i] = v === null || v === undefined ? null : cellText(v);
       if (i % STEP === STEP - 1) yield;
     }
@@ -138,10 +204,10 @@ export function* sortRows(table, col, dir, collator = new Intl.Collator(undefine
 /** Each row's text for the filter, lower case (built once per table, in slices). */
 export function* rowTexts(table) {
   const out = new Array(table.n);
-  const { cols } = table;
+  const readers = table.cols.map((_, c) => columnReader(table, c));
   for (let i = 0; i < table.n; i++) {
-    let s = cellText(cols[0]?.[i]);
-    for (let c = 1; c < cols.length; c++) s += `\u0001${cellText(cols[c][i])}`;
+    let s = readers.length ? cellText(readers[0](i)) : '';
+    for (let c = 1; c < readers.length; c++) s += `\u0001${cellText(readers[c](i))}`;
     out[i] = s.toLowerCase();
     if (i % STEP === STEP - 1) yield;
   }
@@ -183,18 +249,29 @@ export function tsvField(v) {
   return cellText(v).replace(/[\t\r\n]+/g, ' ');
 }
 
-/** The header and the rows of `order` as CSV (CRLF lines) or TSV: a generator returning the text. */
+/**
+ * The header and the rows of `order` as CSV (CRLF lines) or TSV: a generator
+ * returning the text in pieces of STEP rows (each piece joined while the
+ * others wait their turn: one join of 100,000 rows is a long task; a Blob
+ * takes the pieces as they are).
+ */
 export function* tableText(table, order, kind = 'csv') {
   const field = kind === 'csv' ? csvField : tsvField;
   const sep = kind === 'csv' ? ',' : '\t';
   const eol = kind === 'csv' ? '\r\n' : '\n';
-  const parts = [table.fields.map((f) => field(f.name)).join(sep)];
+  const pieces = [table.fields.map((f) => field(f.name)).join(sep) + eol];
+  const readers = table.cols.map((_, c) => columnReader(table, c));
+  let lines = [];
   for (let i = 0; i < order.length; i++) {
     const r = order[i];
-    parts.push(table.cols.map((col) => field(col[r])).join(sep));
-    if (i % STEP === STEP - 1) yield;
+    lines.push(readers.map((read) => field(read(r))).join(sep));
+    if (lines.length === STEP || i === order.length - 1) {
+      pieces.push(lines.join(eol) + eol);
+      lines = [];
+      yield;
+    }
   }
-  return parts.join(eol) + eol;
+  return pieces;
 }
 
 /** All row indexes in their original order. */
