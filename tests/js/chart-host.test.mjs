@@ -65,3 +65,19 @@ test('the chart frame: its CSP shuts every door but its own bootstrap and blob: 
   assert.ok(doc.startsWith('<!doctype html><html class="dark">'));
   assert.equal((doc.match(/<script>/g) ?? []).length, 1, 'one inline script: the bootstrap');
 });
+
+test('every chart message type is used by the page side and the frame side, and spelled only through CHART_MSG', async () => {
+  const fs = await import('node:fs');
+  const read = (f) => fs.readFileSync(new URL(`../../web/charts/${f}`, import.meta.url), 'utf8');
+  const page = read('host.mjs');
+  const frame = read('frame-runtime.mjs') + CHART_BOOTSTRAP_SOURCE;
+  const keyOf = Object.fromEntries(Object.entries(CHART_MSG).map(([k, v]) => [v, k]));
+  for (const [key, type] of Object.entries(CHART_MSG)) {
+    const used = (text) => text.includes(`CHART_MSG.${key}`) || text.includes(`'${type}'`);
+    assert.ok(used(page), `host.mjs uses ${key}`);
+    assert.ok(used(frame), `the frame (bootstrap or frame-runtime.mjs) uses ${key}`);
+  }
+  for (const f of ['host.mjs', 'frame-runtime.mjs', 'vega-renderer.mjs', 'plotly-renderer.mjs', 'frame.mjs']) {
+    for (const m of read(f).matchAll(/'(chart_[a-z]+|ci-chart-ready)'/g)) assert.fail(`${f} spells ${m[1]} raw: use CHART_MSG.${keyOf[m[1]]}`);
+  }
+});

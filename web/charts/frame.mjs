@@ -100,7 +100,9 @@ export async function chartSrcdoc(parentOrigin, { dark = false } = {}) {
   return `<!doctype html><html${dark ? ' class="dark"' : ''}><head><meta charset="utf-8">`
     + `<meta http-equiv="Content-Security-Policy" content="${csp}">`
     + `<meta name="ci-parent-origin" content="${escapeAttribute(parentOrigin)}">`
-    + `<meta name="color-scheme" content="${dark ? 'dark' : 'light'}">`
+    // Both, like the app's pages: a frame whose scheme differs from its
+    // embedder's gets an opaque backdrop (a white box in a dark page).
+    + '<meta name="color-scheme" content="light dark">'
     + `</head><body><script>${CHART_BOOTSTRAP_SOURCE}</script></body></html>`;
 }
 
