@@ -2,7 +2,7 @@
 // Python emits a Vega-Lite and a Plotly mime bundle through the display
 // protocol (display(bundle, raw=True)); each is drawn by its real library in
 // a sandboxed frame (web/charts/), loaded only when a chart is shown; the
-// charts come back after a reload; Download PNG / SVG give real images; the
+// charts come back after a reload and export into .ipynb as mime bundles; Download PNG / SVG give real images; the
 // frame follows dark mode; a broken spec shows its text with a clear word.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,6 +49,12 @@ test('Python display() of a Vega-Lite and a Plotly bundle: both drawn in sandbox
     assert.doesNotMatch(s.frames[0].csp, /unsafe-eval/);
     assert.ok(s.frames[0].height > 100, `the frame sized itself to the chart (${s.frames[0].height}px)`);
   }
+  // The notebook export carries the mime bundles (JSON mimes as objects, as nbformat wants).
+  const nb = await page.evaluate(() => document.querySelector('code-interpreter').app.ci.exportNotebook());
+  const shown = nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === 'display_data');
+  assert.deepEqual(shown.map((o) => Object.keys(o.data).sort()), [[VEGA_MIME, 'text/plain'], [PLOTLY_MIME, 'text/plain']]);
+  assert.deepEqual(shown[0].data[VEGA_MIME], VEGA_SPEC);
+  assert.deepEqual(shown[1].data[PLOTLY_MIME], PLOTLY_FIGURE);
   assert.deepEqual((await chartRequests(page)).sort(), ['plotly-cartesian.min.js', 'plotly-renderer.js', 'style-shim.js', 'vega.js'], 'a cartesian figure loads the smaller Plotly build');
 
   // The outputs are part of the conversation: a reload draws them again.
