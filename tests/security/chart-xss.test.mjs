@@ -12,6 +12,7 @@
 //   axis labels (links clicked), layout images and image traces by URL,
 //   the figure's own config (showLink, plotlyServerURL, topojsonURL),
 //   map traces with a style URL, a geo trace.
+//   The XSS and zero-click corpora (corpus/) as chart text.
 // Asserted: 0 executions (__pwned / alert / prompt / print from any frame,
 // dialogs), 0 connections to the canary (before and after clicks and
 // hovers), the app's DOM clean (walkDom), every chart frame still the
@@ -20,7 +21,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, startApp, startCanary } from '../e2e/harness.mjs';
 import { requireBuiltApp } from '../e2e/app-helpers.mjs';
-import { openSecureApp, walkDom, settle } from './security-helpers.mjs';
+import { openSecureApp, walkDom, settle, loadCorpus } from './security-helpers.mjs';
 import { VEGA_MIME, PLOTLY_MIME, mountCharts } from '../e2e/charts-helpers.mjs';
 
 let app;
@@ -197,4 +198,33 @@ test('a Plotly link clicked in the frame is not followed, and the figure config 
   await settle(s.page, 1000);
   assert.equal(canary.counts.log.filter((l) => l.includes('followed')).length, 0, 'the link was not followed');
   assert.equal(await frame.evaluate(() => location.href), 'about:srcdoc', 'the frame stayed where it was');
+});
+
+// The whole XSS and zero-click corpora (tests/security/corpus/) as the text of
+// charts: Vega-Lite axis labels, titles and tooltips; Plotly text labels,
+// hover text, annotations and titles (payloads with the canary's URL in place
+// of the corpus's host).
+test('the XSS and zero-click corpora as chart text (labels, titles, tooltips, annotations): 0 executions, 0 requests', async () => {
+  const C = canary.url;
+  const xss = Object.values(loadCorpus('xss')).flat();
+  const zero = Object.values(loadCorpus('zero-click')).flat().map((p) => p.replaceAll('CANARYPORT', new URL(C).port).replaceAll('CANARY', C));
+  const all = [...xss, ...zero];
+  const chunks = [];
+  for (let i = 0; i < all.length; i += 120) chunks.push(all.slice(i, i + 120));
+  const outputs = [];
+  for (const list of chunks) {
+    outputs.push({ mime: VEGA_MIME, data: JSON.stringify({
+      title: { text: list[0], subtitle: list[1] ?? '' },
+      data: { values: list.map((p, i) => ({ label: `${i}:${p}`, v: i % 7 + 1, tip: p })) },
+      mark: 'bar',
+      encoding: { y: { field: 'label', type: 'nominal', axis: { labelLimit: 400 } }, x: { field: 'v', type: 'quantitative' }, tooltip: [{ field: 'tip' }, { field: 'label' }] },
+    }), text: 'corpus' });
+    outputs.push({ mime: PLOTLY_MIME, data: JSON.stringify({
+      data: [{ type: 'bar', x: list.map((_, i) => i), y: list.map((_, i) => i % 5 + 1), text: list, hovertext: list, textposition: 'outside' }],
+      layout: { title: { text: list[0] }, annotations: list.slice(0, 30).map((p, i) => ({ text: p, x: i, y: 6, showarrow: false })) },
+    }), text: 'corpus' });
+  }
+  const { states, fig } = await hostile('corpora as chart text', outputs);
+  assert.equal(fig.drawn, outputs.length, `every corpus chart draws: ${JSON.stringify(states.filter((st) => st.status !== 'rendered'))}`);
+  figures['corpora as chart text'].payloads = all.length;
 });
