@@ -225,7 +225,9 @@ export class Session {
           if (event.type !== EMIT.MODELS) return;
           end();
           if (event.error) reject(fail(event.error));
-          else resolve(event.models);
+          // The ids, and (as .info) what the list says of each model where it
+          // says it: {id: {context_window?, vision?}} (the core reads it).
+          else resolve(Object.defineProperty([...event.models], 'info', { value: event.info ?? {} }));
         },
       });
       const r = driver.send({ type: EVENT.LIST_MODELS, timeout_ms: timeoutMs });

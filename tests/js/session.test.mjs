@@ -238,6 +238,27 @@ test('uploads: the core names the media type the browser did not know', async ()
   }
 });
 
+test('the model list carries what the endpoint says of each model (window, images), read by the core', async () => {
+  const core = await loadBuiltCore();
+  const server = await startLlmServer({ models: [
+    { id: 'openai/gpt-4o', context_length: 128000, architecture: { input_modalities: ['text', 'image'] } },
+    { id: 'meta/llama-3', context_length: 8192, architecture: { input_modalities: ['text'] } },
+    { id: 'plain' },
+  ] });
+  const session = new Session({ core, createSandbox: (hooks) => new FakeSandbox(hooks), settings: { format: 'openai', baseUrl: `${server.url}/v1`, model: 'plain' } });
+  try {
+    const models = await session.listModels();
+    assert.deepEqual([...models], ['meta/llama-3', 'openai/gpt-4o', 'plain']);
+    assert.deepEqual(models.info, {
+      'openai/gpt-4o': { context_window: 128000, vision: true },
+      'meta/llama-3': { context_window: 8192, vision: false },
+    });
+  } finally {
+    await session.close();
+    await server.close();
+  }
+});
+
 test('the model list is the core\'s request: the key goes along only for its own origin; a failure has a code and a message', async () => {
   const t = await setup();
   try {

@@ -497,5 +497,33 @@ TEST(Models, ParseModelListAcceptsTheKnownShapes) {
   EXPECT_NE(why.find("not JSON"), std::string::npos);
 }
 
+TEST(Models, WhatTheListSaysOfEachModelComesWithIt) {
+  // OpenRouter, Groq, Mistral and vLLM shapes in one answer; OpenAI's says nothing.
+  std::string body = R"({"data":[
+    {"id":"openai/gpt-4o","context_length":128000,"architecture":{"input_modalities":["text","image"]}},
+    {"id":"meta/llama","context_length":0,"top_provider":{"context_length":65536},"architecture":{"input_modalities":["text"]}},
+    {"id":"llama-3.3-70b","context_window":131072},
+    {"id":"pixtral","max_context_length":128000,"capabilities":{"vision":true}},
+    {"id":"served","max_model_len":32768},
+    {"id":"gpt-4o-mini","object":"model","owned_by":"openai"}]})";
+  Json info = ParseModelInfo(body);
+  EXPECT_EQ(info["openai/gpt-4o"], Json::parse(R"({"context_window":128000,"vision":true})"));
+  EXPECT_EQ(info["meta/llama"], Json::parse(R"({"context_window":65536,"vision":false})"));
+  EXPECT_EQ(info["llama-3.3-70b"]["context_window"], 131072);
+  EXPECT_EQ(info["pixtral"], Json::parse(R"({"context_window":128000,"vision":true})"));
+  EXPECT_EQ(info["served"]["context_window"], 32768);
+  EXPECT_FALSE(info.contains("gpt-4o-mini"));
+  EXPECT_TRUE(ParseModelInfo(R"({"data":[{"id":"x"}]})").empty());
+  EXPECT_TRUE(ParseModelInfo("junk").empty());
+
+  Driver d;
+  int64_t id = OfType(d.Send({{"type", "list_models"}}), "http_request")[0]["request_id"];
+  auto m = Emitted(AnswerModels(d, id, 200, body), "models");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0]["info"], info);
+  id = OfType(d.Send({{"type", "list_models"}}), "http_request")[0]["request_id"];
+  EXPECT_FALSE(Emitted(AnswerModels(d, id, 200, R"({"data":[{"id":"a"}]})"), "models")[0].contains("info"));
+}
+
 }  // namespace
 }  // namespace ci::testing

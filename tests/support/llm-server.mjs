@@ -287,10 +287,11 @@ function errorBody(format, status, error) {
  *   empty: steps to queue (e.g. the scenario again), or null for the "no reply left" 500
  * @param {boolean} [options.strict] validate each model request as its provider would (true):
  *   a malformed one gets the provider's 400 and record.invalid (see llm-validate.mjs)
+ * @param {object[]} [options.models] the /models answer's entries (default one gpt-4o-mini)
  * @param {number} [options.contextWindow] tokens: a request whose estimate (llm-validate.mjs
  *   estimateTokens: chars/4 of the prompt) is over it gets the provider's context-length 400
  */
-export async function startLlmServer({ cors = true, port: wantPort = 0, host = '127.0.0.1', onEmpty = null, respond = null, strict = true, contextWindow = null } = {}) {
+export async function startLlmServer({ cors = true, port: wantPort = 0, host = '127.0.0.1', onEmpty = null, respond = null, strict = true, contextWindow = null, models = null } = {}) {
   const queue = [];
   const requests = [];
   const sockets = new Set();
@@ -312,7 +313,8 @@ export async function startLlmServer({ cors = true, port: wantPort = 0, host = '
 
     if (req.method === 'GET' && url.pathname.endsWith('/models')) {
       res.writeHead(200, { 'content-type': 'application/json', ...corsHeaders });
-      res.end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', owned_by: 'scripted' }] }));
+      // options.models: the list's entries as given (e.g. with OpenRouter's context_length).
+      res.end(JSON.stringify({ object: 'list', data: models ?? [{ id: 'gpt-4o-mini', object: 'model', owned_by: 'scripted' }] }));
       return;
     }
     const format = url.pathname.endsWith('/messages') ? 'anthropic'

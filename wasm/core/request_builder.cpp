@@ -493,6 +493,44 @@ std::optional<std::vector<std::string>> ParseModelList(std::string_view body, st
   return ids;
 }
 
+Json ParseModelInfo(std::string_view body) {
+  Json info = Json::object();
+  Json j = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("data") || !j["data"].is_array()) return info;
+  auto positive = [](const Json& v) -> std::optional<int64_t> {
+    if (v.is_number_integer() && v.get<int64_t>() > 0) return v.get<int64_t>();
+    return std::nullopt;
+  };
+  for (const Json& m : j["data"]) {
+    if (!m.is_object() || !m.contains("id") || !m["id"].is_string()) continue;
+    Json entry = Json::object();
+    for (const char* key : {"context_length", "context_window", "max_context_length", "max_model_len"}) {
+      if (auto it = m.find(key); it != m.end())
+        if (auto n = positive(*it)) {
+          entry["context_window"] = *n;
+          break;
+        }
+    }
+    if (!entry.contains("context_window")) {
+      if (auto tp = m.find("top_provider"); tp != m.end() && tp->is_object())
+        if (auto it = tp->find("context_length"); it != tp->end())
+          if (auto n = positive(*it)) entry["context_window"] = *n;
+    }
+    if (auto arch = m.find("architecture"); arch != m.end() && arch->is_object()) {
+      if (auto mods = arch->find("input_modalities"); mods != arch->end() && mods->is_array()) {
+        bool image = false;
+        for (const Json& x : *mods) image = image || (x.is_string() && x.get<std::string>() == "image");
+        entry["vision"] = image;
+      }
+    }
+    if (auto caps = m.find("capabilities"); caps != m.end() && caps->is_object()) {
+      if (auto v = caps->find("vision"); v != caps->end() && v->is_boolean()) entry["vision"] = v->get<bool>();
+    }
+    if (!entry.empty()) info[m["id"].get<std::string>()] = std::move(entry);
+  }
+  return info;
+}
+
 std::optional<std::string> CodeFromToolArguments(const std::string& arguments, std::string* error) {
   auto fail = [error](std::string message) -> std::optional<std::string> {
     if (error) *error = std::move(message);

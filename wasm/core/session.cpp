@@ -947,7 +947,9 @@ void Session::OnModelsDone(Out& out) {
                Json{{"status", status}});
     return;
   }
-  out.Emit(Json{{"type", "models"}, {"request_id", models_request_id_}, {"models", *ids}});
+  Json models{{"type", "models"}, {"request_id", models_request_id_}, {"models", *ids}};
+  if (Json info = ParseModelInfo(models_body_); !info.empty()) models["info"] = std::move(info);
+  out.Emit(std::move(models));
   EndModels(out);
 }
 

@@ -63,6 +63,18 @@ export class CiSettings extends LitElement {
     this.draft = { ...this.draft, [field]: value };
   }
 
+  // A model picked from the list: what the endpoint's list says of it (its
+  // context window, whether it takes images) becomes the draft's, where it says.
+  pickModel(model) {
+    const info = this.models?.info?.[model] ?? {};
+    this.draft = {
+      ...this.draft,
+      model,
+      ...(typeof info.vision === 'boolean' ? { vision: info.vision } : {}),
+      ...(Number.isInteger(info.context_window) ? { contextWindow: info.context_window } : {}),
+    };
+  }
+
   async choosePreset(id) {
     const p = presetById(id);
     // vision and contextWindow back to null: the new preset's own.
@@ -92,7 +104,7 @@ export class CiSettings extends LitElement {
       const models = await this.app.listModels({ baseUrl, format }, { key: this.key, keyOrigin: this.keyOrigin });
       if (token !== this.loadToken) return;
       this.models = models;
-      if (!this.draft.model && models.length) this.set('model', models[0]);
+      if (!this.draft.model && models.length) this.pickModel(models[0]);
       if (this.draft.model && !models.includes(this.draft.model)) this.typeModel = true;
     } catch (error) {
       if (token !== this.loadToken) return;
@@ -129,7 +141,7 @@ export class CiSettings extends LitElement {
     return html`<label>Model
       <div class="row">
         ${list
-          ? html`<select name="model" .value=${d.model} @change=${(e) => this.set('model', e.target.value)}>
+          ? html`<select name="model" .value=${d.model} @change=${(e) => this.pickModel(e.target.value)}>
               ${this.models.map((m) => html`<option value=${m} ?selected=${m === d.model}>${m}</option>`)}</select>`
           : html`<input name="model" .value=${d.model ?? ''} placeholder="e.g. gpt-4o-mini, llama3.2" @input=${(e) => this.set('model', e.target.value)} autocomplete="off">`}
         ${this.models ? html`<button type="button" @click=${() => { this.typeModel = !this.typeModel; }}>${list ? 'Type a name' : 'Pick from list'}</button>` : nothing}
