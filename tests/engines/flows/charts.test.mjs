@@ -1,7 +1,8 @@
 // Charts in every engine (issue 13): Python's display() of a Vega-Lite and a
 // Plotly bundle in the built app, each drawn by its real library in the
 // sandboxed chart frame (web/charts/); a spec that asks for url data and an
-// image by URL draws with no connection to the canary server. Where an
+// image by URL draws with no connection to the canary server; PNG and SVG
+// exports come back from the frame and pass the page's checks. Where an
 // engine cannot draw a chart, the element must say so in words (status
 // 'failed' with a message) rather than hang: the flow records that in the
 // matrix's notes and fails, so the gap is seen.
@@ -66,6 +67,33 @@ defineFlows(import.meta.url, [
         assert.deepEqual(states.map((s) => s.status), ['rendered', 'rendered', 'rendered'], `the charts are drawn: ${JSON.stringify(states)}`);
         assert.ok(states.every((s) => s.marks > 0));
         assert.equal(canary.counts.connections - c0, 0, `no connection to the canary (${canary.counts.log.join(', ')})`);
+        // PNG and SVG made in the frame and checked by the page (what Download saves), in this engine.
+        const exports = await page.evaluateAsync(async () => {
+          const charts = [];
+          const walk = (root) => {
+            for (const el of root.querySelectorAll('*')) {
+              if (el.localName === 'ci-chart') charts.push(el);
+              if (el.shadowRoot) walk(el.shadowRoot);
+            }
+          };
+          walk(document);
+          const out = [];
+          for (const el of charts.slice(0, 2)) {
+            for (const format of ['png', 'svg']) {
+              try {
+                const { mime, bytes } = await el.host.exportImage(format);
+                out.push(`${format}: ${mime} ${bytes.byteLength} bytes`);
+              } catch (e) {
+                out.push(`${format}: failed: ${e.message}`);
+              }
+            }
+          }
+          return out;
+        });
+        log(`exports: ${JSON.stringify(exports)}`);
+        notes.exports = exports;
+        assert.equal(exports.length, 4);
+        for (const e of exports) assert.match(e, /^(png: image\/png|svg: image\/svg\+xml) \d+ bytes$/, `an export in this engine: ${e}`);
         const c = await canaries(page);
         assert.equal(c.pwned, 0);
         assert.deepEqual(c.dialogs, []);
