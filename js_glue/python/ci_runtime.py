@@ -577,6 +577,7 @@ def _preview(fields, rows, total, title):
     grid = [names] + [[text(v) for v in r] for r in shown]
     widths = [max(len(line[i]) for line in grid) for i in range(len(names))]
     lines = ["  ".join(c.rjust(w) for c, w in zip(line, widths)).rstrip() for line in grid]
+    lines = [line for line in lines if line]  # no columns: no empty header line
     if total > len(shown):
         lines.append("...")
     lines.append(f"[{total} rows x {len(names)} columns]")

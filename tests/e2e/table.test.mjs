@@ -155,3 +155,15 @@ test('dark mode follows the system (theme variables), and the page saw no CSP vi
   assert.equal(dark, 'rgb(27, 28, 31)', 'the dark --ci-bg');
   assert.deepEqual(await page.evaluate(() => window.violations), []);
 });
+
+test('an empty table and a table without columns say so, and a table that is not JSON shows its text fallback', async () => {
+  await page.evaluate(() => window.showTable({ mime: 'application/vnd.dataresource+json', data: '{"schema":{"fields":[{"name":"a","type":"any"}]},"data":[],"total_rows":0}', text: 'a' }));
+  await page.locator('ci-table .none:has-text("No rows.")').waitFor();
+  assert.equal((await state()).rowcount, 1);
+  await page.evaluate(() => window.showTable({ mime: 'application/vnd.dataresource+json', data: '{"schema":{"fields":[]},"data":[],"total_rows":0}', text: '' }));
+  await page.locator('ci-table .none:has-text("No rows.")').waitFor();
+  await page.evaluate(() => window.showTable({ mime: 'application/vnd.dataresource+json', data: '{"schema": [', text: 'the preview text' }));
+  await page.locator('ci-table [role=alert]:has-text("could not be read")').waitFor();
+  assert.equal(await page.locator('ci-table pre.fallback').textContent(), 'the preview text');
+  assert.deepEqual(await page.evaluate(() => window.violations), []);
+});
