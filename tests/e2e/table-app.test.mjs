@@ -5,7 +5,8 @@
 // preview in the tool result → reload: the table is back from IndexedDB →
 // .ipynb: the dataresource bundle beside text/plain, valid for Jupyter's
 // nbformat → Markdown: a Markdown table → with "Collapse code after it runs"
-// off the code shows. No CSP violation on the way.
+// off the code shows; a failed cell keeps its code open. No CSP violation
+// on the way.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -92,6 +93,16 @@ test('app: display_table in a tool call → grid, code collapsed, preview to the
     await page.waitForFunction(() => document.querySelector('code-interpreter').app.vm.settings.collapseCode === false);
     await cell.locator('.code').waitFor();
     assert.equal(await cell.locator('button.summary').count(), 0);
+
+    // The setting on again: a cell that failed keeps its code open.
+    await configure(page, { collapseCode: true }, '');
+    await cell.locator('button.summary').waitFor();
+    const ran = await page.evaluate(() => document.querySelector('code-interpreter').app.runCode('x = 1\n1 / 0'));
+    assert.ok(ran, 'the app ran the code');
+    await waitIdle(page, (v) => v.items.filter((i) => i.kind === 'cell').at(-1)?.exec?.status === 'error');
+    const failed = page.locator('ci-chat ci-cell').last();
+    await failed.locator('.code').waitFor();
+    assert.equal(await failed.locator('button.summary').count(), 0, 'an error keeps the code open');
     assertNoViolations(violations);
   } finally {
     await browser.close();
