@@ -40,6 +40,7 @@ export async function loadAppConfig(baseURI, fetchImpl = globalThis.fetch.bind(g
     for (const entry of Array.isArray(raw.packages.indexes) ? raw.packages.indexes : []) {
       const url = typeof entry === 'string' ? entry : entry?.url;
       try {
+        if (typeof url !== 'string' || !url) throw new TypeError('no url');
         indexes.push({ url: new URL(url, baseURI).href, files: strings(entry?.files).map((o) => new URL(o).origin) });
       } catch {
         console.warn(`config.json: packages.indexes entry ${JSON.stringify(entry)} is not a URL; left out`);
