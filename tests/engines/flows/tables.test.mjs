@@ -3,7 +3,8 @@
 // (<ci-table>, a lazy chunk whose large JSON is parsed in a worker): the
 // code folds to one line, a header click sorts (aria-sort), the filter
 // narrows (aria-rowcount), hostile cells are text (no element, no
-// execution), and a reload restores the table from IndexedDB. The log says
+// execution), full screen opens a modal dialog that Escape closes, and a
+// reload restores the table from IndexedDB. The log says
 // how long the sort and the filter took in each engine (no timing is
 // asserted: bench/table.mjs measures long tasks in Chromium).
 import { after } from 'node:test';
@@ -97,6 +98,12 @@ defineFlows(import.meta.url, [
         const filterMs = Date.now() - t0;
         log(`sort ${N} rows: ${sortMs} ms; filter: ${filterMs} ms (to the view in place, polled; the page stays responsive: work in slices)`);
         Object.assign(notes, { rows: N, sortMs, filterMs });
+
+        // Full screen: a modal dialog with the grid; Escape closes it.
+        await page.click(`${TABLE} >> .bar button:last-child`);
+        await page.waitFor((sel, dq) => !!dq(sel)?.shadowRoot?.querySelector('dialog.full[open] [role=grid]'), TABLE, { timeout: 30000 });
+        await page.press(`${TABLE} >> dialog.full [role=grid]`, 'Escape');
+        await page.waitFor((sel, dq) => dq(sel)?.shadowRoot && !dq(sel).shadowRoot.querySelector('dialog') && !!dq(sel).shadowRoot.querySelector('[role=grid]'), TABLE, { timeout: 30000 });
 
         // Reload: restored from IndexedDB.
         await page.evaluateAsync(() => document.querySelector('code-interpreter').app.flushSaves().then(() => true));
