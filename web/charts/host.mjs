@@ -164,6 +164,13 @@ export class ChartHost {
       const blobs = await scripts;
       if (this.destroyed) return;
       this.port.postMessage({ type: CHART_MSG.LOAD, scripts: blobs });
+      // A spec that makes the library work forever (a huge sequence, say)
+      // gets a clear word and loses its frame instead of a spinner for ever.
+      this.drawTimer = setTimeout(() => {
+        if (this.state.status !== 'loading') return;
+        this.fail('draw_timeout', `The chart was not drawn within ${LOAD_TIMEOUT_MS / 1000} s; it was stopped.`);
+        this.destroy();
+      }, LOAD_TIMEOUT_MS);
     } catch (e) {
       this.fail(e.code ?? 'load_failed', e.message);
     }
@@ -222,6 +229,7 @@ export class ChartHost {
 
   destroy() {
     this.destroyed = true;
+    clearTimeout(this.drawTimer);
     this.unlisten?.();
     this.port?.close();
     this.iframe?.remove();
