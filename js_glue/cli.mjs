@@ -9,7 +9,8 @@
 //     {"cell","ok","status","stdout","stderr","result","error","outputs","files","restarted","ms"}
 //
 //   node js_glue/cli.mjs ask --base-url URL --model M [--format openai|anthropic|responses] [--key-env VAR]
-//                            [--files DIR] [--out DIR] [--notebook OUT.ipynb] [--timeout-ms N] [--max-steps N] QUESTION
+//                            [--files DIR] [--out DIR] [--notebook OUT.ipynb] [--timeout-ms N] [--max-steps N]
+//                            [--vision] [--context-window N] QUESTION
 //     Streams the model's answer to stdout; the cells it runs and their
 //     output go to stderr as they happen.
 //
@@ -48,6 +49,12 @@ ask only:
   --key-env VAR       read the API key from environment variable VAR (sent only to URL's origin)
   --max-steps N       model calls per turn (default 12)
   --system TEXT       added to the system prompt
+  --vision            the model sees images: those in --files go with the question, and
+                      the images runs display go back with their results (originals
+                      up to 3.75 MB: no downscale here)
+  --context-window N  the model's context window in tokens: older outputs are trimmed to
+                      keep each request within it (default: unknown, trimmed only after
+                      the model refuses a request as too long)
 
 Exit: 0 done, 1 failed, 2 bad usage, 3 stopped by a step or token limit, 130 interrupted.
 `;
@@ -66,12 +73,12 @@ export function parseArgs(argv) {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') return { command: 'help' };
   if (command !== 'run' && command !== 'ask') throw new UsageError(command ? `unknown command "${command}"` : 'no command');
-  const o = { command, files: null, out: null, notebook: null, timeoutMs: 120000, format: 'openai', baseUrl: null, model: null, keyEnv: null, maxSteps: 12, system: '', indexes: [], allowPackages: false, args: [] };
+  const o = { command, files: null, out: null, notebook: null, timeoutMs: 120000, format: 'openai', baseUrl: null, model: null, keyEnv: null, maxSteps: 12, system: '', vision: false, contextWindow: 0, indexes: [], allowPackages: false, args: [] };
   const value = (i, flag) => {
     if (i >= rest.length || rest[i].startsWith('--')) throw new UsageError(`${flag} needs a value`);
     return rest[i];
   };
-  const askOnly = new Set(['--base-url', '--model', '--format', '--key-env', '--max-steps', '--system']);
+  const askOnly = new Set(['--base-url', '--model', '--format', '--key-env', '--max-steps', '--system', '--vision', '--context-window']);
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === '--help' || a === '-h') return { command: 'help' };
@@ -87,6 +94,8 @@ export function parseArgs(argv) {
       case '--key-env': o.keyEnv = value(++i, a); break;
       case '--max-steps': o.maxSteps = wholeNumber(a, value(++i, a)); break;
       case '--system': o.system = value(++i, a); break;
+      case '--vision': o.vision = true; break;
+      case '--context-window': o.contextWindow = wholeNumber(a, value(++i, a)); break;
       case '--index': o.indexes.push(value(++i, a)); break;
       case '--allow-packages': o.allowPackages = true; break;
       case '--': o.args.push(...rest.slice(i + 1)); i = rest.length; break;
@@ -137,7 +146,7 @@ async function open(o) {
     core,
     createSandbox: nodeSandbox(),
     waitForPython: true,
-    settings: { format: o.format, baseUrl: o.baseUrl ?? '', model: o.model ?? '', timeLimitS: o.timeoutMs / 1000, maxSteps: o.maxSteps, systemPromptExtra: o.system },
+    settings: { format: o.format, baseUrl: o.baseUrl ?? '', model: o.model ?? '', timeLimitS: o.timeoutMs / 1000, maxSteps: o.maxSteps, systemPromptExtra: o.system, vision: o.vision, contextWindow: o.contextWindow },
     apiKey: o.keyEnv ? process.env[o.keyEnv] : '',
     // No one to ask in a terminal run: --allow-packages is the consent.
     packages: { indexes: o.indexes ?? [], ask: o.allowPackages ? 'allow' : 'deny' },

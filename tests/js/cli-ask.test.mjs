@@ -168,3 +168,36 @@ test('cli run --notebook: stream, display and error outputs in a notebook Jupyte
   assert.match(html, /bold output/);
   assert.match(html, /cell three fails/);
 });
+
+test('cli ask --vision --context-window: an image in --files goes with the question (Anthropic format), the window reaches the core', async () => {
+  const server = await startLlmServer();
+  const dir = tmp();
+  try {
+    server.script([{ text: 'A tiny picture.' }]);
+    fs.mkdirSync(path.join(dir, 'in'));
+    // A 1×1 PNG: what matters is that its bytes arrive as an image block.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    fs.writeFileSync(path.join(dir, 'in/dot.png'), png);
+    const r = await cli(['ask', '--base-url', `${server.url}/v1`, '--model', 'claude-sonnet-4-5', '--format', 'anthropic', '--key-env', 'CI_TEST_KEY',
+      '--files', path.join(dir, 'in'), '--vision', '--context-window', '200000', 'What is in dot.png?'], { CI_TEST_KEY: KEY });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /A tiny picture\./);
+    const [q] = server.requests.filter((x) => x.path.endsWith('/messages'));
+    assert.deepEqual(q.invalid, []);
+    const blocks = q.body.messages[0].content;
+    const image = blocks.find((b) => b.type === 'image');
+    assert.ok(image, JSON.stringify(blocks).slice(0, 300));
+    assert.deepEqual(image.source, { type: 'base64', media_type: 'image/png', data: png.toString('base64') });
+    assert.ok(blocks.some((b) => b.type === 'text' && /\/mnt\/data\/dot\.png/.test(b.text)), 'the text names the file');
+    assert.deepEqual(q.body.system[0].cache_control, { type: 'ephemeral' }, 'prompt caching on by default');
+    // Without --vision the same question is text only.
+    server.script([{ text: 'No picture.' }]);
+    const blind = await cli(['ask', '--base-url', `${server.url}/v1`, '--model', 'claude-sonnet-4-5', '--format', 'anthropic', '--key-env', 'CI_TEST_KEY',
+      '--files', path.join(dir, 'in'), 'What is in dot.png?'], { CI_TEST_KEY: KEY });
+    assert.equal(blind.code, 0, blind.stderr);
+    const last = server.requests.filter((x) => x.path.endsWith('/messages')).at(-1);
+    assert.ok(!JSON.stringify(last.body).includes('"type":"image"'));
+  } finally {
+    await server.close();
+  }
+});
