@@ -4,7 +4,7 @@
 // clipboard, and time-sliced runs that a newer run cancels.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTable, valueAt, cellText, sortRows, rowTexts, filterRows, tableText, csvField, identity } from '../../web/components/table/model.mjs';
+import { MAX_ROWS, MAX_COLS, parseTable, valueAt, cellText, sortRows, rowTexts, filterRows, tableText, csvField, identity } from '../../web/components/table/model.mjs';
 import { SlicedWork, CANCELLED } from '../../web/components/table/work.mjs';
 
 const drain = (gen) => { for (;;) { const s = gen.next(); if (s.done) return s.value; } };
@@ -118,4 +118,15 @@ test('packTable / unpackTable: text columns travel as one string and come back v
   assert.deepEqual([...drain(sortRows(back, 0, 1))], sorted);
   assert.deepEqual(drain(rowTexts(back)), texts);
   assert.equal(drain(tableText(back, identity(4))).join(''), csv);
+});
+
+test('parseTable caps what the grid holds: MAX_ROWS rows and MAX_COLS columns of a raw bundle, saying how many there were', () => {
+  const fields = Array.from({ length: MAX_COLS + 50 }, (_, i) => ({ name: `c${i}`, type: 'integer' }));
+  const wide = parseTable({ schema: { fields }, data: [Object.fromEntries(fields.map((f, i) => [f.name, i]))] });
+  assert.equal(wide.fields.length, MAX_COLS);
+  assert.equal(wide.columns, MAX_COLS + 50);
+  assert.equal(wide.cols.length, MAX_COLS);
+  const long = parseTable({ schema: { fields: [{ name: 'i', type: 'integer' }] }, data: Array.from({ length: MAX_ROWS + 10 }, (_, i) => ({ i })) });
+  assert.equal(long.n, MAX_ROWS);
+  assert.equal(long.total, MAX_ROWS + 10, 'the rows there were, even without total_rows');
 });

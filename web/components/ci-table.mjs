@@ -371,6 +371,7 @@ export class CiTable extends LitElement {
         <div class="foot">
           <span role="status" aria-live="polite">${this.busy || this.message || `${fmt(t.n)} rows × ${fmt(t.fields.length)} columns`}</span>
           <span class="spacer"></span>
+          ${t.columns > t.fields.length ? html`<span>first ${fmt(t.fields.length)} of ${fmt(t.columns)} columns</span>` : nothing}
           ${t.total > t.shown ? html`<span>first ${fmt(t.shown)} of ${fmt(t.total)} rows (the rest was not sent)</span>` : nothing}
         </div>
       </div>`;

@@ -17,10 +17,18 @@
 //   Numbers stay numbers (a negative number is no formula).
 
 export const STEP = 4096; // work between yields (sort merges, filter checks, CSV rows)
+// What the grid holds at most. Python sends ≤ 100,000 rows, but a raw bundle
+// may hold more: 200,000 rows of 28 px stay under every engine's largest
+// element height (Firefox's is ~17.9 million px), and the DOM holds every
+// column of the rows in view, so columns are capped too.
+export const MAX_ROWS = 200_000;
+export const MAX_COLS = 200;
 
 /**
  * Parses the bundle's JSON text (or an already parsed object) into columns:
- * {title, fields: [{name, type}], cols, n, total, shown}. cols[c] is a
+ * {title, fields: [{name, type}], cols, n, total, shown, columns} (n = shown
+ * ≤ MAX_ROWS; total: the rows there were; columns: how many there were,
+ * of which the first MAX_COLS are kept). cols[c] is a
  * Float64Array when every value of the column is a number or null (null →
  * NaN; transferable, so a worker can hand it over without a copy), else an
  * Array of JSON values. Throws an Error when the text is not a table.
@@ -29,8 +37,10 @@ export function parseTable(data) {
   const body = typeof data === 'string' ? JSON.parse(data) : data;
   if (!body || typeof body !== 'object') throw new Error('the table output is not an object');
   const schemaFields = Array.isArray(body.schema?.fields) ? body.schema.fields : null;
-  const records = Array.isArray(body.data) ? body.data : [];
-  const fields = (schemaFields ?? Object.keys(records[0] ?? {}).map((name) => ({ name })))
+  const allRecords = Array.isArray(body.data) ? body.data : [];
+  const records = allRecords.length > MAX_ROWS ? allRecords.slice(0, MAX_ROWS) : allRecords;
+  const allFields = schemaFields ?? Object.keys(records[0] ?? {}).map((name) => ({ name }));
+  const fields = allFields.slice(0, MAX_COLS)
     .map((f) => ({ name: String(f?.name ?? ''), type: typeof f?.type === 'string' ? f.type : 'any' }));
   const n = records.length;
   const cols = fields.map((f, c) => {
@@ -51,9 +61,9 @@ export function parseTable(data) {
     for (let i = 0; i < n; i++) nums[i] = out[i] === null ? NaN : out[i];
     return nums;
   });
-  const total = Number.isSafeInteger(body.total_rows) && body.total_rows >= n ? body.total_rows : n;
+  const total = Number.isSafeInteger(body.total_rows) && body.total_rows >= allRecords.length ? body.total_rows : allRecords.length;
   const title = typeof body.title === 'string' ? body.title : '';
-  return { title, fields, cols, n, total, shown: n };
+  return { title, fields, cols, n, total, shown: n, columns: allFields.length };
 }
 
 /**
