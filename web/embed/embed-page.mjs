@@ -67,6 +67,8 @@ const HANDLERS = {
     if (m.model !== undefined) settings.model = m.model;
     if (m.format !== undefined) settings.format = m.format;
     if (m.systemPrompt !== undefined) settings.systemPromptExtra = m.systemPrompt;
+    if (m.vision !== undefined) settings.vision = m.vision;
+    if (m.contextWindow !== undefined) settings.contextWindow = m.contextWindow || null;
     await waitReady();
     element.app.applyOverrides(settings, m.apiKey);
     return { settings: { ...element.app.vm.settings } };

@@ -83,7 +83,8 @@ export const ERROR = Object.freeze({
 });
 
 // Field kinds: 'string' (with max), 'enum' (one of values), 'url' (an http(s)
-// URL, with max), 'bytes' (ArrayBuffer | Uint8Array | Blob | string).
+// URL, with max), 'boolean', 'integer' (min…max), 'bytes' (ArrayBuffer |
+// Uint8Array | Blob | string).
 const s = (max, optional = false) => Object.freeze({ kind: 'string', max, optional });
 
 /** The fields of each request, beside type and id. Fields not listed are ignored. */
@@ -95,6 +96,8 @@ export const FIELDS = Object.freeze({
     model: s(LIMITS.field, true),
     format: Object.freeze({ kind: 'enum', values: Object.freeze(['openai', 'responses', 'anthropic']), optional: true }),
     systemPrompt: s(LIMITS.text, true),
+    vision: Object.freeze({ kind: 'boolean', optional: true }), // the model sees images
+    contextWindow: Object.freeze({ kind: 'integer', min: 0, max: 1e9, optional: true }), // tokens; 0 = unknown
     apiKey: s(LIMITS.field, true), // never echoed back
   }),
   [REQUEST.SEND]: Object.freeze({ text: s(LIMITS.text) }),
@@ -211,6 +214,12 @@ function readField(data, field, spec) {
     }
     case 'enum':
       if (!spec.values.includes(v)) throw new EmbedError(ERROR.INVALID_FIELD, `${field} must be one of ${spec.values.join(', ')}`, { field, values: [...spec.values] });
+      return v;
+    case 'boolean':
+      if (typeof v !== 'boolean') throw new EmbedError(ERROR.INVALID_FIELD, `${field} must be true or false`, { field });
+      return v;
+    case 'integer':
+      if (!Number.isInteger(v) || v < spec.min || v > spec.max) throw new EmbedError(ERROR.INVALID_FIELD, `${field} must be a whole number from ${spec.min} to ${spec.max}`, { field, min: spec.min, max: spec.max });
       return v;
     case 'bytes':
       if (!isBytes(v)) throw new EmbedError(ERROR.INVALID_FIELD, `${field} must be an ArrayBuffer, a Uint8Array, a Blob or a string`, { field });
