@@ -13,7 +13,7 @@ export const tokens = css`
     --ci-panel: #fafafb;
     --ci-border: #e3e5e8;
     --ci-text: #1d2127;
-    --ci-muted: #667085;
+    --ci-muted: #596273; /* 5.4:1 on --ci-bg-sunk, where the sidebar's 11 px dates sit (WCAG AA: 4.5) */
     --ci-accent: #0f766e;
     --ci-accent-soft: #e6f4f1;
     --ci-accent-text: #ffffff;
