@@ -39,9 +39,9 @@ after(async () => {
   await app?.close();
 });
 
-/** Every row's cells as the grid draws them ({rowindex: [texts]}), scrolling from top to bottom. */
-async function drawnRows(page) {
-  return page.evaluate(async () => {
+/** Gives the page window.__ciTable(): the first <ci-table>, through every shadow root (for the waits below). */
+function defineFinder(page) {
+  return page.evaluate(() => {
     const find = (root) => {
       for (const el of root.querySelectorAll('*')) {
         if (el.localName === 'ci-table') return el;
@@ -49,7 +49,14 @@ async function drawnRows(page) {
       }
       return null;
     };
-    const table = find(document);
+    window.__ciTable = () => find(document);
+  });
+}
+
+/** Every row's cells as the grid draws them ({rowindex: [texts]}), scrolling from top to bottom. */
+async function drawnRows(page) {
+  return page.evaluate(async () => {
+    const table = window.__ciTable();
     const grid = table.renderRoot.querySelector('.grid');
     const seen = {};
     const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
@@ -78,6 +85,7 @@ _cols = ["payload", _p[0], _p[1]]
 display_table([[x, x[:20], i] for i, x in enumerate(_p)], title=_p[2], columns=_cols)`);
   assert.equal(exec.status, 'ok', JSON.stringify(exec.error));
   await page.locator('ci-table [role=grid]').waitFor();
+  await defineFinder(page);
 
   // Every row drawn (the grid keeps only the rows in view in the DOM).
   const rows = await drawnRows(page);
@@ -92,16 +100,14 @@ display_table([[x, x[:20], i] for i, x in enumerate(_p)], title=_p[2], columns=_
   await page.locator('ci-table [role=columnheader][aria-sort=ascending]').waitFor();
   await page.locator('ci-table input[type=search]').fill('onerror');
   await page.waitForFunction(() => {
-    const find = (root) => { for (const el of root.querySelectorAll('*')) { if (el.localName === 'ci-table') return el; if (el.shadowRoot) { const g = find(el.shadowRoot); if (g) return g; } } return null; };
-    const t = find(document);
+    const t = window.__ciTable();
     return t && t.query === 'onerror' && !t.busy && t.view.length < t.table.n;
   });
 
   // The CSV of what is shown (filter cleared): formulas guarded.
   await page.locator('ci-table input[type=search]').fill('');
   await page.waitForFunction(() => {
-    const find = (root) => { for (const el of root.querySelectorAll('*')) { if (el.localName === 'ci-table') return el; if (el.shadowRoot) { const g = find(el.shadowRoot); if (g) return g; } } return null; };
-    const t = find(document);
+    const t = window.__ciTable();
     return t && t.query === '' && !t.busy && t.view.length === t.table.n;
   });
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('ci-table button:has-text("CSV")').click()]);
