@@ -116,7 +116,8 @@ export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
   window.parent.postMessage(${q(MSG.FRAME_READY)}, parentOrigin, [channel.port2]);
 })();`;
 
-async function sha256Base64(text) {
+/** base64 of the SHA-256 of a script's text: its CSP hash source (also the chart frame's, web/charts/frame.mjs). */
+export async function sha256Base64(text) {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   let s = '';
   for (const b of new Uint8Array(digest)) s += String.fromCharCode(b);

@@ -23,6 +23,7 @@
 //   library files from its own origin (so the service worker serves them
 //   offline) and hands them in as Blobs.
 import { CHART_MSG } from './messages.mjs';
+import { sha256Base64 } from '../../js_glue/sandbox/frame.mjs'; // the same CSP-hash recipe as the Python sandbox's frame
 
 /**
  * The frame's bootstrap: the only inline script, so it must not close over
@@ -68,13 +69,6 @@ export const CHART_BOOTSTRAP_SOURCE = `(function chartBootstrap() {
   };
   window.parent.postMessage(${q(CHART_MSG.READY)}, parentOrigin, [channel.port2]);
 })();`;
-
-async function sha256Base64(text) {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  let s = '';
-  for (const b of new Uint8Array(digest)) s += String.fromCharCode(b);
-  return btoa(s);
-}
 
 /** The Content-Security-Policy of a chart frame. */
 export async function chartFrameCsp() {
