@@ -50,8 +50,6 @@ import { sessionError, errorOf } from './errors.mjs';
 import { EVENT, EMIT } from './protocol.mjs';
 import { PackageHost, packagesPolicy } from './packages/host.mjs';
 
-// Told to the model when a package index is configured (the core's own prompt says there is no network).
-const PACKAGES_PROMPT = 'Packages that are not listed can be installed from the configured package index: put `%pip install name` at the start of a cell (or `await micropip.install("name")`). The page fetches them, not Python, and the user is asked first; only pure-Python wheels and builds for Pyodide work. If the user declines, do without the package.';
 
 const uid = () => (globalThis.crypto?.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
 const later = (fn) => setTimeout(fn, 0);
@@ -255,9 +253,8 @@ export class Session {
       ? { ...this.python.info, packages: [...(this.python.info.packages ?? []), ...installed.map((r) => `${r.name}==${r.version}`)] }
       : this.python.info;
     const config = coreConfig(this.settings, info, !!this.usableKey);
-    if (this.packagePolicy.indexes.length && this.packageOptions.ask !== 'deny') {
-      config.system_prompt_extra = [config.system_prompt_extra, PACKAGES_PROMPT].filter(Boolean).join('\n\n');
-    }
+    // The core tells the model how installs work when they can happen.
+    config.sandbox.package_index = this.packagePolicy.indexes.length > 0 && this.packageOptions.ask !== 'deny';
     return config;
   }
 

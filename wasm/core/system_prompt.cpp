@@ -7,7 +7,7 @@ namespace ci {
 
 Json SandboxInfo::ToJson() const {
   return Json{{"python_version", python_version}, {"runtime", runtime},  {"packages", packages},
-              {"time_limit_ms", time_limit_ms},   {"network", network}};
+              {"time_limit_ms", time_limit_ms},   {"network", network},   {"package_index", package_index}};
 }
 
 SandboxInfo SandboxInfo::FromJson(const Json& j) {
@@ -21,6 +21,7 @@ SandboxInfo SandboxInfo::FromJson(const Json& j) {
   }
   if (j.contains("time_limit_ms") && j["time_limit_ms"].is_number_integer()) s.time_limit_ms = j["time_limit_ms"];
   if (j.contains("network") && j["network"].is_boolean()) s.network = j["network"];
+  if (j.contains("package_index") && j["package_index"].is_boolean()) s.package_index = j["package_index"];
   return s;
 }
 
@@ -53,7 +54,13 @@ std::string BuildSystemPrompt(const SandboxInfo& sandbox, const Vfs& vfs, bool t
        "interactive table the user can sort, filter and download; a DataFrame shown by display() is one too. "
        "Vega-Lite (Altair) and Plotly figures display as interactive charts.\n"
     << "- Each run may take at most " << (sandbox.time_limit_ms / 1000) << " seconds.\n";
-  if (!sandbox.network) {
+  if (!sandbox.network && sandbox.package_index) {
+    p << "- Python has no network access: no downloads, no web APIs.\n"
+      << "- Packages that are not listed below can be installed from the configured package index: put "
+         "`%pip install name` at the start of a cell (or `await micropip.install(\"name\")`). The page fetches them, "
+         "not Python, and the user is asked first; only pure-Python wheels and builds for Pyodide work. If the user "
+         "declines, do without the package.\n";
+  } else if (!sandbox.network) {
     p << "- There is no network access: no pip install from the internet, no downloads, no web APIs.\n";
   }
   if (sandbox.packages.empty()) {

@@ -15,6 +15,9 @@ struct SandboxInfo {
   std::vector<std::string> packages;  // importable beyond the standard library (loaded on import)
   int64_t time_limit_ms = 120000;     // per run
   bool network = false;
+  // Packages beyond the list can be installed from a package index the page
+  // fetches from, with the user's consent (%pip install, micropip.install).
+  bool package_index = false;
 
   Json ToJson() const;
   static SandboxInfo FromJson(const Json& j);  // missing keys keep defaults
