@@ -165,3 +165,29 @@ test('conversations: a rename goes through the core and outlives its automatic t
     await t.close();
   }
 });
+
+test('local model servers are looked for only when the user asks, never on start', async () => {
+  const core = await loadBuiltCore();
+  const asked = [];
+  const app = new AppController({
+    baseURI: 'http://app.invalid/', persist: false, config: {}, // probeLocal left at its default
+    core, createSandbox: (hooks) => new FakeSandbox(hooks),
+  });
+  await app.init();
+  try {
+    const list = app.ci.listModels.bind(app.ci);
+    app.ci.listModels = (settings, options) => { asked.push(settings.baseUrl); return list(settings, options); };
+    assert.equal(app.vm.firstStart, true);
+    assert.equal(app.vm.localSearch, '', 'no search was started by init');
+    assert.deepEqual(asked, [], 'no request to localhost on start');
+    const searching = app.findLocalServers();
+    assert.equal(app.vm.localSearch, 'searching');
+    const found = await searching;
+    assert.equal(app.vm.localSearch, 'done');
+    assert.deepEqual(asked.sort(), ['http://localhost:11434/v1', 'http://localhost:8080/v1'].sort());
+    assert.ok(Array.isArray(found));
+    assert.deepEqual(app.vm.localServers, found);
+  } finally {
+    await app.ci.close();
+  }
+});

@@ -61,7 +61,10 @@ export class AppController extends EventTarget {
    * @param {object} [options]
    * @param {string} [options.baseURI]     where core/, pyodide/ and python/ live (document.baseURI)
    * @param {string} [options.dbName]
-   * @param {boolean} [options.probeLocal] probe for Ollama / llama.cpp on first start (true)
+   * @param {boolean} [options.probeLocal] probe for Ollama / llama.cpp on first start (false: only when
+   *                                       the user asks, findLocalServers(): a page that knocks on
+   *                                       localhost ports unasked is a fingerprinting worry, and each
+   *                                       closed port is an error in the console)
    * @param {object} [options.config]      the deployment config (default: config.json at baseURI, see config.mjs)
    * @param {boolean} [options.persist]    false: conversations, settings and keys in memory only (embeds)
    * @param {object} [options.overrides]   settings set by an embedder ({preset, baseUrl, format, model, systemPromptExtra}), not saved
@@ -71,7 +74,7 @@ export class AppController extends EventTarget {
    */
   constructor(options = {}) {
     super();
-    this.options = { baseURI: globalThis.document?.baseURI, probeLocal: true, ...options };
+    this.options = { baseURI: globalThis.document?.baseURI, probeLocal: false, ...options };
     this.ci = null; // the Session (js_glue/session.mjs)
     this.store = null;
     this.keyRing = null; // the saved keys, each bound to its origin (keys.mjs)
@@ -145,7 +148,7 @@ export class AppController extends EventTarget {
       }
       this.startPython();
       this.refreshStorage();
-      if (this.vm.firstStart && this.options.probeLocal) this.probeLocal();
+      if (this.vm.firstStart && this.options.probeLocal) this.findLocalServers();
     } catch (error) {
       console.error(error);
       this.vm.phase = 'failed';
@@ -179,10 +182,16 @@ export class AppController extends EventTarget {
     return this.ci.listModels({ baseUrl, format }, { apiKey: keyOrigin ? key : '', keyOrigin });
   }
 
-  async probeLocal() {
+  /** Looks for Ollama and llama.cpp on this machine (the welcome screen's button); vm.localSearch: 'searching' → 'done'. */
+  async findLocalServers() {
+    if (this.vm.localSearch === 'searching') return this.vm.localServers;
+    this.vm.localSearch = 'searching';
+    this.changed('settings');
     const found = await probeLocalServers((preset, timeoutMs) => this.ci.listModels({ baseUrl: preset.baseUrl, format: preset.format }, { apiKey: '', timeoutMs }));
     this.vm.localServers = found;
-    if (found.length) this.changed('settings');
+    this.vm.localSearch = 'done';
+    this.changed('settings');
+    return found;
   }
 
   // ---------------------------------------------------------------- events

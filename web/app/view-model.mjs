@@ -32,6 +32,7 @@ export function initialViewModel() {
     storage: null, // { usage, quota }
     toasts: [], // { id, level, text }
     localServers: [],
+    localSearch: '', // '' | 'searching' | 'done': the welcome screen's "Find a local model"
     firstStart: false,
     // Who writes the current conversation: 'owner' (this tab), 'reader'
     // (another tab; read-only here), 'claiming', 'taking_over', 'handing_over'.

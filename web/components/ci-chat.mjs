@@ -107,7 +107,10 @@ export class CiChat extends LitElement {
         <button type="button" @click=${() => this.emit('pick-files')}>${icon('clip')} Upload a file</button>
         <button type="button" @click=${() => this.emit('open-settings')}>${icon('sliders')} Choose a model</button>
         <button type="button" @click=${() => this.emit('python-mode')}>${icon('terminal')} Run Python without a model</button>
+        ${vm.firstStart && !offers.length ? html`<button type="button" data-action="find-local" ?disabled=${vm.localSearch === 'searching'}
+          @click=${() => this.app.findLocalServers()}>${icon('sliders')} ${vm.localSearch === 'searching' ? 'Looking on this computer…' : 'Find a local model (Ollama, llama.cpp)'}</button>` : nothing}
       </div>
+      ${vm.firstStart && vm.localSearch === 'done' && !offers.length ? html`<p class="muted" role="status">No Ollama or llama.cpp server answered on this computer (ports 11434 and 8080). Start one, or choose a model in Settings.</p>` : nothing}
       ${offers.map((s) => html`<div class="offer">
         <p><strong>Found ${s.name}</strong> at ${s.baseUrl} with ${s.models.length} model${s.models.length === 1 ? '' : 's'}.</p>
         <div class="row"><button type="button" class="primary" @click=${() => this.app.useLocalServer(s)}>Use ${s.models[0] ?? 'it'}</button>
