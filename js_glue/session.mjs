@@ -48,7 +48,7 @@ import { TurnStream } from './turn-stream.mjs';
 import { coreConfig, usableKey, cleanBaseUrl, DEFAULT_PYTHON_VERSION } from './settings.mjs';
 import { sessionError, errorOf } from './errors.mjs';
 import { EVENT, EMIT } from './protocol.mjs';
-import { PackageHost, packagesPolicy } from './packages/host.mjs';
+import { packagesPolicy } from './packages/policy.mjs';
 
 
 const uid = () => (globalThis.crypto?.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
@@ -266,6 +266,8 @@ export class Session {
     if (host) return host;
     let state = {};
     try { state = (await this.packageStore?.get(id)) ?? {}; } catch (error) { console.warn('package state not read:', error); }
+    // The resolver and its libraries load now, not with the Session.
+    const { PackageHost } = await import('./packages/host.mjs');
     host = this.packageHosts.get(id); // made meanwhile
     if (host) return host;
     host = new PackageHost({

@@ -15,41 +15,12 @@
 // back without asking (restoreWheels).
 
 import { resolve, PackageProblem, PACKAGE_ERRORS } from './resolve.mjs';
-import { createIndexClient, indexURL } from './index-client.mjs';
-import { pyodideEnvironment, normalizeName } from './pep508.mjs';
+import { createIndexClient } from './index-client.mjs';
+import { pyodideEnvironment } from './pep508.mjs';
+import { normalizeName, indexURL, packagesPolicy, packageOrigins, localPackageStore } from './policy.mjs';
+
+export { packagesPolicy, packageOrigins, localPackageStore };
 import { runtimeTags } from './wheel-tags.mjs';
-
-/** The `packages` section of a deployment's config, cleaned: {indexes: [url], allow: [key], deny: [key]}. */
-export function packagesPolicy(raw = {}) {
-  const list = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string' && x).map((x) => (x === '*' ? '*' : normalizeName(x))) : []);
-  const indexes = (Array.isArray(raw?.indexes) ? raw.indexes : []).map((e) => {
-    try { return new URL(indexURL(e)).href; } catch { return null; }
-  }).filter(Boolean);
-  return { indexes, allow: list(raw?.allow), deny: list(raw?.deny) };
-}
-
-/** The URLs a page must be able to reach for these indexes (the CSP's connect-src): each index and its file origins. */
-export function packageOrigins(raw = {}) {
-  const out = [];
-  for (const e of Array.isArray(raw?.indexes) ? raw.indexes : []) {
-    out.push(typeof e === 'string' ? e : e?.url);
-    for (const f of Array.isArray(e?.files) ? e.files : []) out.push(f);
-  }
-  return out.filter((u) => typeof u === 'string' && u);
-}
-
-/**
- * Each conversation's installs and consent, kept in the page's localStorage
- * (Python never sees it). For now here, not in the core's snapshot.
- */
-export function localPackageStore(storage = globalThis.localStorage, prefix = 'ci-packages:') {
-  return {
-    get: async (id) => {
-      try { return JSON.parse(storage?.getItem(prefix + id) ?? 'null'); } catch { return null; }
-    },
-    put: async (id, state) => { storage?.setItem(prefix + id, JSON.stringify(state)); },
-  };
-}
 
 export class PackageHost {
   /**

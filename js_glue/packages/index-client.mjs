@@ -21,11 +21,9 @@ export async function sha256Hex(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** An index entry from config: a URL string or {url}. Its base always ends in '/'. */
-export const indexURL = (entry) => {
-  const url = String(typeof entry === 'string' ? entry : entry?.url ?? '');
-  return url.endsWith('/') ? url : `${url}/`;
-};
+import { indexURL } from './policy.mjs';
+
+export { indexURL };
 
 /**
  * Verified wheels kept in the browser's Cache Storage (the cache the app's

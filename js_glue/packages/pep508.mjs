@@ -9,8 +9,10 @@
 
 import pep440 from '@renovatebot/pep440';
 
-/** PEP 503 normalized name: lowercase, runs of -_. become one '-'. */
-export const normalizeName = (name) => String(name ?? '').toLowerCase().replace(/[-_.]+/g, '-');
+// PEP 503 normalized names (lower case, runs of -_. as one -): policy.mjs's.
+import { normalizeName } from './policy.mjs';
+
+export { normalizeName };
 
 export class RequirementError extends Error {
   constructor(message) { super(message); this.name = 'RequirementError'; }

@@ -22,6 +22,7 @@ import io
 import json
 import linecache
 import os
+import re
 import sys
 import time
 import traceback
@@ -132,8 +133,8 @@ class _Run:
     def output(self, mime, data, text=None):
         self.flush()  # text printed before a display() comes before it
         self.outputs += 1
-        if mime == "text/plain" or not isinstance(text, str) or not text:
-            text = None
+        if mime == "text/plain" or not isinstance(text, str) or not text or _DEFAULT_REPR.match(text):
+            text = None  # "<__main__.H object at 0x…>" tells the model nothing
         elif len(text) > self.TEXT_FALLBACK_LIMIT:
             text = text[: self.TEXT_FALLBACK_LIMIT] + "\n[...]"
         self.hooks.output(mime, data, text)
@@ -144,6 +145,9 @@ class _Run:
             if n:
                 self.pending.append((stream, f"\n[output truncated: {n} bytes not shown]\n"))
         self.flush()
+
+
+_DEFAULT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>\Z")
 
 
 def _cut_utf8(text, max_bytes):

@@ -39,7 +39,7 @@ import { previewFor } from '../../js_glue/images.mjs';
 import { saveBytes, safeFileName, zipFiles, baseName } from './files.mjs';
 import { conversationToMarkdown, notebookCodeCells } from './export.mjs';
 import { loadAppConfig } from './config.mjs';
-import { packageOrigins, localPackageStore } from '../../js_glue/packages/host.mjs';
+import { packageOrigins, localPackageStore } from '../../js_glue/packages/policy.mjs';
 import { cacheStorageWheels } from '../../js_glue/packages/index-client.mjs';
 import { PACKAGE_CACHE } from '../sw/names.mjs';
 import { ConnectPolicy } from './csp.mjs';
