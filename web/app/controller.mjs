@@ -56,6 +56,17 @@ export const OUTPUT_LIMIT_BYTES = 1_000_000;
 
 const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`);
 
+/**
+ * Resolves after the next frame has painted (a task after rAF), or after
+ * 200 ms in a tab that paints nothing (hidden tabs get no frames); at once
+ * without a DOM (Node).
+ */
+const afterPaint = () => new Promise((resolve) => {
+  if (typeof requestAnimationFrame !== 'function') return resolve();
+  requestAnimationFrame(() => setTimeout(resolve, 0));
+  setTimeout(resolve, 200);
+});
+
 export class AppController extends EventTarget {
   /**
    * @param {object} [options]
@@ -146,7 +157,9 @@ export class AppController extends EventTarget {
         await store.setSetting('reopenSettings', false);
         this.dispatchEvent(new CustomEvent('open-settings'));
       }
-      this.startPython();
+      // Python's 14 MB start after the ready UI has painted, not beside it
+      // (they held the first paint back on slow links: Lighthouse's LCP).
+      afterPaint().then(() => this.startPython());
       this.refreshStorage();
       if (this.vm.firstStart && this.options.probeLocal) this.findLocalServers();
     } catch (error) {

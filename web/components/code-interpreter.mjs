@@ -75,6 +75,8 @@ export class CodeInterpreter extends LitElement {
     .drop { position: absolute; inset: 0.5rem; border: 2px dashed var(--ci-accent); border-radius: 16px; background: color-mix(in srgb, var(--ci-accent-soft) 85%, transparent); display: grid; place-items: center; font-size: 1.2rem; font-weight: 600; color: var(--ci-accent); z-index: 40; pointer-events: none; }
     .center { display: grid; place-items: center; height: 100%; color: var(--ci-muted); gap: 0.5rem; text-align: center; padding: 1rem; }
     .center .fatal { color: var(--ci-danger); max-width: 36rem; }
+    .loading h2 { color: var(--ci-text); font-size: 1.6rem; margin: 0 0 0.5rem; }
+    .loading p { max-width: 34rem; margin: 0.4rem auto; line-height: 1.6; }
     .scrim { display: none; }
     .banner { max-width: 52rem; margin: 0 auto 0.5rem; width: calc(100% - 2rem); display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; padding: 0.55rem 0.75rem; border-radius: 12px; font-size: 0.875rem; border: 1px solid var(--ci-border); background: var(--ci-bg-sunk); }
     .banner span { flex: 1; min-width: 12rem; }
@@ -355,7 +357,13 @@ export class CodeInterpreter extends LitElement {
     const app = this.app;
     const vm = app?.vm;
     if (!vm || vm.phase === 'loading') {
-      return html`<div class="center" role="status"><div><span class="spinner" aria-hidden="true"></span> Loading Code Interpreter…</div></div>`;
+      // What the app is, at once (the core and the store load meanwhile): the
+      // first paint people see is the page's content, not a bare spinner.
+      return html`<div class="center loading"><div>
+        <h2>What would you like to analyze?</h2>
+        <p>Upload a CSV, an Excel sheet or an image and ask a question. The model writes Python and it runs <strong>here, in your browser</strong>: charts, tables and files appear in the chat.</p>
+        <p role="status"><span class="spinner" aria-hidden="true"></span> Loading Code Interpreter…</p>
+      </div></div>`;
     }
     if (vm.phase === 'failed') return html`<div class="center"><p class="fatal" role="alert">${vm.fatal}</p></div>`;
     const cls = `app${this.sidebarOpen ? ' sidebar-open' : ''}${this.filesOpen ? ' files-open' : ''}`;
