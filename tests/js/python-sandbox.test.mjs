@@ -184,8 +184,15 @@ test('through the real core and driver: user_code runs in the sandbox, files syn
     // a long grace, so a starved machine does not turn it into a restart.
     sandbox.graceMs = 15000;
     done = driver.turnDone();
-    driver.runCode('while True: pass');
-    await new Promise((r) => setTimeout(r, 300));
+    // Stopped once the loop runs (its first line printed), not after a guess
+    // at how long that takes: a stop that lands before is another case.
+    const looping = new Promise((resolve) => {
+      const check = setInterval(() => {
+        if (events.some((e) => e.type === 'stdout' && e.text.includes('loop started'))) { clearInterval(check); resolve(); }
+      }, 10);
+    });
+    driver.runCode('print("loop started", flush=True)\nwhile True: pass');
+    await looping;
     driver.cancel();
     const end = await done;
     assert.equal(end.reason, 'cancelled');
