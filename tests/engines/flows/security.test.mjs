@@ -256,6 +256,11 @@ defineFlows(import.meta.url, [
         if (refusedLater.has('caches.match(URL)')) assert.ok(!seenFromPython.unavailable, 'caches.match answered: the sandbox has a CacheStorage (checked empty above)');
 
         // 3. A Worker on a target's URL never runs: the constructor throws or the load fails.
+        // In a fresh Python (a new conversation gets one): the battery's nested
+        // workers end with the old one. Firefox blocks a Worker constructor for
+        // good while too many nested workers live, and terminated ones may
+        // not be gone yet (a clean CI run hung here once).
+        await newConversation(page);
         const workerExec = await runCode(page, WORKER_CODE(targets));
         assert.equal(workerExec.status, 'ok', `${workerExec.error?.message}\n${workerExec.stderr}`);
         const workers = JSON.parse(workerExec.stdout.trim().split('\n').pop());
