@@ -61,6 +61,8 @@ export async function waitCharts(page, n, timeout = 60000) {
   while (Date.now() < end) {
     states = await page.evaluate(chartStates);
     if (states.length >= n && states.every((s) => s.status !== 'loading')) return states;
+    // The poll's interval, not a guess at a duration: page.waitForFunction
+    // would need string evaluation, which the app's CSP refuses.
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${n} drawn charts: ${JSON.stringify(states)}`);
