@@ -7,6 +7,7 @@ import path from 'node:path';
 let passed = 0;
 let failed = 0;
 const lines = [];
+const failures = [];
 
 function gtest(label, file) {
   if (!fs.existsSync(file)) {
@@ -47,6 +48,31 @@ function tap(label, file) {
   lines.push(`${label}: ${p} passed, ${f} failed`);
   passed += p;
   failed += f;
+  if (f) failures.push(...tapFailures(label, text));
+}
+
+// The failing tests of a TAP file, each with its error's first line and where
+// it was thrown: CI shows only the tail of the log, so the names must be here.
+// A suite failing only because a subtest failed says nothing new: skipped.
+function tapFailures(label, text) {
+  const out = [];
+  const rows = text.split('\n');
+  for (let i = 0; i < rows.length; i++) {
+    const m = rows[i].match(/^(\s*)not ok \d+ - (.*)$/);
+    if (!m) continue;
+    const info = {};
+    for (let j = i + 1; j < rows.length && j < i + 60; j++) {
+      const r = rows[j].trim();
+      if (r === '...' || /^(not )?ok \d+/.test(r)) break;
+      const kv = r.match(/^(error|location|failureType|code):\s*(.*)$/);
+      if (kv && !(kv[1] in info)) info[kv[1]] = kv[2].replace(/^['"|>-]+\s*|['"]$/g, '');
+      else if (info.error === '' && r) info.error = r;
+    }
+    if (info.failureType === 'subtestsFailed') continue;
+    const where = info.location ? ` (${info.location.replace(/^.*?(tests\/)/, '$1')})` : '';
+    out.push(`  ✖ ${label} › ${m[2]}${where}\n      ${(info.error || info.failureType || '').slice(0, 300)}`);
+  }
+  return out;
 }
 
 gtest('native GoogleTest', path.join('build/native/test-results/core_tests.json'));
@@ -63,6 +89,7 @@ if (fs.existsSync('test-results/app-build-failed')) {
   failed += 1;
 }
 
+if (failures.length) console.log(`failing tests:\n${failures.slice(0, 30).join('\n')}`);
 for (const l of lines) console.log(l);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
