@@ -3,8 +3,9 @@
 It runs inside Pyodide, in a worker, and does what a Jupyter kernel would:
 runs a cell with top-level await and shows the last expression, captures
 stdout/stderr in batches, implements IPython's display protocol, turns
-matplotlib figures into PNGs, and reports which files in /mnt/data the cell
-created, changed or deleted.
+matplotlib figures into PNGs. (Which files in /mnt/data the cell created,
+changed or deleted is found by runner.mjs, in JS: a walk of the file
+system's nodes costs a fraction of a stat() per file from Python.)
 
 Rules kept here:
 - No JavaScript object is held between runs (the JS hooks arrive as an
@@ -29,10 +30,6 @@ import traceback
 
 DATA_DIR = "/mnt/data"
 RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
-# Files that Python did not touch carry this mtime (1980-01-01 00:00:00 UTC).
-# Any write, truncate or copy by Python sets "now" instead, so a differing
-# mtime (or size) means "modified" without hashing anything.
-SENTINEL_MTIME = 315532800
 
 FLUSH_SECONDS = 0.05
 FLUSH_CHARS = 64 * 1024
@@ -59,8 +56,6 @@ REPR_METHODS = (
 BINARY_MIMES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
 
 _config = {"output_limit": 2_000_000, "max_recursion_limit": 10_000}
-_known = {}          # path (relative to /mnt/data) -> size, for files the host knows of
-_reported_links = set()
 _run = None          # the _Run in progress, or None
 _setup_done = False
 
@@ -1167,90 +1162,3 @@ def _classify(exc, package_problems):
             error["message"] += (" (it is not installed in this sandbox and there is no network to install it; "
                                  "use the standard library or the packages listed as available)")
     return "error", error
-
-
-# ---------------------------------------------------------------- files ---
-
-def _rel(path):
-    return os.path.relpath(path, DATA_DIR).replace(os.sep, "/")
-
-
-def files_applied(written, deleted):
-    """The host wrote/deleted these paths: remember them as unchanged."""
-    for rel in deleted:
-        _known.pop(rel, None)
-    for rel in written:
-        full = os.path.join(DATA_DIR, rel)
-        os.utime(full, (SENTINEL_MTIME, SENTINEL_MTIME))
-        _known[rel] = os.stat(full).st_size
-
-
-def _walk(top, found, links):
-    try:
-        entries = list(os.scandir(top))
-    except OSError:
-        return
-    for entry in entries:
-        try:
-            if entry.is_symlink():
-                links.append(entry.path)  # never followed: a link may point anywhere
-            elif entry.is_dir(follow_symlinks=False):
-                _walk(entry.path, found, links)
-            elif entry.is_file(follow_symlinks=False):
-                st = entry.stat(follow_symlinks=False)
-                found[_rel(entry.path)] = (st.st_mtime, st.st_size)
-        except OSError:
-            continue
-
-
-def scan_files():
-    """What the cell did to /mnt/data: {created, modified, deleted} (paths).
-
-    Regular files only. Symbolic links are skipped (and said so once), so a
-    link to /etc or /tmp never brings outside content back.
-    """
-    found, links, notes = {}, [], []
-    _walk(DATA_DIR, found, links)
-    created, modified = [], []
-    for rel, (mtime, size) in found.items():
-        if not _utf8_ok(rel):
-            _note_once("name:" + rel, f"[file skipped] {rel!r}: its name is not valid UTF-8\n", notes)
-            continue
-        if rel not in _known:
-            created.append(rel)
-        elif int(mtime) != SENTINEL_MTIME or size != _known[rel]:
-            modified.append(rel)
-    deleted = [rel for rel in _known if rel not in found]
-    for rel in deleted:
-        del _known[rel]
-    for rel in created + modified:
-        full = os.path.join(DATA_DIR, rel)
-        try:
-            os.utime(full, (SENTINEL_MTIME, SENTINEL_MTIME))
-        except OSError:
-            pass
-        _known[rel] = found[rel][1]
-    new_links = [_rel(p) for p in links if p not in _reported_links]
-    _reported_links.update(links)
-    if new_links:
-        notes.append("[note] symbolic links in /mnt/data are not files and were not saved: "
-                     + ", ".join(new_links) + " (copy the data into a file instead)\n")
-    return {"created": sorted(created), "modified": sorted(modified), "deleted": sorted(deleted),
-            "note": "".join(notes)}
-
-
-def _utf8_ok(s):
-    try:
-        s.encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False
-
-
-_noted = set()
-
-
-def _note_once(key, text, notes):
-    if key not in _noted:
-        _noted.add(key)
-        notes.append(text)

@@ -348,6 +348,42 @@ os.symlink("/etc", "etc-link")
   assert.equal(res.result, 'False');
 });
 
+test('files: the scan notices every kind of change (same-size rewrite, rename, copy over, utime, mmap, a tree removed), and 1,000 untouched files stay quiet', async () => {
+  const many = Array.from({ length: 1000 }, (_, i) => ({ path: `many/f${i}.txt`, bytes: enc.encode(`file ${i}`) }));
+  let res = await run('pass', {
+    write: [...many, ...['a', 'b', 'c', 'd', 'e'].map((n) => ({ path: `${n}.txt`, bytes: enc.encode(`${n}${n}${n}`) })),
+      { path: 'tree/x/y.txt', bytes: enc.encode('y') }],
+    delete: [],
+  });
+  assert.deepEqual(res.files, { created: [], modified: [], deleted: [] });
+  res = await run('1+1');
+  assert.deepEqual(res.files, { created: [], modified: [], deleted: [] }, 'nothing touched: nothing reported');
+  res = await run(`
+import os, shutil, mmap
+open("a.txt", "r+").write("AAA")                  # same size, same second
+os.rename("b.txt", "b2.txt")
+shutil.copyfile("many/f1.txt", "c.txt")
+os.utime("d.txt")
+with open("e.txt", "r+b") as f:
+    m = mmap.mmap(f.fileno(), 0)
+    m[0:1] = b"E"
+    m.flush()
+    m.close()
+shutil.rmtree("tree")
+`);
+  assert.equal(res.status, 'ok', JSON.stringify(res.error));
+  assert.deepEqual(res.files.created.map((f) => f.path), ['b2.txt']);
+  assert.deepEqual(res.files.modified.map((f) => f.path), ['a.txt', 'c.txt', 'd.txt', 'e.txt']);
+  assert.equal(dec.decode(res.files.modified[0].bytes), 'AAA');
+  assert.equal(dec.decode(res.files.modified[1].bytes), 'file 1');
+  assert.equal(dec.decode(res.files.modified[3].bytes), 'Eee');
+  assert.deepEqual(res.files.deleted, ['b.txt', 'tree/x/y.txt']);
+  res = await run('import shutil\nshutil.rmtree("many")\nopen("a.txt").read()');
+  assert.equal(res.result, "'AAA'");
+  assert.equal(res.files.deleted.length, 1000);
+  assert.deepEqual(res.files.created.concat(res.files.modified), []);
+});
+
 test('files: a path outside /mnt/data in a request is refused, not written', async () => {
   const res = await run('import os\nos.path.exists("/tmp/evil.txt")', {
     write: [{ path: '../../tmp/evil.txt', bytes: enc.encode('x') }, { path: '/etc/evil', bytes: enc.encode('x') }],
