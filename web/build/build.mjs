@@ -7,6 +7,8 @@
 //   4. the service worker: web/build/service-worker.mjs → dist/sw.js with the
 //                          precache manifest of everything above (last: it lists dist/)
 //   node web/build/build.mjs        (npm run build)
+//   node web/build/build.mjs DIR    the same into DIR instead of dist/ (a private
+//                                   build to measure: dist/ is shared)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,15 +17,16 @@ import { build } from 'vite';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 async function main() {
-  await build({ configFile: path.join(ROOT, 'vite.config.mjs') });
+  const outDir = path.resolve(process.argv[2] ?? path.join(ROOT, 'dist'));
+  await build({ configFile: path.join(ROOT, 'vite.config.mjs'), build: { outDir } });
   const embedConfig = path.join(ROOT, 'vite.embed.config.mjs');
-  if (fs.existsSync(embedConfig)) await build({ configFile: embedConfig });
+  if (fs.existsSync(embedConfig)) await build({ configFile: embedConfig, build: { outDir } });
   const { buildCharts } = await import(path.join(ROOT, 'web/build/charts.mjs'));
-  await buildCharts({ root: ROOT, outDir: path.join(ROOT, 'dist') });
+  await buildCharts({ root: ROOT, outDir });
   const sw = path.join(ROOT, 'web/build/service-worker.mjs');
   if (fs.existsSync(sw)) {
     const { buildServiceWorker } = await import(sw);
-    await buildServiceWorker({ root: ROOT, outDir: path.join(ROOT, 'dist') });
+    await buildServiceWorker({ root: ROOT, outDir });
   }
 }
 
