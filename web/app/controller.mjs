@@ -46,6 +46,7 @@ import { ConnectPolicy } from './csp.mjs';
 import { step as ownershipStep, INITIAL as OWNERSHIP_INITIAL } from './ownership.mjs';
 import { Tabs } from './tabs.mjs';
 import { Saver } from './saver.mjs';
+import { loadMarkdown } from './markdown-lazy.mjs';
 import { storageReport, clearAppCache, evictAppCaches } from './storage-report.mjs';
 
 // stdout + stderr kept per run. Every byte is stored in the conversation,
@@ -425,7 +426,10 @@ export class AppController extends EventTarget {
     this.vm.unsaved = null;
     this.show(saved);
     const hasCells = this.vm.items.some((i) => i.kind === 'cell');
+    // Formatted at once, not as text for a moment (app/markdown-lazy.mjs); beside the claim.
+    const formatted = this.vm.items.length && globalThis.document ? loadMarkdown().catch(() => {}) : null;
     await this.claim(id);
+    await formatted;
     // "Re-run all cells" only where this tab may run them.
     this.vm.restored = hasCells && this.writable;
     if (this.writable) this.ci.freshPython();

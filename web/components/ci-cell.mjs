@@ -14,7 +14,7 @@ import { LitElement, html, css, nothing } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { base, code } from './theme.mjs';
 import { icon } from './icons.mjs';
-import { highlight } from '../app/markdown.mjs';
+import { markdownNow, loadMarkdown } from '../app/markdown-lazy.mjs';
 import './ci-output.mjs';
 
 const STATUS = {
@@ -136,8 +136,16 @@ export class CiCell extends LitElement {
     if (changed.has('exec') && changed.get('exec') && changed.get('exec').exec_id !== this.exec?.exec_id) this.userCollapsed = null;
   }
 
+  /** Highlighted code (escaped by highlight.js); as text until the markdown chunk is loaded (then again). */
+  highlighted(source) {
+    const md = markdownNow();
+    if (md) return unsafeHTML(md.highlight(source));
+    loadMarkdown().then(() => this.requestUpdate(), () => {});
+    return source ?? '';
+  }
+
   renderCode(x) {
-    if (!this.collapsed) return html`<div class="code" id="code"><pre><code class="hljs language-python">${unsafeHTML(highlight(x.code))}</code></pre></div>`;
+    if (!this.collapsed) return html`<div class="code" id="code"><pre><code class="hljs language-python">${this.highlighted(x.code)}</code></pre></div>`;
     const firstLine = (x.code ?? '').split('\n').find((l) => l.trim()) ?? '';
     const lines = (x.code ?? '').split('\n').length;
     return html`<button type="button" class="summary" aria-expanded="false" aria-controls="code" @click=${this.toggleCode}

@@ -1,12 +1,13 @@
 // The conversation: user messages, the assistant's markdown (streamed as it
 // arrives), cells, notices and errors, and each turn's token use. Renders
 // the controller's view model; all model text goes through renderMarkdown
-// (marked → DOMPurify, last step) or into text nodes.
+// (marked → DOMPurify, last step) or into text nodes (as plain text until
+// the markdown chunk has loaded: app/markdown-lazy.mjs).
 import { LitElement, html, css, nothing } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { base, code, prose } from './theme.mjs';
 import { icon } from './icons.mjs';
-import { renderMarkdown } from '../app/markdown.mjs';
+import { markdownNow, loadMarkdown } from '../app/markdown-lazy.mjs';
 import './ci-cell.mjs';
 
 export class CiChat extends LitElement {
@@ -19,6 +20,7 @@ export class CiChat extends LitElement {
     .assistant { display: flex; gap: 0.75rem; align-items: flex-start; }
     .avatar { flex: none; width: 1.75rem; height: 1.75rem; border-radius: 50%; background: var(--ci-accent); color: var(--ci-accent-text); display: grid; place-items: center; font-size: 0.8rem; font-weight: 700; margin-top: 0.1rem; }
     .assistant .prose { flex: 1; min-width: 0; }
+    .prose .plain { white-space: pre-wrap; overflow-wrap: anywhere; }
     details.thinking { color: var(--ci-muted); font-size: 0.875rem; margin-bottom: 0.4rem; }
     details.thinking pre { white-space: pre-wrap; font-family: inherit; font-size: 0.85rem; }
     .caret { display: inline-block; width: 0.5em; height: 1em; background: currentColor; vertical-align: -0.15em; animation: blink 1s steps(2) infinite; margin-left: 1px; }
@@ -84,12 +86,20 @@ export class CiChat extends LitElement {
     return html`${body}${showUsage ? html`<div class="usage" data-kind="usage">Turn ${item.turn} · ${u.input.toLocaleString()} tokens in${u.cached ? ` (${u.cached.toLocaleString()} cached)` : ''} · ${u.output.toLocaleString()} out</div>` : nothing}`;
   }
 
+  /** The model's markdown, sanitized; as text until the markdown chunk is loaded (then again). */
+  renderText(text) {
+    const md = markdownNow();
+    if (md) return unsafeHTML(md.renderMarkdown(text));
+    loadMarkdown().then(() => this.requestUpdate(), () => {});
+    return html`<p class="plain">${text}</p>`;
+  }
+
   renderAssistant(text, thinking, streaming) {
     return html`<div class="assistant" data-kind="assistant" ?data-streaming=${streaming}>
       <div class="avatar" aria-hidden="true">AI</div>
       <div class="prose" @click=${this.onProseClick}>
         ${thinking ? html`<details class="thinking"><summary>Thinking</summary><pre>${thinking}</pre></details>` : nothing}
-        ${text ? unsafeHTML(renderMarkdown(text)) : nothing}
+        ${text ? this.renderText(text) : nothing}
         ${streaming && text ? html`<span class="caret" aria-hidden="true"></span>` : nothing}
         ${streaming && !text ? html`<div class="waiting"><span class="spinner" aria-hidden="true"></span>${this.vm.activity || 'Waiting for the model…'}</div>` : nothing}
       </div>

@@ -3,11 +3,14 @@
 // scripts never run), HTML sanitized into an <iframe sandbox> without
 // allow-scripts (tables in it are also shown as a plain table, built from
 // the cells' text), markdown through the same sanitizer as the chat, the
-// rest as text.
+// rest as text. The sanitizer is in the lazy markdown chunk
+// (app/markdown-lazy.mjs): until it has loaded, markdown shows as text and
+// an HTML frame waits (nothing unsanitized is ever shown).
 import { LitElement, html, nothing } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { base, code, prose, table } from './theme.mjs';
-import { renderMarkdown, sanitizeHtmlOutput, quietHtml } from '../app/markdown.mjs';
+import { markdownNow, loadMarkdown } from '../app/markdown-lazy.mjs';
+import { quietHtml } from '../app/quiet-html.mjs';
 import { css } from 'lit';
 
 // Explorable outputs: their renderers are lazy chunks, loaded only when an
@@ -87,7 +90,7 @@ export class CiOutput extends LitElement {
       case 'text/html':
         return this.renderHtml(o.data);
       case 'text/markdown':
-        return html`<div class="prose">${unsafeHTML(renderMarkdown(o.data))}</div>`;
+        return this.withMarkdown((md) => html`<div class="prose">${unsafeHTML(md.renderMarkdown(o.data))}</div>`, html`<pre class="text">${o.data}</pre>`);
       case 'application/json': {
         let text = o.data;
         try { text = JSON.stringify(JSON.parse(o.data), null, 2); } catch { /* show as is */ }
@@ -111,12 +114,23 @@ export class CiOutput extends LitElement {
     return html`${this.lazyError ? html`<p class="muted" role="status">${this.lazyError}</p>` : nothing}<pre class="text">${o.text ?? ''}</pre>`;
   }
 
+  // `render(md)` once the markdown chunk (with the sanitizers) has loaded;
+  // `meanwhile` until then, and for good if it cannot load.
+  withMarkdown(render, meanwhile) {
+    const md = markdownNow();
+    if (md) return render(md);
+    loadMarkdown().then(() => this.requestUpdate(), () => { this.markdownFailed = true; this.requestUpdate(); });
+    return meanwhile;
+  }
+
   renderHtml(markup) {
     const t = this.showHtml ? null : tableFromHtml(markup);
     // Sanitized first (sanitizeHtmlOutput: nothing that fetches without a
     // click); no scripts; links may open a new tab of their own.
-    const frame = html`<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" title="HTML output (sandboxed, no scripts)" .srcdoc=${sanitizeHtmlOutput(markup)}></iframe>`;
-    if (!t) return frame;
+    if (!t) {
+      return this.withMarkdown((md) => html`<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" title="HTML output (sandboxed, no scripts)" .srcdoc=${md.sanitizeHtmlOutput(markup)}></iframe>`,
+        this.markdownFailed ? html`<pre class="text">${markup}</pre>` : html`<p class="muted" role="status">Loading the HTML output…</p>`);
+    }
     return html`
       <div class="table-wrap">
         <table class="data">
