@@ -1071,48 +1071,33 @@ def cancel_current():
     return False
 
 
-async def run_cell(code, hooks, package_problems=None):
-    """Runs one cell. hooks: JS {text(stream, s), output(mime, data), interrupts(on)}.
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE: the cell awaits at top level
 
-    Returns {status, result, error}. stdout/stderr/outputs went out through
-    the hooks as they happened.
-    """
-    import asyncio
+
+def _open_cell(code, hooks):
+    """A new cell: its _Run (made current) and its compiled CodeRunner, or a SyntaxError's description."""
     from pyodide.code import CodeRunner
 
-    global _run, _cell_count, _task
+    global _run, _cell_count
     _cell_count += 1
     filename = f"<cell {_cell_count}>"
     run = _Run(hooks, int(_config["output_limit"]))
     _run = run
-    status, result, error = "ok", None, None
-    package_problems = dict(package_problems or {})
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     try:
-        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
-        try:
-            runner = CodeRunner(code, return_mode="last_expr", quiet_trailing_semicolon=True,
-                                filename=filename, flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT).compile()
-        except SyntaxError as e:
-            error = describe_error(e)
-            status = "error"
-            runner = None
+        runner = CodeRunner(code, return_mode="last_expr", quiet_trailing_semicolon=True,
+                            filename=filename, flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT).compile()
+    except SyntaxError as e:
+        return run, None, describe_error(e)
+    return run, runner, None
+
+
+def _close_cell(run, runner, value, exc, error, package_problems):
+    """The cell's answer from what it returned or raised; figures shown; output flushed."""
+    global _run
+    status, result = ("ok", None) if runner is not None else ("error", None)
+    try:
         if runner is not None:
-            value = None
-            exc = None
-            hooks.interrupts(True)
-            try:
-                try:
-                    # Awaited in this task, not in a new one: asyncio re-raises a
-                    # KeyboardInterrupt out of a task's step into the event loop,
-                    # where nothing could catch it.
-                    _task = asyncio.current_task()
-                    value = await runner.run_async(sys.modules["__main__"].__dict__)
-                finally:
-                    hooks.interrupts(False)
-            except BaseException as e:  # noqa: B036 — KeyboardInterrupt and SystemExit too
-                exc = e
-            finally:
-                _task = None
             if exc is None:
                 if value is not None:
                     builtins._ = value
@@ -1122,18 +1107,76 @@ async def run_cell(code, hooks, package_problems=None):
                     if rich is not None:
                         run.output(rich, bundle[rich])
             else:
-                status, error = _classify(exc, package_problems)
+                status, error = _classify(exc, dict(package_problems or {}))
         show_figures()
     except BaseException as e:  # our own failure: report it, never hide it
-        status = "error"
-        error = describe_error(e)
-        error["message"] = "internal error of the Python runner: " + error["message"]
+        status, result = "error", None
+        error = _internal(e)
     finally:
         try:
             run.finish()
         finally:
             _run = None
     return {"status": status, "result": result, "error": error}
+
+
+def _internal(exc):
+    error = describe_error(exc)
+    error["message"] = "internal error of the Python runner: " + error["message"]
+    return error
+
+
+def run_cell(code, hooks, package_problems=None):
+    """Runs one cell. hooks: JS {text(stream, s), output(mime, data), interrupts(on)}.
+
+    Returns {status, result, error}; stdout/stderr/outputs went out through
+    the hooks as they happened. A cell that awaits at top level gets a
+    coroutine instead, which returns that dict (the runner awaits it): only
+    such a cell pays the event loop's round trips, and only it can wait, so
+    only it needs cancel_current().
+    """
+    global _run
+    try:
+        run, runner, error = _open_cell(code, hooks)
+    except BaseException as e:  # our own failure: report it, never hide it
+        _run = None
+        return {"status": "error", "result": None, "error": _internal(e)}
+    if runner is not None and runner.code is not None and runner.code.co_flags & _CO_COROUTINE:
+        return _run_awaiting(run, runner, package_problems)
+    value = exc = None
+    if runner is not None:
+        hooks.interrupts(True)
+        try:
+            try:
+                value = runner.run(sys.modules["__main__"].__dict__)
+            finally:
+                hooks.interrupts(False)
+        except BaseException as e:  # noqa: B036 — KeyboardInterrupt and SystemExit too
+            exc = e
+    return _close_cell(run, runner, value, exc, error, package_problems)
+
+
+async def _run_awaiting(run, runner, package_problems):
+    """The rest of run_cell for a cell that awaits at top level."""
+    import asyncio
+
+    global _task
+    value = exc = None
+    run.hooks.interrupts(True)
+    try:
+        try:
+            # Awaited in this task, not in a new one: asyncio re-raises a
+            # KeyboardInterrupt out of a task's step into the event loop,
+            # where nothing could catch it.
+            _task = asyncio.current_task()
+            value = await runner.run_async(sys.modules["__main__"].__dict__)
+        finally:
+            run.hooks.interrupts(False)
+    except BaseException as e:  # noqa: B036 — KeyboardInterrupt and SystemExit too
+        exc = e
+    finally:
+        _task = None
+    return _close_cell(run, runner, value, exc, None, package_problems)
 
 
 def _classify(exc, package_problems):

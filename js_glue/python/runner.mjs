@@ -27,6 +27,9 @@ const RUNTIME_DIR = '/opt/ci';
 const DEFAULT_OUTPUT_LIMIT = 2_000_000;
 // Files that Python did not touch carry this mtime (1980-01-01 00:00:00 UTC).
 const SENTINEL_MS = 315532800 * 1000;
+// Only code with this word can import anything (`import x`, `from x import y`):
+// other cells skip the parse that looks for imports.
+const MAY_IMPORT = /\bimport\b/;
 
 /** Turns a thrown value into a one-line reason a person can act on. */
 function packageReason(message) {
@@ -202,7 +205,7 @@ ci_runtime`);
   /** Loads the lock-file packages the code imports. Returns {import name: reason} of failures. */
   async function loadPackagesFor(code, execId) {
     const problems = {};
-    if (!importToPackage.size) return problems;
+    if (!importToPackage.size || !MAY_IMPORT.test(code)) return problems;
     const proxy = rt.imports_of(code);
     const imports = proxy.toJs();
     proxy.destroy();
@@ -366,7 +369,7 @@ ci_runtime`);
 
   /** Missing imports (not in the lock file, not findable) offered to the user through the host. */
   async function offerMissingImports(code, execId, emitText) {
-    if (!pk || typeof requestPackages !== 'function') return;
+    if (!pk || typeof requestPackages !== 'function' || !MAY_IMPORT.test(code)) return;
     const proxy = rt.imports_of(code);
     const imports = proxy.toJs();
     proxy.destroy();
@@ -494,7 +497,8 @@ ci_runtime`);
       outcome = await new Promise((resolve, reject) => {
         // Settled by the cell, or by on_fatal if the interpreter dies.
         failCurrent = reject;
-        const pyProblems = pyodide.toPy(problems);
+        // Most cells have no package problem: no dict to make.
+        const pyProblems = Object.keys(problems).length ? pyodide.toPy(problems) : null;
         // micropip.install in the cell asks the host through this (cleared after the run).
         pk?.set_host((json) => installFromHost('pip', JSON.parse(json).requirements, execId).then((r) => JSON.stringify(r)));
         try {
@@ -502,7 +506,7 @@ ci_runtime`);
         } catch (error) {
           reject(error);
         } finally {
-          pyProblems.destroy();
+          pyProblems?.destroy();
         }
       });
     } catch (error) {
