@@ -152,6 +152,12 @@ const BAD = [
   ['a tool in the Chat Completions shape', 'responses', (b) => { b.tools = [{ type: 'function', function: { name: 'python', parameters: {} } }]; }, /Missing required parameter: 'tools\[0\]\.name'/, { param: 'tools[0].name' }],
   ['store not a boolean', 'responses', (b) => { b.store = 'no'; }, /Invalid type for 'store': expected a boolean, but got a string instead\./],
   ['not streamed', 'responses', (b) => { b.stream = false; }, /our client always streams/],
+  ['a reasoning item without its encrypted content (store: false)', 'responses', (b) => { b.input.splice(1, 0, { type: 'reasoning', id: 'rs_1', summary: [] }); },
+    /Item with id 'rs_1' not found\. Items are not persisted when `store` is set to false\./],
+  ['a reasoning item without a summary', 'responses', (b) => { b.input.splice(1, 0, { type: 'reasoning', id: 'rs_1', encrypted_content: 'gAAA' }); }, /Missing required parameter: 'input\[1\]\.summary'/],
+  ['a reasoning item with nothing after it', 'responses', (b) => { b.input.push({ type: 'reasoning', id: 'rs_2', summary: [], encrypted_content: 'gAAA' }); },
+    /Item 'rs_2' of type 'reasoning' was provided without its required following item\./],
+  ['an include it does not know', 'responses', (b) => { b.include = ['reasoning.raw']; }, /Invalid value: 'reasoning\.raw'/, { param: 'include[0]' }],
 ];
 
 test('good requests in each format are accepted and streamed', async () => {
@@ -365,6 +371,27 @@ test('Responses: a turn with thinking, text and two tool calls streams as OpenAI
     assert.deepEqual(done.usage, { input_tokens: 120, input_tokens_details: { cached_tokens: 64 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 12 }, total_tokens: 150 });
     assert.deepEqual(done.output.map((o) => o.type), ['reasoning', 'message', 'function_call', 'function_call']);
     assert.deepEqual(done.output.map((o) => o.status), [undefined, 'completed', 'completed', 'completed']);
+  } finally {
+    await server.close();
+  }
+});
+
+test('Responses: reasoning handed back whole is accepted; asked for, it streams encrypted', async () => {
+  const server = await startLlmServer();
+  try {
+    server.script([{ thinking: 'Add them.', tool_calls: [{ id: 'call_1', arguments: '{"code":"1+1"}' }] }, { thinking: 'Again.', text: 'ok' }]);
+    const body = GOOD.responses();
+    body.include = ['reasoning.encrypted_content'];
+    body.input.splice(1, 0, { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Add.' }], encrypted_content: 'gAAAA' });
+    const asked = await post(server, 'responses', body);
+    assert.equal(asked.status, 200, asked.text);
+    assert.deepEqual(asked.record.invalid, []);
+    const done = asked.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)))
+      .find((e) => e.type === 'response.output_item.done' && e.item.type === 'reasoning');
+    assert.equal(done.item.encrypted_content, `enc:${Buffer.from('Add them.').toString('base64')}`);
+    delete body.include;
+    const plain = await post(server, 'responses', body);
+    assert.ok(!plain.text.includes('encrypted_content'), 'not asked for: not sent');
   } finally {
     await server.close();
   }

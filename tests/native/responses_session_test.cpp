@@ -78,6 +78,65 @@ TEST(ResponsesSession, ToolLoopEndToEnd) {
   EXPECT_EQ(d.CountActions("http_request"), 2);
 }
 
+// A reply that reasons (its reasoning item encrypted, as with include:
+// reasoning.encrypted_content), then calls python; the final response's
+// output names the same reasoning item again.
+std::string ReasoningThenCall(const std::string& secret, const std::string& call_id, const std::string& code) {
+  Json reasoning{{"id", "rs_" + call_id}, {"type", "reasoning"}, {"status", "completed"},
+                 {"summary", Json::array({Json{{"type", "summary_text"}, {"text", "Multiply."}}})},
+                 {"encrypted_content", secret}};
+  Json call{{"id", "fc_" + call_id}, {"type", "function_call"}, {"status", "completed"}, {"call_id", call_id},
+            {"name", "python"}, {"arguments", Json{{"code", code}}.dump()}};
+  Json empty_reasoning = reasoning;
+  empty_reasoning["summary"] = Json::array();
+  empty_reasoning.erase("encrypted_content");
+  return ResponsesEvent({{"type", "response.created"}, {"response", {{"id", "resp_r"}, {"status", "in_progress"}, {"model", "o4-mini"}}}}) +
+         ResponsesEvent({{"type", "response.output_item.added"}, {"output_index", 0}, {"item", empty_reasoning}}) +
+         ResponsesEvent({{"type", "response.output_item.done"}, {"output_index", 0}, {"item", reasoning}}) +
+         ResponsesEvent({{"type", "response.output_item.added"}, {"output_index", 1}, {"item", call}}) +
+         ResponsesEvent({{"type", "response.output_item.done"}, {"output_index", 1}, {"item", call}}) +
+         ResponsesEvent({{"type", "response.completed"},
+                         {"response", {{"id", "resp_r"}, {"status", "completed"}, {"model", "o4-mini"},
+                                       {"output", Json::array({reasoning, call})}, {"usage", ResponsesUsage(100, 0, 30)}}}});
+}
+
+TEST(ResponsesSession, AReasoningModelGetsItsEncryptedReasoningBackWithinTheTurn) {
+  Driver d(TestConfig("responses"));
+  d.Send({{"type", "configure"}, {"provider", {{"format", "responses"}, {"model", "o4-mini"}, {"reasoning", true}}}});
+  d.User("What is 6 times 7?");
+  EXPECT_EQ(d.LastRequestBody()["include"], Json::array({"reasoning.encrypted_content"}));
+
+  d.Reply(ReasoningThenCall("gAAAA-secret-1", "call_1", "print(6*7)"));
+  d.ExecOk("42\n");
+  Json input = d.LastRequestBody()["input"];
+  ASSERT_EQ(input.size(), 4u) << input.dump(2);
+  // The reasoning item once (not once per event that named it), before the call, as it came.
+  EXPECT_EQ(input[1], (Json{{"type", "reasoning"}, {"id", "rs_call_1"},
+                            {"summary", Json::array({Json{{"type", "summary_text"}, {"text", "Multiply."}}})},
+                            {"encrypted_content", "gAAAA-secret-1"}}));
+  EXPECT_EQ(input[2]["type"], "function_call");
+  EXPECT_EQ(input[3]["type"], "function_call_output");
+
+  // The next turn starts without the earlier turn's reasoning.
+  d.Reply(ResponsesReply({"42."}));
+  d.User("And 7 times 8?");
+  Json next = d.LastRequestBody();
+  EXPECT_EQ(next["input"].dump().find("gAAAA-secret-1"), std::string::npos) << next["input"].dump(2);
+  EXPECT_EQ(next["include"], Json::array({"reasoning.encrypted_content"})) << "still asked for, for this turn";
+  // Not saved with the conversation either: it is only for the turn's own requests.
+  EXPECT_EQ(d.session.ConversationJson().dump().find("gAAAA-secret-1"), std::string::npos);
+}
+
+TEST(ResponsesSession, WithoutReasoningNothingIsAskedForOrSentBack) {
+  Driver d(TestConfig("responses"));
+  d.User("What is 6 times 7?");
+  EXPECT_FALSE(d.LastRequestBody().contains("include"));
+  d.Reply(ReasoningThenCall("gAAAA-secret-2", "call_2", "print(6*7)"));
+  d.ExecOk("42\n");
+  EXPECT_EQ(d.LastRequestBody().dump().find("gAAAA-secret-2"), std::string::npos)
+      << "a model not set as reasoning gets no reasoning items back";
+}
+
 TEST(ResponsesSession, ConfigAcceptsTheFormat) {
   Driver d(TestConfig("responses"));
   d.Send({{"type", "configure"},

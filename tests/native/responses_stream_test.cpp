@@ -17,7 +17,7 @@ using testing::Decoded;
 
 const char* const kResponsesFixtures[] = {
     "responses_text",       "responses_function_call", "responses_text_two_calls", "responses_reasoning_text",
-    "responses_incomplete", "responses_failed",        "responses_error_event",
+    "responses_incomplete", "responses_failed",        "responses_error_event",   "responses_encrypted_reasoning",
 };
 
 class ResponsesFixture : public ::testing::TestWithParam<const char*> {};

@@ -505,7 +505,13 @@ TEST(Models, WhatTheListSaysOfEachModelComesWithIt) {
     {"id":"llama-3.3-70b","context_window":131072},
     {"id":"pixtral","max_context_length":128000,"capabilities":{"vision":true}},
     {"id":"served","max_model_len":32768},
-    {"id":"gpt-4o-mini","object":"model","owned_by":"openai"}]})";
+    {"id":"gpt-4o-mini","object":"model","owned_by":"openai"},
+    {"id":"o4-mini","object":"model","owned_by":"system"},
+    {"id":"gpt-5-mini-2025-08-07","object":"model","owned_by":"system"},
+    {"id":"gpt-5-chat-latest","object":"model","owned_by":"system"},
+    {"id":"o3-by-someone","object":"model","owned_by":"someone"},
+    {"id":"deepseek/deepseek-r1","context_length":163840,"supported_parameters":["max_tokens","reasoning","include_reasoning"]},
+    {"id":"mistral/small","context_length":32000,"supported_parameters":["max_tokens","tools"]}]})";
   Json info = ParseModelInfo(body);
   EXPECT_EQ(info["openai/gpt-4o"], Json::parse(R"({"context_window":128000,"vision":true})"));
   EXPECT_EQ(info["meta/llama"], Json::parse(R"({"context_window":65536,"vision":false})"));
@@ -513,6 +519,13 @@ TEST(Models, WhatTheListSaysOfEachModelComesWithIt) {
   EXPECT_EQ(info["pixtral"], Json::parse(R"({"context_window":128000,"vision":true})"));
   EXPECT_EQ(info["served"]["context_window"], 32768);
   EXPECT_FALSE(info.contains("gpt-4o-mini"));
+  // Reasoning: OpenAI's o-series and gpt-5 by id (not gpt-5's chat variant), OpenRouter's by its parameters.
+  EXPECT_EQ(info["o4-mini"], Json::parse(R"({"reasoning":true})"));
+  EXPECT_EQ(info["gpt-5-mini-2025-08-07"], Json::parse(R"({"reasoning":true})"));
+  EXPECT_FALSE(info.contains("gpt-5-chat-latest"));
+  EXPECT_FALSE(info.contains("o3-by-someone")) << "only OpenAI's own list is read by name";
+  EXPECT_EQ(info["deepseek/deepseek-r1"], Json::parse(R"({"context_window":163840,"reasoning":true})"));
+  EXPECT_EQ(info["mistral/small"], Json::parse(R"({"context_window":32000,"reasoning":false})"));
   EXPECT_TRUE(ParseModelInfo(R"({"data":[{"id":"x"}]})").empty());
   EXPECT_TRUE(ParseModelInfo("junk").empty());
 

@@ -192,12 +192,14 @@ export function anthropicEvents(step, model = 'claude-sonnet-4-5') {
  * item per part of the reply (a reasoning item with its summary for
  * `thinking`, a message for `text`, a function_call per tool call), each
  * opened by response.output_item.added and closed by response.output_item.done
- * with its deltas between, and last response.completed (or
+ * with its deltas between (a reasoning item carries `encrypted_content` when
+ * the request's include asks for reasoning.encrypted_content: "enc:" and the
+ * base64 of the thinking), and last response.completed (or
  * response.incomplete for `incomplete: "max_output_tokens"`, response.failed
  * for `failed: {code, message}`). Every event is `event: <type>` plus a data
  * line whose JSON repeats the type and carries a sequence_number from 0.
  */
-export function responsesEvents(step, model = 'gpt-4.1-mini') {
+export function responsesEvents(step, model = 'gpt-4.1-mini', include = []) {
   let seq = 0;
   const out = [];
   const emit = (type, fields) => out.push(named(type, { type, sequence_number: seq++, ...fields }));
@@ -220,6 +222,7 @@ export function responsesEvents(step, model = 'gpt-4.1-mini') {
     emit('response.reasoning_summary_text.done', { item_id: item.id, output_index, summary_index: 0, text: step.thinking });
     emit('response.reasoning_summary_part.done', { item_id: item.id, output_index, summary_index: 0, part: { type: 'summary_text', text: step.thinking } });
     const done = { ...item, summary: [{ type: 'summary_text', text: step.thinking }] };
+    if (include.includes('reasoning.encrypted_content')) done.encrypted_content = `enc:${Buffer.from(step.thinking).toString('base64')}`;
     emit('response.output_item.done', { output_index, item: done });
     output.push(done);
     index += 1;
@@ -378,7 +381,7 @@ export async function startLlmServer({ cors = true, port: wantPort = 0, host = '
     if (step.hang) return; // the client's timers must deal with it
     const model = typeof record.body?.model === 'string' && record.body.model ? record.body.model : undefined;
     const events = step.body !== undefined ? [step.body]
-      : format === 'anthropic' ? anthropicEvents(step) : format === 'responses' ? responsesEvents(step, model) : openaiEvents(step);
+      : format === 'anthropic' ? anthropicEvents(step) : format === 'responses' ? responsesEvents(step, model, Array.isArray(record.body?.include) ? record.body.include : []) : openaiEvents(step);
     for (let i = 0; i < events.length; i += 1) {
       if (step.cut_after !== undefined && i >= step.cut_after) {
         res.socket.destroy(); // a connection cut mid-stream

@@ -202,7 +202,30 @@ function responsesMessage(r, item, p) {
   return undefined;
 }
 
+// A reasoning item handed back: OpenAI wants its summary, and with store:
+// false its encrypted content (nothing is stored to look the id up in), and
+// the item the model produced after it (its message or function call).
+function responsesReasoning(r, item, p, body, next) {
+  if (!Array.isArray(item.summary)) return item.summary === undefined ? oaMissing(r, 'reasoning', `${p}.summary`) : oaType(r, 'reasoning', `${p}.summary`, 'an array of objects', item.summary);
+  item.summary.forEach((s, j) => {
+    if (!isObj(s) || s.type !== 'summary_text' || !isStr(s.text)) oaType(r, 'reasoning', `${p}.summary[${j}]`, 'a summary_text object', s);
+  });
+  if (item.encrypted_content !== undefined && !isStr(item.encrypted_content)) return oaType(r, 'reasoning', `${p}.encrypted_content`, 'a string', item.encrypted_content);
+  if (body.store === false && !isStr(item.encrypted_content)) {
+    return r.add('reasoning', `Item with id '${item.id}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`, `${p}`);
+  }
+  const follows = isObj(next) && ['message', 'function_call'].includes(next.type ?? (next.role !== undefined ? 'message' : undefined));
+  if (!follows) r.add('reasoning', `Item '${item.id}' of type 'reasoning' was provided without its required following item.`, `${p}`);
+  return undefined;
+}
+
+const RESPONSES_INCLUDES = ['reasoning.encrypted_content', 'message.output_text.logprobs', 'file_search_call.results', 'web_search_call.action.sources', 'code_interpreter_call.outputs', 'computer_call_output.output.image_url', 'message.input_image.image_url'];
+
 function validateResponses(body, r) {
+  if (body.include !== undefined && body.include !== null) {
+    if (!Array.isArray(body.include)) oaType(r, 'include', 'include', 'an array of strings', body.include);
+    else body.include.forEach((v, j) => { if (!RESPONSES_INCLUDES.includes(v)) oaValue(r, 'include', `include[${j}]`, v, RESPONSES_INCLUDES); });
+  }
   if (!isStr(body.model) || !body.model) oaMissing(r, 'model', 'model');
   const input = body.input;
   if (input === undefined && body.previous_response_id === undefined) oaMissing(r, 'input', 'input');
@@ -235,7 +258,8 @@ function validateResponses(body, r) {
           else calls.set(item.call_id, true);
           return undefined;
         }
-        if (type === 'reasoning' || type === 'item_reference') return undefined;
+        if (type === 'reasoning') return responsesReasoning(r, item, p, body, input[i + 1]);
+        if (type === 'item_reference') return undefined;
         return type === undefined ? oaMissing(r, 'input', `${p}.type`)
           : oaValue(r, 'input', `${p}.type`, type, ['message', 'function_call', 'function_call_output', 'reasoning', 'item_reference']);
       });

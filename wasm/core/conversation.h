@@ -45,6 +45,10 @@ struct Entry {
   std::string thinking;              // assistant only
   std::vector<ToolCall> tool_calls;  // assistant only
   Json usage;                        // assistant only: provider's usage object
+  // assistant only, not saved: the reply's encrypted reasoning items
+  // (responses), resent with the same turn's later requests. A saved
+  // conversation never resumes a turn, so it has no use for them.
+  Json reasoning_items;
   std::string notice_level;          // notice only: "info" | "warning" | "error"
   ExecRecord exec;                   // exec only
 };

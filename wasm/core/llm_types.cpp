@@ -36,6 +36,7 @@ Json ProviderConfig::ToJson() const {
   j["tools"] = tools;
   j["include_usage"] = include_usage;
   if (reasoning_summary) j["reasoning_summary"] = *reasoning_summary;  // absent when unset (older readers)
+  j["reasoning"] = reasoning;
   j["vision"] = vision;
   j["context_window"] = context_window;
   j["prompt_caching"] = prompt_caching;
@@ -80,6 +81,7 @@ ProviderConfig ProviderConfig::FromJson(const Json& j) {
     }
     c.reasoning_summary = summary;
   }
+  if (j.contains("reasoning")) c.reasoning = RequireBool(j, "reasoning");
   if (j.contains("vision")) c.vision = RequireBool(j, "vision");
   if (j.contains("prompt_caching")) c.prompt_caching = RequireBool(j, "prompt_caching");
   if (j.contains("context_window") && !j["context_window"].is_null()) {
@@ -119,6 +121,7 @@ Json StreamResult::ToJson() const {
   j["model"] = model;
   j["id"] = id;
   j["error"] = error ? Json{{"type", error->type}, {"message", error->message}} : Json(nullptr);
+  if (!reasoning_items.is_null()) j["reasoning_items"] = reasoning_items;  // responses only, when there are any
   return j;
 }
 

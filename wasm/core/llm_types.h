@@ -31,6 +31,12 @@ struct ProviderConfig {
   // responses: ask for reasoning summaries ("auto", "concise" or "detailed";
   // unset: none, as models without reasoning refuse the parameter).
   std::optional<std::string> reasoning_summary;
+  // responses: the model reasons (o-series, gpt-5, ...). Its reasoning comes
+  // back encrypted (include: reasoning.encrypted_content) and goes back with
+  // the turn's later requests, as store: false leaves nothing on the server:
+  // without it the model starts its reasoning over after every tool call.
+  // Off by default: a model without reasoning refuses the include.
+  bool reasoning = false;
   // The model sees images (uploads, the charts its runs display): sent as
   // image parts in the provider's format. Off by default: a text-only model
   // rejects image parts.
@@ -77,6 +83,7 @@ struct ChatMessage {
   std::string tool_call_id;          // tool only
   bool is_error = false;             // tool only
   std::vector<ImagePart> images;     // user and tool only (sent only when the provider has vision)
+  Json reasoning_items;              // assistant only, responses only: the reply's reasoning items (null: none)
   // For the context budget (context_budget.h): the turn the message belongs
   // to, and the one-line note that may replace a run's output.
   int turn = 0;
@@ -113,6 +120,9 @@ struct StreamResult {
   std::string id;
   std::optional<StreamError> error;
   bool complete = false;  // the provider signalled a normal end
+  // responses: the reply's reasoning items that carry encrypted_content,
+  // each {type, id, summary, encrypted_content}, in output order (null: none).
+  Json reasoning_items;
 
   // {"text","tool_calls":[{"id","name","arguments"}],"finish_reason","usage","model","id","error"}
   Json ToJson() const;

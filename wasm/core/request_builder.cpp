@@ -40,7 +40,11 @@
 //   * the system prompt is `instructions`;
 //   * as for Anthropic, the input starts at the first user message with
 //     content, and a history with function calls but no tools offered
-//     still declares the tool, with tool_choice "none".
+//     still declares the tool, with tool_choice "none";
+//   * a reasoning model (config.reasoning) is asked for its reasoning
+//     encrypted (include: reasoning.encrypted_content), and an assistant
+//     message's reasoning items go back before its text and calls, so the
+//     model keeps its reasoning across the tool calls of a turn.
 #include "core/request_builder.h"
 
 #include <algorithm>
@@ -309,6 +313,9 @@ Json ResponsesInput(const std::vector<ChatMessage>& messages, bool* has_tool_ite
         break;
       }
       case ChatMessage::Role::kAssistant:
+        // The reply's reasoning first, as the model produced it.
+        if (message.reasoning_items.is_array())
+          for (const Json& item : message.reasoning_items) input.push_back(item);
         if (!message.text.empty()) {
           input.push_back({{"type", "message"},
                            {"role", "assistant"},
@@ -431,6 +438,7 @@ HttpRequest BuildResponsesRequest(const ProviderConfig& config, const ChatReques
   if (config.temperature) body["temperature"] = *config.temperature;
   if (config.max_tokens) body["max_output_tokens"] = *config.max_tokens;
   if (config.reasoning_summary) body["reasoning"] = {{"summary", *config.reasoning_summary}};
+  if (config.reasoning) body["include"] = Json::array({"reasoning.encrypted_content"});
   const bool offer = chat.offer_tools && config.tools;
   if (offer || has_tool_items) {
     // Flat: no "function" object as in Chat Completions.
@@ -493,6 +501,19 @@ std::optional<std::vector<std::string>> ParseModelList(std::string_view body, st
   return ids;
 }
 
+// OpenAI's /models names its reasoning models only by their ids: the
+// o-series and gpt-5 (not its "-chat" variants, which do not reason).
+static bool IsOpenAiReasoningModel(const Json& m) {
+  auto owner = m.find("owned_by");
+  if (owner == m.end() || !owner->is_string()) return false;
+  const std::string& by = owner->get_ref<const std::string&>();
+  if (by != "openai" && by != "system" && by != "openai-internal") return false;
+  const std::string& id = m["id"].get_ref<const std::string&>();
+  if (id.find("-chat") != std::string::npos) return false;
+  bool o_series = id.size() >= 2 && id[0] == 'o' && std::isdigit(static_cast<unsigned char>(id[1]));
+  return o_series || id.rfind("gpt-5", 0) == 0;
+}
+
 Json ParseModelInfo(std::string_view body) {
   Json info = Json::object();
   Json j = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
@@ -525,6 +546,13 @@ Json ParseModelInfo(std::string_view body) {
     }
     if (auto caps = m.find("capabilities"); caps != m.end() && caps->is_object()) {
       if (auto v = caps->find("vision"); v != caps->end() && v->is_boolean()) entry["vision"] = v->get<bool>();
+    }
+    if (auto params = m.find("supported_parameters"); params != m.end() && params->is_array()) {
+      bool reasoning = false;  // OpenRouter
+      for (const Json& x : *params) reasoning = reasoning || (x.is_string() && x.get<std::string>() == "reasoning");
+      entry["reasoning"] = reasoning;
+    } else if (IsOpenAiReasoningModel(m)) {
+      entry["reasoning"] = true;  // OpenAI's own list says nothing but the name
     }
     if (!entry.empty()) info[m["id"].get<std::string>()] = std::move(entry);
   }

@@ -45,10 +45,11 @@ HttpRequest BuildModelsRequest(const ProviderConfig& config);
 std::optional<std::vector<std::string>> ParseModelList(std::string_view body, std::string* error);
 
 // What a /models answer says of each model, where it says it: id →
-// {context_window?, vision?}. Read from OpenRouter and Together
-// (context_length, architecture.input_modalities), Groq (context_window),
-// Mistral (max_context_length, capabilities.vision) and vLLM (max_model_len).
-// An empty object when the answer says nothing (OpenAI, Anthropic, Ollama).
+// {context_window?, vision?, reasoning?}. Read from OpenRouter and Together
+// (context_length, architecture.input_modalities, supported_parameters),
+// Groq (context_window), Mistral (max_context_length, capabilities.vision),
+// vLLM (max_model_len) and OpenAI (reasoning: the o-series and gpt-5 ids).
+// An empty object when the answer says nothing (Anthropic, Ollama).
 Json ParseModelInfo(std::string_view body);
 
 // The one tool we offer: run Python. Its name and its argument key.

@@ -242,6 +242,7 @@ void ResponsesStreamDecoder::HandleItem(const Value& item, std::optional<int64_t
       if (part_type == "refusal") WholePiece(StreamDelta::Kind::kText, key, StringAt(part, "refusal"), deltas);
     }
   } else if (type == "reasoning") {
+    KeepReasoningItem(item, item_id.empty() ? "@" + std::to_string(index.value_or(-1)) : item_id);
     Value summary = item.Find("summary");
     if (summary.is_array()) {
       int64_t i = 0;
@@ -260,6 +261,27 @@ void ResponsesStreamDecoder::HandleItem(const Value& item, std::optional<int64_t
       }
     }
   }
+}
+
+template <class Value>
+void ResponsesStreamDecoder::KeepReasoningItem(const Value& item, const std::string& key) {
+  Value encrypted = item.Find("encrypted_content");
+  if (!encrypted.is_string() || reasoning_kept_.count(key)) return;
+  std::string content = encrypted.GetString();
+  if (content.empty() || reasoning_bytes_ + content.size() > kMaxReasoningBytes) return;
+  reasoning_kept_[key] = true;
+  reasoning_bytes_ += content.size();
+  // Only what the API takes back as input (no status, no raw content).
+  Json kept{{"type", "reasoning"}};
+  if (std::string id = StringAt(item, "id"); !id.empty()) kept["id"] = id;
+  kept["summary"] = Json::array();
+  kept["encrypted_content"] = std::move(content);
+  if (Value summary = item.Find("summary"); summary.is_array()) {
+    for (Value part = summary.FirstElement(); part.present(); part = summary.NextElement(part))
+      kept["summary"].push_back({{"type", "summary_text"}, {"text", StringAt(part, "text")}});
+  }
+  if (result_.reasoning_items.is_null()) result_.reasoning_items = Json::array();
+  result_.reasoning_items.push_back(std::move(kept));
 }
 
 template <class Value>

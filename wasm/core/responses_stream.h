@@ -26,6 +26,12 @@
 //   ("incomplete:max_output_tokens"). usage: the final response's usage
 //   object. A failed response's `error` {code, message} becomes the error
 //   (type: its code).
+// - A reasoning item that carries `encrypted_content` (asked for with
+//   include: reasoning.encrypted_content) is kept whole in
+//   result().reasoning_items as {type, id, summary, encrypted_content}, once
+//   per item (output_item.done and the final output name the same item), to
+//   go back with the turn's next request. At most kMaxReasoningBytes of them
+//   per reply; beyond that the rest are dropped (the model then reasons anew).
 // - error (in-band): ends the stream with that error ({code, message} at the
 //   top level, or nested under "error").
 // - `data: [DONE]`, keep-alives and unknown event types: ignored.
@@ -59,6 +65,8 @@ class ResponsesStreamDecoder : public StreamDecoder {
   template <class Value>
   void HandleEnd(const Value& j, const std::string& type, std::vector<StreamDelta>* deltas);
   template <class Value>
+  void KeepReasoningItem(const Value& item, const std::string& key);
+  template <class Value>
   std::optional<size_t> FindCall(const Value& j) const;
 
   size_t BeginCall(std::string id, std::string name, const std::string& item_id, std::optional<int64_t> output_index,
@@ -84,6 +92,11 @@ class ResponsesStreamDecoder : public StreamDecoder {
   std::map<std::string, std::string> part_text_;   // part key → text or thinking streamed so far
   std::string last_thinking_key_;                  // the part the thinking so far ends with
   bool done_ = false;                              // the final response seen, or Finish() called
+  std::map<std::string, bool> reasoning_kept_;     // reasoning item key → already in result_.reasoning_items
+  size_t reasoning_bytes_ = 0;
 };
+
+// The bound on the encrypted reasoning kept from one reply (it is resent).
+constexpr size_t kMaxReasoningBytes = 1 << 20;
 
 }  // namespace ci

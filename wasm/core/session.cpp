@@ -1069,6 +1069,7 @@ void Session::FinishModelReply(int64_t now, Out& out) {
   entry.text = r.text.value_or("");
   entry.thinking = r.thinking;
   entry.usage = r.usage;
+  entry.reasoning_items = r.reasoning_items;
   if (config_.provider.tools) {
     entry.tool_calls = r.tool_calls;
     GiveToolCallsUsableIds(&entry.tool_calls);
@@ -1344,6 +1345,9 @@ ChatRequest Session::BuildChat() const {
         if (e.text.empty() && e.tool_calls.empty()) break;
         ChatMessage assistant{ChatMessage::Role::kAssistant, e.text, e.tool_calls, "", false};
         assistant.turn = e.turn;
+        // Reasoning goes back only within its own turn (the model drops
+        // earlier turns' anyway) and only to a model that asked for it.
+        if (e.turn == turn_ && config_.provider.reasoning) assistant.reasoning_items = e.reasoning_items;
         chat.messages.push_back(std::move(assistant));
         // Every tool call gets exactly one result, right after the call, or
         // the provider rejects the history.
