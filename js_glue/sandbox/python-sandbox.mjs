@@ -118,7 +118,8 @@ class Instance {
     else if (m.type === MSG.WORKER_ERROR) this.crash(`The Python worker failed: ${m.message}`);
   }
 
-  async boot(assets) {
+  /** snapshot: the memory snapshot to load (Blob or bytes), sent along so the worker reads it while it compiles. */
+  async boot(assets, snapshot = null) {
     // Each instance gets its own copies of ArrayBuffers: transferring
     // detaches them, and the host keeps the originals for the next restart.
     // Blobs go as they are (a handle, no copy; the worker reads them), but
@@ -128,6 +129,7 @@ class Instance {
     // The data: worker has its modules already (its static imports).
     const names = this.host.workerShape === 'data' ? ['wasm', 'stdlib'] : ['pyodideMjs', 'pyodideAsmMjs', 'wasm', 'stdlib', 'runner', 'workerMain'];
     const payload = Object.fromEntries(await Promise.all(names.map(async (k) => [k, await own(assets[k])])));
+    if (snapshot) payload.snapshot = await own(snapshot);
     payload.lock = assets.lock;
     const transfer = Object.values(payload).filter((v) => v instanceof ArrayBuffer);
     return this.request(MSG.SANDBOX_BOOT, { assets: payload }, transfer);
@@ -480,27 +482,22 @@ export class PythonSandbox {
   async bootInstance(inst, assets, pyodideOptions, stamps) {
     if (inst.closed) throw new SandboxError('The sandbox was restarted or closed while starting');
     const tFrame = performance.now();
-    await withTimeout(inst.boot(assets), this.options.bootTimeoutMs, 'Loading Pyodide into the sandbox');
+    // A snapshot goes with the boot (the worker reads it while the wasm
+    // compiles and the modules load); the init then points at it. The
+    // store keeps its copy: a Blob goes as it is, bytes as a copy.
+    const { _loadSnapshot: snapshot, ...rest } = pyodideOptions;
+    await withTimeout(inst.boot(assets, snapshot), this.options.bootTimeoutMs, 'Loading Pyodide into the sandbox');
     const tBoot = performance.now();
     // `true` asks the worker bootstrap to put in the frame's buffer.
     const options = {
-      pyodideOptions,
+      pyodideOptions: rest,
       runtimeSource: assets.runtimeSource,
       packagesSource: assets.packagesSource,
       interruptBuffer: inst.interruptible,
     };
+    if (snapshot) options.snapshotFromBoot = true;
     if (this.options.outputLimitBytes) options.outputLimitBytes = this.options.outputLimitBytes;
-    const transfer = [];
-    let snap = pyodideOptions._loadSnapshot;
-    // The data: worker cannot read this page's Blobs (see Instance#boot).
-    if (snap instanceof Blob && this.workerShape === 'data') snap = await snap.arrayBuffer();
-    if (snap && !(snap instanceof Blob)) {
-      // The store keeps its copy; the worker gets its own. (A Blob goes as
-      // it is: no copy here, the worker reads it.)
-      options.pyodideOptions = { ...pyodideOptions, _loadSnapshot: snap instanceof ArrayBuffer && snap !== pyodideOptions._loadSnapshot ? snap : ownedCopy(snap) };
-      transfer.push(options.pyodideOptions._loadSnapshot);
-    }
-    const info = await withTimeout(inst.request(MSG.INIT, { options }, transfer), this.options.initTimeoutMs, 'Starting Python');
+    const info = await withTimeout(inst.request(MSG.INIT, { options }), this.options.initTimeoutMs, 'Starting Python');
     inst.ready = true;
     const t1 = performance.now();
     this.info = info;
@@ -521,7 +518,10 @@ export class PythonSandbox {
       worker: {
         import_ms: w.import_ms,
         init_received_at: fromEpoch(w.init_received_at),
+        snapshot_ready_at: fromEpoch(w.snapshot_ready_at),
         load_start_at: fromEpoch(w.load_start_at),
+        // Compiled since the boot: how long instantiation still waited for it.
+        wasm_wait_ms: w.wasm_wait_ms,
         wasm_instantiate_ms: w.wasm_instantiate_ms,
         load_pyodide_ms: w.load_pyodide_ms,
         load_end_at: fromEpoch(w.load_end_at),

@@ -50,6 +50,7 @@ function sandboxWorker(MSG) {
   let port = null;
   let sharedInterrupt = null; // SharedArrayBuffer from the frame, when cross-origin isolated
   let nextId = 1;
+  let bootSnapshot = null; // Promise<Uint8Array> of the snapshot sent with the boot, being read
   const pendingFetches = new Map(); // id → { resolve, reject }
   const runnerListeners = new Set();
 
@@ -109,6 +110,18 @@ function sandboxWorker(MSG) {
     // The host hands Blobs (or ArrayBuffers); a Response streams a Blob, so
     // the wasm is compiled as it is read.
     const body = (x) => (x instanceof Blob ? x : new Uint8Array(x));
+    // Started now, not when Pyodide asks: the wasm compiles (on the engine's
+    // background threads) while the modules are imported, the snapshot is
+    // read and the host's init is on its way. Pyodide's instantiateStreaming
+    // then only instantiates (see below).
+    const compiled = WebAssembly.compileStreaming(new Response(body(a.wasm), { headers: { 'content-type': 'application/wasm' } }));
+    compiled.catch(() => {}); // reported when Pyodide asks for it
+    // The snapshot, when the host has one, comes with the boot: read now,
+    // beside the compile (the init then says snapshotFromBoot: true).
+    if (a.snapshot) {
+      bootSnapshot = a.snapshot instanceof Blob ? a.snapshot.arrayBuffer().then((b) => new Uint8Array(b)) : Promise.resolve(new Uint8Array(a.snapshot));
+      bootSnapshot.catch(() => {}); // reported by the init that uses it
+    }
     served.set(BASE + 'pyodide.asm.wasm', { bytes: body(a.wasm), type: 'application/wasm' });
     served.set(BASE + 'python_stdlib.zip', { bytes: body(a.stdlib), type: 'application/zip' });
     served.set(BASE + 'pyodide-lock.json', { bytes: new TextEncoder().encode(a.lock), type: 'application/json' });
@@ -120,11 +133,13 @@ function sandboxWorker(MSG) {
     // Where the start's time goes, for the host's lastStart (see python-sandbox.mjs).
     const timing = self.sandboxTiming;
     timing.import_ms = Math.round(performance.now() - t0);
-    const instantiateStreaming = WebAssembly.instantiateStreaming;
     WebAssembly.instantiateStreaming = async (source, imports) => {
       const t = performance.now();
       try {
-        return await instantiateStreaming.call(WebAssembly, source, imports);
+        // `source` is the same wasm (served from a.wasm): compiled already.
+        const module = await compiled;
+        timing.wasm_wait_ms = Math.round(performance.now() - t);
+        return { module, instance: await WebAssembly.instantiate(module, imports) };
       } catch (error) {
         // Pyodide only logs this and then waits for ever: end the start now.
         startError('the Python interpreter (pyodide.asm.wasm) could not be loaded: ' + ((error && error.message) || error));
@@ -182,7 +197,12 @@ function sandboxWorker(MSG) {
             d.options.interruptBuffer = d.options.interruptBuffer && sharedInterrupt ? new Uint8Array(sharedInterrupt, 0, 1) : null;
             // A snapshot may come as a Blob (from the host's IndexedDB): read it here.
             const po = d.options.pyodideOptions;
-            if (po && po._loadSnapshot instanceof Blob) po._loadSnapshot = new Uint8Array(await po._loadSnapshot.arrayBuffer());
+            if (d.options.snapshotFromBoot) {
+              if (!bootSnapshot) throw new Error('the init asks for the boot\'s snapshot, but the boot brought none');
+              d.options.pyodideOptions = { ...po, _loadSnapshot: await bootSnapshot };
+              delete d.options.snapshotFromBoot;
+            } else if (po && po._loadSnapshot instanceof Blob) po._loadSnapshot = new Uint8Array(await po._loadSnapshot.arrayBuffer());
+            self.sandboxTiming.snapshot_ready_at = performance.timeOrigin + performance.now();
           } else if (d.type === MSG.RUN && sharedInterrupt) {
             // Which run an interrupt may hit (checked by the frame), and no stale signal.
             Atomics.store(new Int32Array(sharedInterrupt, 4, 1), 0, d.id);
