@@ -58,8 +58,10 @@ export class CiChat extends LitElement {
   }
 
   willUpdate() {
-    // Stick to the bottom when the reader is there.
-    this.stick = this.scrollHeight - this.scrollTop - this.clientHeight < 80;
+    // Stick to the bottom when the reader is there. Before the first render
+    // there is nothing to scroll (it would be true anyway), and reading the
+    // sizes then would lay out the whole app once more while it starts.
+    this.stick = !this.hasUpdated || this.scrollHeight - this.scrollTop - this.clientHeight < 80;
   }
 
   updated() {
