@@ -9,8 +9,15 @@
 // message, detail?} } (nothing changed). The contracts of the module
 // functions underneath are in wasm/PROTOCOL.md, "Bound functions".
 //
+// The streaming answers (feedLlmBytes, StreamDecoder.feed and .finish) cross
+// the binding as packed records (js_glue/packed.mjs), not JSON; what these
+// methods return is the same plain objects either way.
+//
 // In the browser pass { moduleUrl, wasmUrl }; in Node pass { moduleUrl,
 // wasmBinary } (Node 20's fetch cannot load a file path, so give the bytes).
+
+import { packedReader } from './packed.mjs';
+import { ACTION, EMIT } from './protocol.mjs';
 
 export async function loadCore({ moduleUrl, wasmUrl, wasmBinary } = {}) {
   const { default: createCoreModule } = await import(/* @vite-ignore */ moduleUrl);
@@ -47,9 +54,22 @@ function parse(text) {
 
 const destroyed = () => new CoreError({ code: 'bad_handle', message: 'this session was destroyed' });
 
+// One packed record of feedLlmBytes as the action it stands for: the delta
+// emits travel as bare text, every other action as its JSON.
+function packedAction(kind, index, text) {
+  switch (kind) {
+    case 'text': return { type: ACTION.EMIT, event: { type: EMIT.TEXT_DELTA, text } };
+    case 'thinking': return { type: ACTION.EMIT, event: { type: EMIT.THINKING_DELTA, text } };
+    case 'tool_call_arguments': return { type: ACTION.EMIT, event: { type: EMIT.TOOL_CALL_DELTA, index, arguments: text } };
+    case 'json': return JSON.parse(text);
+    default: throw new CoreError({ code: 'internal_error', message: `feedLlmBytes: unexpected packed record "${kind}"` });
+  }
+}
+
 export class Core {
   constructor(module) {
     this.module = module;
+    this.readPacked = packedReader(JSON.parse(module.packedLayout()));
   }
 
   protocolInfo() {
@@ -59,14 +79,14 @@ export class Core {
   /** @returns {CoreSession} @throws {CoreError} on a bad config */
   createSession(config) {
     const { handle } = parse(this.module.createSession(JSON.stringify(config)));
-    return new CoreSession(this.module, handle);
+    return new CoreSession(this.module, handle, this.readPacked);
   }
 
   /** files: { [path]: Uint8Array }. Returns { session, problems }. */
   restoreSession(state, files = {}) {
     const text = typeof state === 'string' ? state : JSON.stringify(state);
     const { handle, problems } = parse(this.module.restoreSession(text, files));
-    return { session: new CoreSession(this.module, handle), problems };
+    return { session: new CoreSession(this.module, handle, this.readPacked), problems };
   }
 
   /** One-shot decode of a whole response body (what ci-decode prints). */
@@ -74,6 +94,18 @@ export class Core {
     // The result's own "error" is a provider error inside the stream, not a
     // failure of the call.
     return parse(this.module.decodeStream(format, bytes));
+  }
+
+  /**
+   * A streaming decoder (ci-decode chunk by chunk; the benchmark): feed()
+   * each piece of a body, then finish(). @throws {CoreError} bad_format
+   */
+  createDecoder(format) {
+    const handle = this.module.createDecoder(String(format));
+    if (!handle) {
+      throw new CoreError({ code: 'bad_format', message: `unknown format "${format}" (expected openai, anthropic or responses)`, detail: { format } });
+    }
+    return new StreamDecoder(this.module, handle, this.readPacked);
   }
 
   /**
@@ -86,10 +118,48 @@ export class Core {
   }
 }
 
+export class StreamDecoder {
+  constructor(module, handle, readPacked) {
+    this.module = module;
+    this.handle = handle;
+    this.readPacked = readPacked;
+  }
+
+  /**
+   * Any split of the body. Returns this piece's deltas, in order:
+   * [{kind: "text"|"thinking"|"tool_call_begin"|"tool_call_arguments", text, index}]
+   * (tool_call_begin: text is the tool's name; index: which tool call).
+   */
+  feed(bytes) {
+    const answer = this.module.decoderFeed(this.handle, bytes);
+    if (typeof answer === 'string') return parse(answer); // a failure: throws
+    const deltas = [];
+    this.readPacked(answer, (kind, index, text) => deltas.push({ kind, text, index }));
+    return deltas;
+  }
+
+  /** Ends the stream: the whole result, as Core.decodeStream. The decoder is then gone. */
+  finish() {
+    const answer = this.module.decoderFinish(this.handle);
+    this.handle = 0;
+    if (typeof answer === 'string') return parse(answer); // a failure: throws
+    // The result as JSON with its texts left "", then each text on its own.
+    let result;
+    this.readPacked(answer, (kind, index, text) => {
+      if (kind === 'json') result = JSON.parse(text);
+      else if (kind === 'text' || kind === 'thinking') result[kind] = text;
+      else if (kind === 'tool_call_arguments') result.tool_calls[index].arguments = text;
+      else throw new CoreError({ code: 'internal_error', message: `decoderFinish: unexpected packed record "${kind}"` });
+    });
+    return result;
+  }
+}
+
 export class CoreSession {
-  constructor(module, handle) {
+  constructor(module, handle, readPacked) {
     this.module = module;
     this.id = handle;
+    this.readPacked = readPacked;
   }
 
   /**
@@ -101,8 +171,13 @@ export class CoreSession {
     return parse(this.module.handleEvent(this.id, JSON.stringify(e), blobs));
   }
 
+  /** The fast path of llm_chunk: the same answer as handle() would give. */
   feedLlmBytes(requestId, bytes, nowMs = Date.now()) {
-    return parse(this.module.feedLlmBytes(this.id, requestId, bytes, nowMs));
+    const answer = this.module.feedLlmBytes(this.id, requestId, bytes, nowMs);
+    if (typeof answer === 'string') return parse(answer); // refused ({actions: [], error}), or a failure: throws
+    const actions = [];
+    this.readPacked(answer, (kind, index, text) => actions.push(packedAction(kind, index, text)));
+    return { actions };
   }
 
   /** Uint8Array (a fresh copy, the caller's to keep), or null when there is no such file. */
