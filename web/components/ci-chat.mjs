@@ -59,13 +59,21 @@ export class CiChat extends LitElement {
 
   willUpdate() {
     // Stick to the bottom when the reader is there. Before the first render
-    // there is nothing to scroll (it would be true anyway), and reading the
-    // sizes then would lay out the whole app once more while it starts.
-    this.stick = !this.hasUpdated || this.scrollHeight - this.scrollTop - this.clientHeight < 80;
+    // there is nothing to scroll (it would be true anyway), and with a
+    // scroll to the end pending it is true too: no measurement then (each
+    // one lays out the whole app, once more while it starts).
+    this.stick = !this.hasUpdated || this.scrollPending || this.scrollHeight - this.scrollTop - this.clientHeight < 80;
   }
 
   updated() {
-    if (this.stick) this.scrollTop = this.scrollHeight;
+    // At the next frame, not now: the app's other elements are still
+    // rendering in this task, and the frame lays the page out once for all.
+    if (!this.stick || this.scrollPending) return;
+    this.scrollPending = true;
+    requestAnimationFrame(() => {
+      this.scrollPending = false;
+      this.scrollTop = this.scrollHeight;
+    });
   }
 
   scrollToEnd() {
