@@ -69,7 +69,7 @@ function packedAction(kind, index, text) {
 export class Core {
   constructor(module) {
     this.module = module;
-    this.readPacked = packedReader(JSON.parse(module.packedLayout()));
+    this.packed = packedReader(JSON.parse(module.packedLayout()));
   }
 
   protocolInfo() {
@@ -79,14 +79,14 @@ export class Core {
   /** @returns {CoreSession} @throws {CoreError} on a bad config */
   createSession(config) {
     const { handle } = parse(this.module.createSession(JSON.stringify(config)));
-    return new CoreSession(this.module, handle, this.readPacked);
+    return new CoreSession(this.module, handle, this.packed);
   }
 
   /** files: { [path]: Uint8Array }. Returns { session, problems }. */
   restoreSession(state, files = {}) {
     const text = typeof state === 'string' ? state : JSON.stringify(state);
     const { handle, problems } = parse(this.module.restoreSession(text, files));
-    return { session: new CoreSession(this.module, handle, this.readPacked), problems };
+    return { session: new CoreSession(this.module, handle, this.packed), problems };
   }
 
   /** One-shot decode of a whole response body (what ci-decode prints). */
@@ -105,7 +105,7 @@ export class Core {
     if (!handle) {
       throw new CoreError({ code: 'bad_format', message: `unknown format "${format}" (expected openai, anthropic or responses)`, detail: { format } });
     }
-    return new StreamDecoder(this.module, handle, this.readPacked);
+    return new StreamDecoder(this.module, handle, this.packed);
   }
 
   /**
@@ -119,23 +119,22 @@ export class Core {
 }
 
 export class StreamDecoder {
-  constructor(module, handle, readPacked) {
+  constructor(module, handle, packed) {
     this.module = module;
     this.handle = handle;
-    this.readPacked = readPacked;
+    this.packed = packed;
   }
 
   /**
-   * Any split of the body. Returns this piece's deltas, in order:
+   * Any split of the body. Appends this piece's deltas, in order, to
+   * `deltas` (a new array by default) and returns it:
    * [{kind: "text"|"thinking"|"tool_call_begin"|"tool_call_arguments", text, index}]
    * (tool_call_begin: text is the tool's name; index: which tool call).
    */
-  feed(bytes) {
+  feed(bytes, deltas = []) {
     const answer = this.module.decoderFeed(this.handle, bytes);
     if (typeof answer === 'string') return parse(answer); // a failure: throws
-    const deltas = [];
-    this.readPacked(answer, (kind, index, text) => deltas.push({ kind, text, index }));
-    return deltas;
+    return this.packed.deltas(answer, deltas);
   }
 
   /** Ends the stream: the whole result, as Core.decodeStream. The decoder is then gone. */
@@ -145,7 +144,7 @@ export class StreamDecoder {
     if (typeof answer === 'string') return parse(answer); // a failure: throws
     // The result as JSON with its texts left "", then each text on its own.
     let result;
-    this.readPacked(answer, (kind, index, text) => {
+    this.packed.forEach(answer, (kind, index, text) => {
       if (kind === 'json') result = JSON.parse(text);
       else if (kind === 'text' || kind === 'thinking') result[kind] = text;
       else if (kind === 'tool_call_arguments') result.tool_calls[index].arguments = text;
@@ -156,10 +155,10 @@ export class StreamDecoder {
 }
 
 export class CoreSession {
-  constructor(module, handle, readPacked) {
+  constructor(module, handle, packed) {
     this.module = module;
     this.id = handle;
-    this.readPacked = readPacked;
+    this.packed = packed;
   }
 
   /**
@@ -176,7 +175,7 @@ export class CoreSession {
     const answer = this.module.feedLlmBytes(this.id, requestId, bytes, nowMs);
     if (typeof answer === 'string') return parse(answer); // refused ({actions: [], error}), or a failure: throws
     const actions = [];
-    this.readPacked(answer, (kind, index, text) => actions.push(packedAction(kind, index, text)));
+    this.packed.forEach(answer, (kind, index, text) => actions.push(packedAction(kind, index, text)));
     return { actions };
   }
 

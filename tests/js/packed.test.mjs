@@ -31,9 +31,11 @@ function pack(records, { badLength = false } = {}) {
   return bytes;
 }
 
-const readAll = (read, view) => {
+const readAll = (reader, view) => {
   const out = [];
-  read(view, (kind, index, text) => out.push([kind, index, text]));
+  reader.forEach(view, (kind, index, text) => out.push([kind, index, text]));
+  // The deltas reader says the same.
+  assert.deepEqual(reader.deltas(view).map(({ kind, text, index }) => [kind, index, text]), out);
   return out;
 };
 
@@ -64,7 +66,7 @@ test('the module describes the layout the reader expects', async () => {
 // Reads a packed answer of the module itself.
 function records(core, view) {
   assert.ok(view instanceof Uint8Array, `expected packed records, got ${String(view).slice(0, 200)}`);
-  return readAll(core.readPacked, view);
+  return readAll(core.packed, view);
 }
 
 test('decoderFeed packs deltas: split characters, emoji, escapes and invalid UTF-8 arrive whole and exact', async () => {

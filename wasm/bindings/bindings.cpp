@@ -18,6 +18,8 @@
 // decoderFinish: packed records, or JSON text when refused or failed) say in
 // PROTOCOL.md what their answers mean.
 #include <emscripten/bind.h>
+#include <emscripten/em_js.h>
+#include <emscripten/emscripten.h>
 #include <emscripten/val.h>
 
 #include <algorithm>
@@ -153,8 +155,9 @@ std::string Dump(const ci::Json& j) {
   return out;
 }
 
-// Big JSON answers (a whole decoded reply) as a JS string made by one
-// TextDecoder call: Embind's std::string return walks every byte in JS.
+// JSON answers that can be big (a whole reply in llm_done's actions, the
+// saved state, the conversation, a notebook) as a JS string made by one
+// TextDecoder call: Embind's std::string return walks every byte in JS first.
 val JsText(const std::string& s) {
   static val decoder = val::global("TextDecoder").new_(val("utf-8"));
   return decoder.call<val>("decode", val(emscripten::typed_memory_view(s.size(), reinterpret_cast<const unsigned char*>(s.data()))));
@@ -165,12 +168,22 @@ std::string Fail(const char* code, const std::string& message, ci::Json detail =
   return Dump(ci::Json{{"error", ci::ApiError(code, message, std::move(detail)).ToJson()}});
 }
 
-// Copies a JS Uint8Array (or ArrayBuffer view) into a std::string in one
-// memcpy-like step, without going through a JS string.
+}  // namespace
+
+// Two direct JS calls instead of about five Embind value operations (each a
+// trip through Embind's generic, eval-free glue): this runs once per chunk of
+// every stream.
+EM_JS(size_t, ci_js_byte_length, (emscripten::EM_VAL bytes), { return Emval.toValue(bytes).length; });
+EM_JS(void, ci_js_copy_bytes, (emscripten::EM_VAL bytes, unsigned char* to), { HEAPU8.set(Emval.toValue(bytes), to); });
+
+namespace {
+
+// Copies a JS Uint8Array (or other typed array of bytes) into a std::string
+// in one memcpy-like step, without going through a JS string.
 std::string BytesFromVal(const val& v) {
-  size_t n = v["length"].as<size_t>();
+  size_t n = ci_js_byte_length(v.as_handle());
   std::string s(n, '\0');
-  if (n) val(emscripten::typed_memory_view(n, reinterpret_cast<unsigned char*>(&s[0]))).call<void>("set", v);
+  if (n) ci_js_copy_bytes(v.as_handle(), reinterpret_cast<unsigned char*>(&s[0]));
   return s;
 }
 
@@ -328,9 +341,9 @@ std::string RestoreSession(const std::string& state_json, const val& files) {
 void DestroySession(int handle) { g_sessions.erase(handle); }
 
 // blobs: a JS array of Uint8Array referenced by "blob": i in the event.
-std::string HandleEvent(int handle, const std::string& event_json, const val& blobs) {
+val HandleEvent(int handle, const std::string& event_json, const val& blobs) {
   ci::Session* s = Find(handle);
-  if (!s) return NoSession(handle);
+  if (!s) return val(NoSession(handle));
   try {
     std::vector<std::string> raw;
     if (!blobs.isUndefined() && !blobs.isNull()) {
@@ -340,11 +353,11 @@ std::string HandleEvent(int handle, const std::string& event_json, const val& bl
     }
     ci::Json event = ci::Json::parse(event_json, nullptr, /*allow_exceptions=*/false);
     if (event.is_discarded())
-      return Dump(ci::Json{{"actions", ci::Json::array()},
-                           {"error", ci::ApiError(ci::error_code::kInvalidJson, "event: not valid JSON").ToJson()}});
-    return Dump(s->Handle(event, raw).ToJson());
+      return JsText(Dump(ci::Json{{"actions", ci::Json::array()},
+                           {"error", ci::ApiError(ci::error_code::kInvalidJson, "event: not valid JSON").ToJson()}}));
+    return JsText(Dump(s->Handle(event, raw).ToJson()));
   } catch (const std::exception& e) {
-    return Internal(e);
+    return val(Internal(e));
   }
 }
 
@@ -419,40 +432,40 @@ std::string ListFiles(int handle) {
   }
 }
 
-std::string Serialize(int handle) {
+val Serialize(int handle) {
   ci::Session* s = Find(handle);
-  if (!s) return NoSession(handle);
+  if (!s) return val(NoSession(handle));
   try {
-    return Dump(s->Serialize());
+    return JsText(Dump(s->Serialize()));
   } catch (const std::exception& e) {
-    return Internal(e);
+    return val(Internal(e));
   }
 }
 
-std::string ConversationJson(int handle) {
+val ConversationJson(int handle) {
   ci::Session* s = Find(handle);
-  if (!s) return NoSession(handle);
+  if (!s) return val(NoSession(handle));
   try {
-    return Dump(s->ConversationJson());
+    return JsText(Dump(s->ConversationJson()));
   } catch (const std::exception& e) {
-    return Internal(e);
+    return val(Internal(e));
   }
 }
 
-std::string ExportNotebook(int handle, const std::string& options_json) {
+val ExportNotebook(int handle, const std::string& options_json) {
   ci::Session* s = Find(handle);
-  if (!s) return NoSession(handle);
+  if (!s) return val(NoSession(handle));
   ci::NotebookOptions options;
   ci::Json o = ci::Json::parse(options_json.empty() ? "{}" : options_json, nullptr, /*allow_exceptions=*/false);
-  if (!o.is_object()) return Fail(ci::error_code::kBadOptions, "options: expected a JSON object");
+  if (!o.is_object()) return val(Fail(ci::error_code::kBadOptions, "options: expected a JSON object"));
   auto version = o.find("python_version");
   if (version != o.end() && !version->is_string())
-    return Fail(ci::error_code::kBadOptions, "options.python_version: expected a string");
+    return val(Fail(ci::error_code::kBadOptions, "options.python_version: expected a string"));
   options.python_version = version != o.end() ? version->get<std::string>() : s->config().sandbox.python_version;
   try {
-    return Dump(ci::ExportNotebook(s->conversation(), options));
+    return JsText(Dump(ci::ExportNotebook(s->conversation(), options)));
   } catch (const std::exception& e) {
-    return Internal(e);
+    return val(Internal(e));
   }
 }
 
