@@ -6,6 +6,7 @@
 // http_request only when the request goes to the origin of the base URL the
 // key was entered for.
 import { EVENT, ACTION, EMIT } from './protocol.mjs';
+import { readChunks } from './body-chunks.mjs';
 
 export class Driver {
   /**
@@ -141,11 +142,9 @@ export class Driver {
         headers: Object.fromEntries(response.headers.entries()),
       });
       if (response.body) {
-        const reader = response.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done || !live()) break;
-          const result = this.session.feedLlmBytes(id, value, Date.now());
+        for await (const chunk of readChunks(response.body)) {
+          if (!live()) break;
+          const result = this.session.feedLlmBytes(id, chunk, Date.now());
           if (result.error) this.options.onProtocolError?.(result.error, { type: EVENT.LLM_CHUNK });
           this.perform(result.actions);
         }
