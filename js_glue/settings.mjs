@@ -16,6 +16,11 @@
 //                     after a context-length error). The app fills both from its preset when unset
 //                     (web/app/providers.mjs withModelDefaults)
 //   promptCaching     Anthropic prompt caching (true)
+//   reasoning         Responses only: the model reasons (o-series, gpt-5); its encrypted reasoning
+//                     is kept between the tool calls of a turn (false: a model without reasoning
+//                     refuses the request that asks for it)
+//   reasoningSummary  Responses only, with reasoning: show its reasoning summaries (false; OpenAI
+//                     asks some organizations to verify themselves first)
 //
 // The key rule: a key is entered for one origin and goes only there. A key
 // bound to another origin than the base URL's is not usable (usableKey), and
@@ -52,6 +57,8 @@ export function providerConfig(settings, hasKey) {
     vision: settings.vision === true,
     context_window: contextWindow(settings.contextWindow),
     prompt_caching: settings.promptCaching !== false,
+    reasoning: format === 'responses' && settings.reasoning === true,
+    reasoning_summary: format === 'responses' && settings.reasoning === true && settings.reasoningSummary === true ? 'auto' : null,
   };
 }
 

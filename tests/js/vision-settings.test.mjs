@@ -43,6 +43,20 @@ test('settings: null takes the preset\'s vision and window; a set value wins; th
   assert.equal(coreConfig(withModelDefaults({ preset: 'openai' }), null, true).provider.context_window, 128000);
 });
 
+test('reasoning settings reach the core only for the Responses format', () => {
+  const off = providerConfig({ format: 'responses' }, true);
+  assert.equal(off.reasoning, false);
+  assert.equal(off.reasoning_summary, null);
+  const on = providerConfig({ format: 'responses', reasoning: true }, true);
+  assert.equal(on.reasoning, true);
+  assert.equal(on.reasoning_summary, null, 'summaries only when asked for');
+  assert.equal(providerConfig({ format: 'responses', reasoning: true, reasoningSummary: true }, true).reasoning_summary, 'auto');
+  assert.equal(providerConfig({ format: 'responses', reasoningSummary: true }, true).reasoning_summary, null, 'no summaries without reasoning');
+  const chat = providerConfig({ format: 'openai', reasoning: true, reasoningSummary: true }, true);
+  assert.equal(chat.reasoning, false, 'Chat Completions has no such thing');
+  assert.equal(chat.reasoning_summary, null);
+});
+
 test('driver.upload with a preview sends preview_media_type and the preview as the second blob; without, one blob', () => {
   const seen = [];
   const session = { handle: (event, blobs) => { seen.push({ event, blobs }); return { actions: [] }; } };

@@ -43,6 +43,8 @@ export const DEFAULT_SETTINGS = {
   maxSteps: 12,
   vision: null, // null: the preset's (modelDefaults)
   contextWindow: null, // tokens; null: the preset's (0 there: unknown)
+  reasoning: false, // Responses: the model reasons (its encrypted reasoning is kept within a turn)
+  reasoningSummary: false, // …and shows summaries of it
 };
 
 /**

@@ -72,13 +72,14 @@ export class CiSettings extends LitElement {
       model,
       ...(typeof info.vision === 'boolean' ? { vision: info.vision } : {}),
       ...(Number.isInteger(info.context_window) ? { contextWindow: info.context_window } : {}),
+      ...(typeof info.reasoning === 'boolean' ? { reasoning: info.reasoning } : {}),
     };
   }
 
   async choosePreset(id) {
     const p = presetById(id);
     // vision and contextWindow back to null: the new preset's own.
-    this.draft = { ...this.draft, preset: p.id, baseUrl: p.baseUrl || this.draft.baseUrl, format: p.format, model: p.model, vision: null, contextWindow: null };
+    this.draft = { ...this.draft, preset: p.id, baseUrl: p.baseUrl || this.draft.baseUrl, format: p.format, model: p.model, vision: null, contextWindow: null, reasoning: false };
     this.key = await this.app.keyFor(p.id);
     this.keyOrigin = originOf(this.draft.baseUrl);
     this.models = null;
@@ -189,6 +190,8 @@ export class CiSettings extends LitElement {
             ${this.renderModel()}
             <label class="check"><input type="checkbox" .checked=${d.tools !== false} @change=${(e) => this.set('tools', e.target.checked)}> The model can call tools (off: it writes <code>\`\`\`python</code> blocks that run)</label>
             <label class="check"><input type="checkbox" name="vision" .checked=${d.vision ?? !!preset.vision} @change=${(e) => this.set('vision', e.target.checked)}> The model can see images (uploads and the charts runs show are sent to it)</label>
+            ${d.format === 'responses' ? html`<label class="check"><input type="checkbox" name="reasoning" .checked=${d.reasoning === true} @change=${(e) => this.set('reasoning', e.target.checked)}> The model reasons (o-series, gpt-5): its reasoning is kept between the code it runs</label>
+            ${d.reasoning === true ? html`<label class="check sub"><input type="checkbox" name="reasoningSummary" .checked=${d.reasoningSummary === true} @change=${(e) => this.set('reasoningSummary', e.target.checked)}> Show summaries of its reasoning (OpenAI may first ask your organization to verify itself)</label>` : nothing}` : nothing}
             <label>Context window (tokens)
               <input name="contextWindow" type="number" min="1000" step="1" .value=${d.contextWindow ?? ''}
                 placeholder=${preset.contextWindow ? `${preset.contextWindow} (this provider's)` : 'unknown'}
