@@ -221,6 +221,25 @@ test('conversations: rename, search, delete; the deletion survives a reload', as
   assert.equal(v2.items.length, 0);
 });
 
+/**
+ * Waits until the core holds `n` runs in its queue. On a timeout it says what
+ * the app was doing (a clean CI run once timed out here with no clue).
+ */
+async function waitQueued(page, n, timeout = 60000) {
+  const state = () => page.evaluate(() => {
+    const a = document.querySelector('code-interpreter').app;
+    return { queued: a.ci.queued, running: a.vm.running, python: a.vm.python?.state, items: a.vm.items.map((i) => [i.kind, i.text ?? i.exec?.status]) };
+  });
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    last = await state();
+    if (last.queued === n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${n} queued runs: ${JSON.stringify(last)}`);
+}
+
 test('runs waiting behind a cell are saved with the conversation; after a reload they wait for Run (or Discard)', async () => {
   // A conversation of its own, once it is this tab's (its claim answers asynchronously).
   await page.evaluate(() => document.querySelector('code-interpreter').app.newConversation());
@@ -230,7 +249,7 @@ test('runs waiting behind a cell are saved with the conversation; after a reload
     return [a.runCode('import time\nwhile True: time.sleep(0.05)'), a.runCode('print("queued one")'), a.runCode('print("queued two")')];
   });
   assert.deepEqual(accepted, [true, true, true]);
-  await page.waitForFunction(() => document.querySelector('code-interpreter').app.ci.queued === 2);
+  await waitQueued(page, 2);
   await page.evaluate(() => document.querySelector('code-interpreter').app.flushSaves());
   await page.reload(); // the loop dies with the page; what waited behind it is kept
   await waitReady(page);
@@ -248,7 +267,7 @@ test('runs waiting behind a cell are saved with the conversation; after a reload
     const a = document.querySelector('code-interpreter').app;
     return [a.runCode('import time\nwhile True: time.sleep(0.05)'), a.runCode('print("never")')];
   }), [true, true]);
-  await page.waitForFunction(() => document.querySelector('code-interpreter').app.ci.queued === 1);
+  await waitQueued(page, 1);
   await page.evaluate(() => document.querySelector('code-interpreter').app.flushSaves());
   await page.reload();
   await waitReady(page);
