@@ -1,17 +1,21 @@
 // The stream-decoding benchmark, in one command:  node bench/run.mjs
 //
 // For each wire format (openai, anthropic) it decodes one large generated
-// stream (bench/make-stream.mjs) three ways and reports best-of-N MB/s:
+// stream (bench/make-stream.mjs) four ways and reports best-of-N MB/s:
 //   native    the core built with g++ -O2 (bench/decode_bench.cpp)
-//   wasm      the core's browser build (build/wasm/ci_core.mjs) under this Node
+//   wasm      the core's browser build (build/wasm/ci_core.mjs) under this Node,
+//             through js_glue/core.mjs: Core.createDecoder, feed() per chunk, finish()
+//   session   the app's path on the same build: a core session fed with
+//             CoreSession.feedLlmBytes per chunk (what js_glue/driver.mjs does),
+//             its delta emits as the deltas, llm_done's assistant_message as the end
 //   baseline  eventsource-parser + TextDecoder + JSON.parse, in this process
-// and the ratios native/baseline and wasm/baseline. Every path gets the body
-// in the same 4 KB chunks and must yield the same deltas (text and tool-call
-// arguments); the run fails loudly if any of them reconstructs a different
-// reply. Results go to bench/results/decode.json.
+// and the ratios native/baseline, wasm/baseline and session/baseline. Every
+// path gets the body in the same 4 KB chunks and must yield the same deltas
+// (text and tool-call arguments); the run fails loudly if any of them
+// reconstructs a different reply. Results go to bench/results/decode.json.
 //
-// Native, wasm and baseline run one after the other in each round (and the
-// native decode in its own process), so load on the machine hits all alike.
+// All four run one after the other in each round (and the native decode in
+// its own process), so load on the machine hits all alike.
 //
 // Options: --mb 20 (stream size), --runs 5, --chunk 4096,
 //          --format openai|anthropic (default both),
@@ -22,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { loadCore } from '../js_glue/core.mjs';
 import { kFormats, makeStreams } from './make-stream.mjs';
 
 const kRepo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,12 +98,12 @@ async function LoadWasmCore(dir) {
   }
   if (fs.statSync(wasm).mtimeMs < NewestMtime(CoreSources()))
     console.warn(`bench: warning: ${path.relative(kRepo, wasm)} is older than wasm/core sources; rebuild it for current figures`);
-  const { default: createCoreModule } = await import(pathToFileURL(mjs).href);
-  // Node 20's global fetch breaks the 3.1.6 loader on a file path: hand it the bytes.
-  return createCoreModule({ wasmBinary: fs.readFileSync(wasm) });
+  // Through the glue the app uses (js_glue/core.mjs). Node 20's global fetch
+  // breaks the 3.1.6 loader on a file path: hand it the bytes.
+  return loadCore({ moduleUrl: pathToFileURL(mjs).href, wasmBinary: fs.readFileSync(wasm) });
 }
 
-// --- the three decoders ------------------------------------------------------
+// --- the decoders --------------------------------------------------------------
 // Each returns the deltas of one complete decode as {kind, text, index}:
 // kind "text" | "thinking" | "tool_call_begin" (text = tool name) |
 // "tool_call_arguments" (text = fragment); index = which tool call.
@@ -108,14 +113,50 @@ function* Chunks(body, size) {
 }
 
 function DecodeWasm(core, format, body, chunk) {
-  const handle = core.createDecoder(format);
-  if (!handle) Fail(`wasm createDecoder("${format}") returned no handle`);
+  const decoder = core.createDecoder(format);
   const deltas = [];
   for (const piece of Chunks(body, chunk)) {
-    for (const delta of JSON.parse(core.decoderFeed(handle, piece))) deltas.push(delta);
+    decoder.feed(piece, deltas);
   }
-  const result = JSON.parse(core.decoderFinish(handle));
-  return { deltas, result };
+  return { deltas, result: decoder.finish() };
+}
+
+// The app's own path: a core session (what js_glue/driver.mjs feeds) turns
+// each chunk into actions with CoreSession.feedLlmBytes; the delta emits are
+// the deltas (coalesced per chunk by the core), and the reply's end is the
+// assistant_message emit of llm_done. The session's reply limit is lifted
+// for the big stream.
+function DecodeSession(core, format, body, chunk) {
+  const session = core.createSession({
+    provider: { format, base_url: 'http://127.0.0.1:9/v1', model: 'bench' },
+    limits: { max_reply_bytes: 1 << 30 },
+  });
+  try {
+    const emits = (actions) => actions.filter((a) => a.type === 'emit').map((a) => a.event);
+    const start = session.handle({ type: 'user_message', text: 'bench', now_ms: 1 });
+    const request = start.actions.find((a) => a.type === 'http_request');
+    if (!request) Fail(`the ${format} session asked for no model request`);
+    const id = request.request_id;
+    session.handle({ type: 'llm_headers', request_id: id, status: 200, headers: { 'content-type': 'text/event-stream' }, now_ms: 2 });
+    const deltas = [];
+    for (const piece of Chunks(body, chunk)) {
+      const answer = session.feedLlmBytes(id, piece, 3);
+      if (answer.error) Fail(`the ${format} session refused a chunk: ${JSON.stringify(answer.error)}`);
+      for (const e of emits(answer.actions)) {
+        if (e.type === 'text_delta') deltas.push({ kind: 'text', text: e.text, index: 0 });
+        else if (e.type === 'thinking_delta') deltas.push({ kind: 'thinking', text: e.text, index: 0 });
+        else if (e.type === 'tool_call_started') deltas.push({ kind: 'tool_call_begin', text: e.name, index: e.index });
+        else if (e.type === 'tool_call_delta') deltas.push({ kind: 'tool_call_arguments', text: e.arguments, index: e.index });
+        else if (e.type === 'error') Fail(`the ${format} session failed the reply: ${JSON.stringify(e.error)}`);
+      }
+    }
+    const done = emits(session.handle({ type: 'llm_done', request_id: id, status: 200, now_ms: 4 }).actions);
+    const message = done.find((e) => e.type === 'assistant_message');
+    if (!message) Fail(`the ${format} session ended the reply without an assistant_message: ${JSON.stringify(done).slice(0, 300)}`);
+    return { deltas, result: { text: message.text, tool_calls: message.tool_calls } };
+  } finally {
+    session.destroy();
+  }
 }
 
 // The baseline does what the core does for the UI: frame SSE, parse each
@@ -249,10 +290,12 @@ function MachineInfo() {
 }
 
 function Table(rows) {
-  const head = ['format', 'MB', 'native MB/s', 'wasm MB/s', 'baseline MB/s', 'native/baseline', 'wasm/baseline'];
+  const head = ['format', 'MB', 'native MB/s', 'wasm MB/s', 'session MB/s', 'baseline MB/s', 'native/baseline',
+                'wasm/baseline', 'session/baseline'];
   const body = rows.map((r) => [r.format, (r.bytes / 1e6).toFixed(1), r.native.mb_per_s.toFixed(1),
-                                r.wasm.mb_per_s.toFixed(1), r.baseline.mb_per_s.toFixed(1),
-                                `${r.ratios.native_over_baseline.toFixed(2)}x`, `${r.ratios.wasm_over_baseline.toFixed(2)}x`]);
+                                r.wasm.mb_per_s.toFixed(1), r.session.mb_per_s.toFixed(1), r.baseline.mb_per_s.toFixed(1),
+                                `${r.ratios.native_over_baseline.toFixed(2)}x`, `${r.ratios.wasm_over_baseline.toFixed(2)}x`,
+                                `${r.ratios.session_over_baseline.toFixed(2)}x`]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
@@ -279,28 +322,33 @@ async function Main() {
       const { best, last } = TimeAll(args.runs, {
         native: () => RunNative(format, file, args.chunk, dump),
         wasm: () => TimeOnce(() => DecodeWasm(core, format, body, args.chunk)),
+        session: () => TimeOnce(() => DecodeSession(core, format, body, args.chunk)),
         baseline: () => TimeOnce(() => DecodeBaseline(createParser, format, body, args.chunk)),
       });
       CheckSame(format, 'native', last.native.dump, expected);
       CheckCoreResult(format, 'native', last.native.dump.result, expected);
       CheckSame(format, 'wasm', Reconstruct(last.wasm.deltas), expected);
       CheckCoreResult(format, 'wasm', last.wasm.result, expected);
+      CheckSame(format, 'wasm session', Reconstruct(last.session.deltas), expected);
+      CheckCoreResult(format, 'wasm session', last.session.result, expected);
       CheckSame(format, 'baseline', Reconstruct(last.baseline.deltas), expected);
 
       const rate = (seconds) => ({ seconds_best: seconds, mb_per_s: bytes / 1e6 / seconds });
       const row = {
         format, bytes, chunk: args.chunk, runs: args.runs,
-        deltas: { native: last.native.deltas, wasm: last.wasm.deltas.length, baseline: last.baseline.deltas.length },
-        native: rate(best.native), wasm: rate(best.wasm), baseline: rate(best.baseline),
+        deltas: { native: last.native.deltas, wasm: last.wasm.deltas.length, session: last.session.deltas.length,
+                  baseline: last.baseline.deltas.length },
+        native: rate(best.native), wasm: rate(best.wasm), session: rate(best.session), baseline: rate(best.baseline),
       };
       row.ratios = {
         native_over_baseline: row.native.mb_per_s / row.baseline.mb_per_s,
         wasm_over_baseline: row.wasm.mb_per_s / row.baseline.mb_per_s,
+        session_over_baseline: row.session.mb_per_s / row.baseline.mb_per_s,
       };
       rows.push(row);
     }
 
-    console.log(`\nall three decoders reconstructed the same text and tool calls\n\n${Table(rows)}`);
+    console.log(`\nevery decoder reconstructed the same text and tool calls\n\n${Table(rows)}`);
     const report = {
       benchmark: 'llm stream decoding throughput (MB = 1e6 bytes, best of runs)',
       date: new Date().toISOString(),
