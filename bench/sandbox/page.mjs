@@ -36,8 +36,8 @@ async function ours() {
   return {
     mode, ready_ms, start: sb.lastStart,
     async snapshotDone() { await sb.snapshotDone; await sb.snapshotStored; return sb.lastStart; },
-    async roundTrip(runs = 50) {
-      for (let i = 0; i < 5; i++) check(await run('1+1'), 'warm-up');
+    async roundTrip(runs = 50, warmUps = 5) {
+      for (let i = 0; i < warmUps; i++) check(await run('1+1'), 'warm-up');
       const ms = [];
       for (let i = 0; i < runs; i++) {
         const t = performance.now();
@@ -177,8 +177,8 @@ async function bare() {
   return {
     mode, ready_ms, start: { load_ms: Math.round(init.load_ms) },
     async snapshotDone() { return null; },
-    async roundTrip(runs = 50) {
-      for (let i = 0; i < 5; i++) check(await request('run', { code: '1+1' }), 'warm-up');
+    async roundTrip(runs = 50, warmUps = 5) {
+      for (let i = 0; i < warmUps; i++) check(await request('run', { code: '1+1' }), 'warm-up');
       const ms = [];
       for (let i = 0; i < runs; i++) {
         const t = performance.now();
