@@ -230,7 +230,13 @@ export class AppController extends EventTarget {
   onEmit(event) {
     const next = applyCoreEvent(this.vm, event);
     if (next.toast) this.toast(next.toast);
-    if (next.endTurn) this.refreshItemsSoon(() => endTurn(this.vm));
+    if (next.endTurn) {
+      // Applied a task later, and only if no other turn began meanwhile: a
+      // queued run starts its own turn in the same core call that ended this
+      // one, and ending that one would hide it (not running, its live output dropped).
+      const turn = this.vm.turn;
+      this.refreshItemsSoon(() => { if (this.vm.turn === turn) endTurn(this.vm); });
+    }
     else if (next.items) this.refreshItemsSoon();
     if (next.files) this.refreshFiles();
     if (next.changed) this.changed(next.changed);
@@ -267,7 +273,6 @@ export class AppController extends EventTarget {
       this.refreshQueued = false;
       const after = this.afterRefresh ?? [];
       this.afterRefresh = [];
-      if (after.length) this.vm.streaming = null; // the turn's text is in the items now
       this.refreshItems();
       for (const f of after) f();
       if (after.length) this.changed('running');
