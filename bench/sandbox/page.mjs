@@ -103,8 +103,8 @@ async function ours() {
       frame.setAttribute('sandbox', 'allow-scripts');
       frame.style.display = 'none';
       frame.srcdoc = `<script>const w = new Worker(URL.createObjectURL(new Blob([${JSON.stringify(worker)}]))); const c = new MessageChannel();` +
-        `w.onmessage = () => parent.postMessage("floor-up", "*", [c.port1]); w.postMessage("port", [c.port2]);<\/script>`;
-      const up = new Promise((resolve) => addEventListener('message', function on(e) { if (e.data === 'floor-up') { removeEventListener('message', on); resolve(e.ports[0]); } }));
+        `w.onmessage = () => parent.postMessage("floor-up", ${JSON.stringify(location.origin)}, [c.port1]); w.postMessage("port", [c.port2]);<\/script>`;
+      const up = new Promise((resolve) => addEventListener('message', function on(e) { if (e.source === frame.contentWindow && e.data === 'floor-up') { removeEventListener('message', on); resolve(e.ports[0]); } }));
       document.body.append(frame);
       const port = await up;
       const ms = [];
