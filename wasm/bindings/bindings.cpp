@@ -32,6 +32,7 @@
 
 #include "core/api_error.h"
 #include "core/json.h"
+#include "core/json_bytes.h"
 #include "core/notebook.h"
 #include "core/protocol.h"
 #include "core/session.h"
@@ -57,14 +58,6 @@ int g_next_handle = 1;
 // UTF-8 (text from providers and Python may not be) and every non-string
 // scalar are left to nlohmann itself.
 
-// True when none of the 8 bytes is a control character, '"', '\\' or >= 0x80.
-inline bool Plain8(uint64_t w) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  auto has_zero = [&](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-  uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
-  return !((w & kHigh) | below_space | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\')));
-}
-
 void DumpString(const std::string& s, std::string* out) {
   static const char kHex[] = "0123456789abcdef";
   const size_t start = out->size();
@@ -75,13 +68,9 @@ void DumpString(const std::string& s, std::string* out) {
   if (out->capacity() < need) out->reserve(std::max(need, 2 * out->capacity()));  // geometric: many strings, one buffer
   out->push_back('"');
   while (p < end) {
-    if (end - p >= 8) {
-      uint64_t w;
-      std::memcpy(&w, p, 8);
-      if (Plain8(w)) {
-        p += 8;
-        continue;
-      }
+    if (end - p >= 8 && !ci::json_bytes::StringSpecials(reinterpret_cast<const char*>(p))) {
+      p += 8;
+      continue;
     }
     unsigned char c = *p;
     if (c >= 0x80) {

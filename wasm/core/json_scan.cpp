@@ -8,6 +8,7 @@
 // the value. Numbers nlohmann would refuse as out of range (1e400) are handed
 // to nlohmann itself to decide, so both agree exactly.
 #include "core/json_scan.h"
+#include "core/json_bytes.h"
 #include "core/utf8.h"
 
 #include <cstring>
@@ -16,21 +17,7 @@
 namespace ci {
 namespace {
 
-constexpr uint64_t kOnes = 0x0101010101010101ull;
-constexpr uint64_t kHighs = 0x8080808080808080ull;
-
-inline uint64_t HasZeroByte(uint64_t v) { return (v - kOnes) & ~v & kHighs; }
-
-// A mask with the high bit set in each of the 8 bytes at p that is '"',
-// '\\', a control character or not ASCII: the bytes a string scan must look
-// at one by one. Bytes above the first flagged one may be flagged wrongly
-// (borrows), so only the lowest flag is exact: FirstFlagged() finds it.
-inline uint64_t StringSpecials(const char* p) {
-  uint64_t w;
-  std::memcpy(&w, p, 8);
-  uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
-  return (w & kHighs) | below_space | HasZeroByte(w ^ (kOnes * '"')) | HasZeroByte(w ^ (kOnes * '\\'));
-}
+using json_bytes::StringSpecials;
 
 // Byte offset of the lowest flagged byte of a nonzero mask, in memory order.
 inline int FirstFlagged(uint64_t mask) {
