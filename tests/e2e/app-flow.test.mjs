@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import { artifactPath, launchBrowser, startApp } from './harness.mjs';
 import { startLlmServer } from '../support/llm-server.mjs';
 import {
-  CHART_CODE, expectedChartRows, requireBuiltApp, openApp, waitReady, vm, waitIdle, ask, assertNoViolations, canaryCalls,
+  CHART_CODE, expectedChartRows, requireBuiltApp, openApp, openCustomSettings, waitReady, vm, waitIdle, ask, assertNoViolations, canaryCalls,
 } from './app-helpers.mjs';
 
 const XSS = 'Let me look. <img src=x onerror="window.__pwned()"><script>window.__pwned()</script>[x](javascript:window.__pwned())';
@@ -43,11 +43,7 @@ test('app: upload → ask → streamed markdown → tool call runs → image, do
     await page.screenshot({ path: artifactPath('app-01-welcome.png') });
 
     // Settings through the dialog: a custom OpenAI-compatible URL, a key, the model from /models.
-    await page.getByRole('button', { name: 'Settings' }).click();
-    const dialog = page.locator('ci-settings dialog');
-    await dialog.locator('select[name=preset]').selectOption('custom');
-    await dialog.locator('input[name=baseUrl]').fill(`${llm.url}/v1`);
-    await dialog.locator('input[name=baseUrl]').press('Tab');
+    const dialog = await openCustomSettings(page, `${llm.url}/v1`);
     await dialog.locator('input[name=apiKey]').fill('sk-e2e-key');
     await dialog.locator('input[name=apiKey]').press('Tab');
     await dialog.locator('select[name=model] option[value="gpt-4o-mini"]').waitFor({ state: 'attached' });

@@ -90,6 +90,19 @@ export async function waitIdle(page, predicate = () => true, timeout = 60000) {
   throw new Error(`timed out waiting for the app to be idle with ${predicate}; items: ${JSON.stringify(last?.items?.map((i) => [i.kind, i.text ?? i.exec?.status]))}`);
 }
 
+/**
+ * Opens the settings dialog on the custom preset with this base URL (the
+ * model list starts loading when the field is left). Returns the dialog.
+ */
+export async function openCustomSettings(page, baseUrl) {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const dialog = page.locator('ci-settings dialog');
+  await dialog.locator('select[name=preset]').selectOption('custom');
+  await dialog.locator('input[name=baseUrl]').fill(baseUrl);
+  await dialog.locator('input[name=baseUrl]').press('Tab');
+  return dialog;
+}
+
 /** Settings through the controller (the settings dialog has its own test). */
 export async function configure(page, settings, key) {
   await page.evaluate(([s, k]) => document.querySelector('code-interpreter').app.saveSettings(s, k), [settings, key]);

@@ -13,7 +13,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, startApp, artifactPath } from './harness.mjs';
 import { startLlmServer } from '../support/llm-server.mjs';
-import { requireBuiltApp, openApp, waitIdle, ask, configure, assertNoViolations } from './app-helpers.mjs';
+import { requireBuiltApp, openApp, openCustomSettings, waitIdle, ask, configure, assertNoViolations } from './app-helpers.mjs';
 import { modelRequests } from './vision-helpers.mjs';
 
 const WINDOW = 6000;
@@ -34,11 +34,7 @@ test(`context budget: ${TURNS} turns of ~8 KB outputs never overflow a ${WINDOW}
     });
 
     // The window through the settings dialog.
-    await page.getByRole('button', { name: 'Settings' }).click();
-    const dialog = page.locator('ci-settings dialog');
-    await dialog.locator('select[name=preset]').selectOption('custom');
-    await dialog.locator('input[name=baseUrl]').fill(`${llm.url}/v1`);
-    await dialog.locator('input[name=baseUrl]').press('Tab');
+    const dialog = await openCustomSettings(page, `${llm.url}/v1`);
     await dialog.locator('select[name=model] option[value="gpt-4o-mini"]').waitFor({ state: 'attached' });
     assert.equal(await dialog.locator('input[name=contextWindow]').inputValue(), '', 'blank: the custom preset\'s (unknown)');
     assert.equal(await dialog.locator('input[name=vision]').isChecked(), false, 'a custom endpoint: images are not sent unless told');

@@ -9,7 +9,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, startApp } from './harness.mjs';
 import { startLlmServer } from '../support/llm-server.mjs';
-import { requireBuiltApp, openApp, waitIdle, ask, assertNoViolations } from './app-helpers.mjs';
+import { requireBuiltApp, openApp, openCustomSettings, waitIdle, ask, assertNoViolations } from './app-helpers.mjs';
 import { modelRequests } from './vision-helpers.mjs';
 
 const MODELS = [
@@ -24,11 +24,7 @@ test('a reasoning model picked in Settings keeps its reasoning across the turn\'
   const browser = await launchBrowser();
   try {
     const { page, violations } = await openApp(browser, app.url);
-    await page.getByRole('button', { name: 'Settings' }).click();
-    const dialog = page.locator('ci-settings dialog');
-    await dialog.locator('select[name=preset]').selectOption('custom');
-    await dialog.locator('input[name=baseUrl]').fill(`${llm.url}/v1`);
-    await dialog.locator('input[name=baseUrl]').press('Tab');
+    const dialog = await openCustomSettings(page, `${llm.url}/v1`);
     await dialog.locator('select[name=format]').selectOption('responses');
     await dialog.locator('select[name=model] option[value="o4-mini"]').waitFor({ state: 'attached' });
     await dialog.locator('select[name=model]').selectOption('gpt-4.1-mini');
