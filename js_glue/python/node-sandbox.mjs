@@ -316,13 +316,19 @@ export class NodeSandbox {
     if (!this.closed && !this.worker) this.start().catch(() => {});
   }
 
-  /** The driver's stop: interrupt that run (or restart Python if asked). */
+  /**
+   * The driver's stop: interrupt that run (or restart Python if asked); a
+   * queued run is answered at once and never starts (no restart for it).
+   * A restart asked for no run the supervisor holds still restarts Python.
+   * True when the stop reached a run (current or queued).
+   */
   interrupt(execId, restart = false) {
-    if (this.supervisor.isCurrent({ exec_id: execId })) {
+    if (this.supervisor.holds({ exec_id: execId })) {
       this.supervisor.dispatch({ type: 'stop_requested', exec_id: execId, restart, now: Date.now() });
-    } else if (restart) {
-      this.restart().catch(() => {});
+      return true;
     }
+    if (restart) this.restart().catch(() => {});
+    return false;
   }
 
   /** Replaces the worker (variables lost). The caller tells the core (sandbox_restarted). */

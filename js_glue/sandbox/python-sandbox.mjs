@@ -788,9 +788,13 @@ export class PythonSandbox {
     );
   }
 
-  /** Stops the run with this exec_id (or the current run). See INTERFACE.md. */
+  /**
+   * Stops the run with this exec_id (or the current run): a queued one is
+   * answered at once and never starts. True when the stop reached a run
+   * (current or queued). See INTERFACE.md.
+   */
   interrupt(exec_id, restart = false) {
-    if (!this.supervisor.isCurrent({ exec_id })) return false;
+    if (!this.supervisor.holds({ exec_id })) return false;
     this.supervisor.dispatch({ type: 'stop_requested', exec_id, restart, now: performance.now() });
     return true;
   }

@@ -15,8 +15,13 @@
 //   restart was asked for, or the worker cannot be interrupted, the worker
 //   is killed and a new one started, and the run is answered at once.
 // - A stop asked for while the run's worker is still starting applies as
-//   soon as the run is in the worker. A stop of a run that is not current
-//   (queued, finished, unknown) changes nothing.
+//   soon as the run is in the worker.
+// - A stop of a queued run (named by exec_id or id) takes it out of the
+//   queue and answers it at once as interrupted: its code never runs, and
+//   nothing else changes (a restart asked with it is not done: Python holds
+//   nothing of a run that never started; the current run goes on). A stop
+//   of a run that is neither current nor queued (finished, unknown) changes
+//   nothing. A stop naming no run means the current one.
 // - The first reason to stop wins: a time limit that fires while a user's
 //   stop is being honoured changes nothing; a second stop only matters when
 //   it asks for a restart.
@@ -47,7 +52,8 @@
 //   {type:'run_failed', id, message}                   the worker answered the run with an error
 //   {type:'worker_gone', id, message}                  the run's worker died
 //   {type:'timer_fired', id, timer: 'limit'|'grace'}
-//   {type:'stop_requested', exec_id?|id?, restart}     the user's stop (no exec_id: the current run)
+//   {type:'stop_requested', exec_id?|id?, restart}     the user's stop (no exec_id: the current run;
+//                                                      a queued run's: it is dropped, see holds())
 //   {type:'closed'}                                    the host is closed
 // Actions:
 //   {type:'begin', id}               start Python if needed, send the run, then feed run_started (or not_run)
@@ -88,6 +94,7 @@ const seconds = (ms) => { const s = (ms ?? 0) / 1000; return Number.isInteger(s)
 function messageOf(run, e) {
   switch (e.outcome) {
     case 'interrupted':
+      if (e.beforeStart) return `The run was stopped before it started, so its code did not run; ${KEPT}`;
       return `The run was stopped; ${KEPT}`;
     case 'timed_out':
       return `The code reached its time limit: it ran longer than the ${seconds(run.timeout_ms)} s limit` + (e.restarted
@@ -149,6 +156,23 @@ export function isCurrent(state, { exec_id, id } = {}) {
   if (!cur) return false;
   if (id != null) return cur.id === id;
   return exec_id == null || cur.exec_id === exec_id;
+}
+
+/** The index in the queue of the run named by id (else exec_id), or -1; naming none names no queued run. */
+function queuedIndex(state, { exec_id, id } = {}) {
+  if (id != null) return state.queue.findIndex((r) => r.id === id);
+  if (exec_id != null) return state.queue.findIndex((r) => r.exec_id === exec_id);
+  return -1;
+}
+
+/**
+ * Which run a stop for {exec_id?, id?} reaches: 'current', 'queued' (it is
+ * dropped before it starts) or null (nothing: the stop changes nothing).
+ * The current run wins when both carry the exec_id.
+ */
+export function holds(state, which = {}) {
+  if (isCurrent(state, which)) return 'current';
+  return queuedIndex(state, which) >= 0 ? 'queued' : null;
 }
 
 function newRun(event) {
@@ -279,8 +303,17 @@ export function step(state, event) {
       return same;
     }
     case 'stop_requested': {
-      if (!isCurrent(state, event)) return same;
-      return stop(state, state.current, 'stop', !!event.restart, now);
+      const where = holds(state, event);
+      if (where === 'current') return stop(state, state.current, 'stop', !!event.restart, now);
+      if (where !== 'queued') return same;
+      // It never started: no timers, no worker to interrupt or restart.
+      const at = queuedIndex(state, event);
+      const run = state.queue[at];
+      const queue = [...state.queue.slice(0, at), ...state.queue.slice(at + 1)];
+      return {
+        state: { ...state, queue },
+        actions: [{ type: 'resolve', id: run.id, result: runResult(run, { outcome: 'interrupted', beforeStart: true }, now) }],
+      };
     }
     case 'closed': {
       if (state.closed) return same;
@@ -313,6 +346,9 @@ export class RunSupervisor {
   get current() { return this.state.current; }
 
   isCurrent(which) { return isCurrent(this.state, which); }
+
+  /** 'current', 'queued' or null: which run a stop for `which` reaches (see holds()). */
+  holds(which) { return holds(this.state, which); }
 
   dispatch(event) {
     this.inbox.push(event);

@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  step, INITIAL, OUTCOMES, ERROR_TYPES, RunSupervisor, runResult, isCurrent, DEFAULT_GRACE_MS,
+  step, INITIAL, OUTCOMES, ERROR_TYPES, RunSupervisor, runResult, isCurrent, holds, DEFAULT_GRACE_MS,
 } from '../../js_glue/sandbox/run-supervisor.mjs';
 
 /** Feeds events in order; returns the last state and every action, and checks no state is mutated. */
@@ -216,22 +216,103 @@ test('a second run waits behind the first and begins when the first is answered'
   assert.equal(s.state.current, null);
 });
 
-test('a stop of a run that is not current changes nothing', () => {
-  const s0 = feed([request(1), started(1), request(2)]).state;
-  for (const event of [
-    { type: 'stop_requested', exec_id: 'e2', restart: true }, // queued
-    { type: 'stop_requested', exec_id: 'nope', restart: false }, // unknown
-    { type: 'stop_requested', id: 2, restart: true },
+const BEFORE_START = 'The run was stopped before it started, so its code did not run; variables are kept.';
+
+test('a stop of a queued run (by exec_id, by id, with or without restart) answers it at once as interrupted; the current run goes on', () => {
+  // Run 1 in the worker, runs 2 and 3 queued (asked for at 20 and 30).
+  const s0 = feed([request(1), started(1), request(2, { now: 20 }), request(3, { now: 30 })]).state;
+  for (const stopEvent of [
+    { type: 'stop_requested', exec_id: 'e2', restart: false, now: 100 },
+    { type: 'stop_requested', id: 2, restart: false, now: 100 },
+    { type: 'stop_requested', exec_id: 'e2', restart: true, now: 100 }, // no restart for a run that never started
+    { type: 'stop_requested', id: 2, restart: true, now: 100 },
   ]) {
-    const s = step(s0, event);
-    assert.equal(s.state, s0, JSON.stringify(event));
-    assert.deepEqual(s.actions, []);
+    const what = JSON.stringify(stopEvent);
+    const s = feed([stopEvent], s0);
+    assert.deepEqual(types(s.actions), ['resolve'], `${what}: no kill, no respawn, no interrupt, no begin`);
+    assert.equal(s.actions[0].id, 2, what);
+    const [r] = resolved(s.actions);
+    assert.deepEqual(
+      { ok: r.ok, status: r.status, outcome: r.outcome, restarted: r.restarted, type: r.error.type, message: r.error.message,
+        traceback: r.error.traceback, stdout: r.stdout, stderr: r.stderr, outputs: r.outputs, files: r.files, result: r.result, ms: r.ms },
+      { ok: false, status: 'cancelled', outcome: 'interrupted', restarted: false, type: 'KeyboardInterrupt', message: BEFORE_START,
+        traceback: '', stdout: '', stderr: '', outputs: [], files: { created: [], modified: [], deleted: [] }, result: null, ms: 80 },
+      `${what}: ms is the time it waited`);
+    assert.deepEqual(s.state.queue.map((q) => q.id), [3], `${what}: only that run left the queue`);
+    assert.equal(s.state.current, s0.current, `${what}: the current run is untouched`);
   }
+});
+
+test('after a queued run is stopped, the next queued run still begins when the current one is answered', () => {
+  let s = feed([request(1), started(1), request(2), request(3), { type: 'stop_requested', exec_id: 'e2', restart: true, now: 50 }]);
+  s = feed([{ type: 'run_result', id: 1, result: ok(), now: 60 }], s.state);
+  assert.deepEqual(types(s.actions), ['clear_timers', 'resolve', 'begin']);
+  assert.equal(s.actions.at(-1).id, 3, 'the stopped run 2 never begins');
+  assert.equal(resolved(s.actions)[0].outcome, 'ok', 'the current run ended as its worker said');
+  s = feed([started(3, { now: 70 }), { type: 'run_result', id: 3, result: ok(), now: 80 }], s.state);
+  assert.deepEqual(resolved(s.actions).map((r) => r.outcome), ['ok']);
+  assert.deepEqual({ current: s.state.current, queue: s.state.queue }, { current: null, queue: [] });
+});
+
+test('a stop of the current run reaches it even when a queued run has the same exec_id; the queued one stays', () => {
+  const s0 = feed([request(1), started(1), request(2, { exec_id: 'e1' })]).state;
+  const s = feed([{ type: 'stop_requested', exec_id: 'e1', restart: false }], s0);
+  assert.deepEqual(types(s.actions), ['send_interrupt', 'arm_timer']);
+  assert.deepEqual(s.state.queue.map((q) => q.id), [2]);
+});
+
+test('a stop of a run that is neither current nor queued (answered, unknown) changes nothing', () => {
+  let s = feed([request(1), started(1), request(2), { type: 'stop_requested', exec_id: 'e2', restart: false, now: 40 }]);
+  const s0 = s.state;
+  for (const event of [
+    { type: 'stop_requested', exec_id: 'e2', restart: true }, // answered already: a late stop
+    { type: 'stop_requested', id: 2, restart: false },
+    { type: 'stop_requested', exec_id: 'nope', restart: true }, // unknown
+    { type: 'stop_requested', id: 99, restart: true },
+  ]) {
+    const out = step(s0, event);
+    assert.equal(out.state, s0, JSON.stringify(event));
+    assert.deepEqual(out.actions, [], JSON.stringify(event));
+  }
+  // A late stop of run 1 after it was answered does not reach the run after it.
+  s = feed([request(3), { type: 'run_result', id: 1, result: ok() }], s0);
+  assert.equal(s.state.current.id, 3);
+  const late = step(s.state, { type: 'stop_requested', exec_id: 'e1', restart: true });
+  assert.equal(late.state, s.state);
+  assert.deepEqual(late.actions, []);
+  assert.deepEqual(step(INITIAL, { type: 'stop_requested', restart: true }).actions, [], 'nothing runs');
+});
+
+test('holds: which run a stop reaches (a stop naming no run: the current one, never a queued one)', () => {
+  const s0 = feed([request(1), started(1), request(2)]).state;
+  assert.equal(holds(s0, { exec_id: 'e1' }), 'current');
+  assert.equal(holds(s0, { id: 1 }), 'current');
+  assert.equal(holds(s0, {}), 'current');
+  assert.equal(holds(s0, { exec_id: 'e2' }), 'queued');
+  assert.equal(holds(s0, { id: 2 }), 'queued');
+  assert.equal(holds(s0, { exec_id: 'nope' }), null);
+  assert.equal(holds(s0, { id: 3 }), null);
+  assert.equal(holds(INITIAL, {}), null);
   assert.equal(isCurrent(s0, { exec_id: 'e2' }), false);
   assert.equal(isCurrent(s0, { exec_id: 'e1' }), true);
   assert.equal(isCurrent(s0, {}), true, 'no exec_id: the current run');
   assert.equal(isCurrent(INITIAL, {}), false);
-  assert.deepEqual(step(INITIAL, { type: 'stop_requested', restart: true }).actions, [], 'nothing runs');
+});
+
+test('RunSupervisor: a queued run stopped is answered at once and never begun', () => {
+  const performed = [];
+  const sup = new RunSupervisor((action) => {
+    performed.push([action.type, action.id]);
+    if (action.type === 'begin') sup.dispatch({ type: 'run_started', id: action.id, can_interrupt: true });
+  });
+  sup.dispatch(request(1, { timeout_ms: 0 }));
+  sup.dispatch(request(2, { timeout_ms: 0 }));
+  assert.equal(sup.holds({ exec_id: 'e2' }), 'queued');
+  sup.dispatch({ type: 'stop_requested', exec_id: 'e2', restart: false });
+  assert.equal(sup.holds({ exec_id: 'e2' }), null);
+  sup.dispatch({ type: 'run_result', id: 1, result: ok() });
+  assert.deepEqual(performed, [['begin', 1], ['resolve', 2], ['clear_timers', 1], ['resolve', 1]]);
+  assert.equal(sup.current, null);
 });
 
 test('a run that never reached a worker: Python did not start, or was replaced while idle; the next run begins', () => {
