@@ -22,6 +22,12 @@ import types
 
 _host = None  # JS: (request_json) -> Promise[reply_json], set while a cell runs
 
+# Whether the host has a package index configured: None until a host reply
+# says (the runner notes every reply: an import offer, %pip, micropip), then
+# True, or False when it answered 'not_configured'. ci_runtime words a
+# ModuleNotFoundError by it ("install it from the index" or "no network").
+index_configured = None
+
 # Import names whose package is named otherwise (the common ones).
 IMPORT_TO_PACKAGE = {
     "yaml": "pyyaml", "PIL": "pillow", "sklearn": "scikit-learn", "bs4": "beautifulsoup4",

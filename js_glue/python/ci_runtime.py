@@ -1201,7 +1201,27 @@ def _classify(exc, package_problems):
         why = package_problems.get(top)
         if why:
             error["message"] += f" ({why})"
-        elif top not in sys.stdlib_module_names:
-            error["message"] += (" (it is not installed in this sandbox and there is no network to install it; "
-                                 "use the standard library or the packages listed as available)")
+        elif top not in sys.stdlib_module_names and top not in sys.modules:
+            error["message"] += f" ({_not_installed_hint(top)})"
     return "error", error
+
+
+def _not_installed_hint(top):
+    """What is true of a module that is not installed: whether the host can install it from a package index.
+
+    ci_packages.index_configured is what the host last said (None: not asked
+    yet in this interpreter, e.g. an importlib call is never offered before
+    the cell); without ci_packages there is no host to install from.
+    """
+    packages = sys.modules.get("ci_packages")
+    index = getattr(packages, "index_configured", False) if packages else False
+    if index is False:
+        return ("it is not installed in this sandbox and there is no network to install it; "
+                "use the standard library or the packages listed as available")
+    name = packages.package_for_import(top)
+    how = (f"`%pip install {name}` at the start of a cell, or `await micropip.install(\"{name}\")`; "
+           "the page fetches it and the user is asked first")
+    if index:
+        return f"it is not installed in this sandbox; install it from the configured package index: {how}"
+    return ("it is not installed in this sandbox, and Python has no network; if a package index is configured, "
+            f"{how}; otherwise use the standard library or the packages listed as available")

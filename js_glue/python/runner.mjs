@@ -325,6 +325,7 @@ ci_runtime`);
     } catch (error) {
       return { ok: false, error: { code: 'install_failed', message: `The packages were not installed: ${error?.message ?? error}` } };
     }
+    pk.index_configured = reply?.error?.code !== 'not_configured'; // for the ModuleNotFoundError hint (ci_runtime)
     if (reply?.error?.code === 'not_configured') {
       // No index: names of the sandbox's own package list still load (as micropip did).
       const names = requirements.map((r) => String(r).split(/[\s=<>!~;[]/)[0].toLowerCase().replace(/[-_.]+/g, '-'));
@@ -370,25 +371,31 @@ ci_runtime`);
     return { pip, code: pip.length ? lines.map((l, j) => (j < i ? '' : l)).join('\n') : code };
   }
 
-  /** Missing imports (not in the lock file, not findable) offered to the user through the host. */
+  /**
+   * Missing imports (not in the lock file, not findable) offered to the user
+   * through the host. Returns {import name: why it was not installed}, which
+   * the ModuleNotFoundError then says (ci_runtime).
+   */
   async function offerMissingImports(code, execId, emitText) {
-    if (!pk || typeof requestPackages !== 'function' || !MAY_IMPORT.test(code)) return;
+    if (!pk || typeof requestPackages !== 'function' || !MAY_IMPORT.test(code)) return {};
     const proxy = rt.imports_of(code);
     const imports = proxy.toJs();
     proxy.destroy();
     const candidates = imports.filter((name) => !importToPackage.has(name));
-    if (!candidates.length) return;
+    if (!candidates.length) return {};
     const mp = pk.missing(candidates);
     const missing = mp.toJs();
     mp.destroy();
-    if (!missing.length) return;
+    if (!missing.length) return {};
     const wanted = missing.map((name) => pk.package_for_import(name));
     const out = await installFromHost('import', wanted, execId);
     if (out.ok) {
       if (out.installed.length) emitText('stderr', `[package] installed ${out.installed.join(', ')}\n`);
-    } else if (out.error.code !== 'not_configured') {
-      emitText('stderr', `[package] ${out.error.message}\n`);
+      return {};
     }
+    if (out.error.code === 'not_configured') return {};
+    emitText('stderr', `[package] ${out.error.message}\n`);
+    return Object.fromEntries(missing.map((name) => [name, out.error.message]));
   }
 
   function readChanged(list) {
@@ -454,7 +461,7 @@ ci_runtime`);
     }
     for (const why of new Set(Object.values(problems))) emitText('stderr', `[package] ${why}\n`);
     try {
-      await offerMissingImports(code, execId, emitText);
+      Object.assign(problems, await offerMissingImports(code, execId, emitText));
     } catch (error) {
       emitText('stderr', `[package] ${error?.message ?? error}\n`);
     }

@@ -421,10 +421,49 @@ test('installWheel refuses compiled, malformed and non-wheel files with a reason
   assert.match(out.error, /not a wheel file name/);
 });
 
-test('an import that is not available says so clearly', async () => {
+const NO_NETWORK = 'it is not installed in this sandbox and there is no network to install it; use the standard library or the packages listed as available';
+
+test('an import that is not available says so clearly (no package host: no network to install it)', async () => {
   const res = await run('import surely_not_a_module_xyz');
   assert.equal(res.error.type, 'ModuleNotFoundError');
-  assert.match(res.error.message, /not installed in this sandbox/);
+  assert.equal(res.error.message, `No module named 'surely_not_a_module_xyz' (${NO_NETWORK})`);
+});
+
+test('the missing-module hint says what the host said of a package index: none, one (how to install), or a failed offer (why)', async () => {
+  const PACKAGES = fs.readFileSync(new URL('../../js_glue/python/ci_packages.py', import.meta.url), 'utf8');
+  let reply = null; // the host's answer to the next package request
+  const asked = [];
+  const r = await createRunner({
+    loadPyodide, runtimeSource: RUNTIME, packagesSource: PACKAGES, onEvent: () => {},
+    requestPackages: async (request) => { asked.push(request.requirements); return reply; },
+  });
+  const message = async (code) => (await r.run({ exec_id: `h${++n}`, code })).error?.message;
+
+  // Nothing said yet (an importlib call is not offered before the cell): both ways are named.
+  let m = await message('import importlib\nimportlib.import_module("yaml")');
+  assert.deepEqual(asked, [], 'no offer for a dynamic import');
+  assert.match(m, /^No module named 'yaml' \(it is not installed in this sandbox, and Python has no network; if a package index is configured, `%pip install pyyaml`/);
+
+  // The host has no index: no network, as without a host.
+  reply = { ok: false, error: { code: 'not_configured', message: 'No package index is configured.' } };
+  m = await message('import ci_hint_missing');
+  assert.deepEqual(asked, [['ci_hint_missing']], 'the missing import was offered');
+  assert.equal(m, `No module named 'ci_hint_missing' (${NO_NETWORK})`);
+
+  // The offer failed: the error says why.
+  reply = { ok: false, error: { code: 'declined', message: 'Not installed: the user declined ci-hint-missing 1.0.' } };
+  m = await message('import ci_hint_missing');
+  assert.equal(m, "No module named 'ci_hint_missing' (Not installed: the user declined ci-hint-missing 1.0.)");
+
+  // An index is configured and the import was not offered: how to install it, and no "no network to install it".
+  m = await message('import importlib\nimportlib.import_module("ci_hint_dynamic")');
+  assert.equal(m, "No module named 'ci_hint_dynamic' (it is not installed in this sandbox; install it from the configured package index: "
+    + '`%pip install ci_hint_dynamic` at the start of a cell, or `await micropip.install("ci_hint_dynamic")`; the page fetches it and the user is asked first)');
+  assert.equal(asked.length, 2, 'no offer for it');
+
+  // A missing submodule of a package that is installed: no word about installing.
+  m = await message('import pyodide.ci_no_such_submodule');
+  assert.equal(m, "No module named 'pyodide.ci_no_such_submodule'");
 });
 
 test('a memory snapshot made after setup restarts a ready runner fast (cwd, streams, display intact)', async () => {
