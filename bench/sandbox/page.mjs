@@ -27,7 +27,9 @@ function bigBytes(mb) {
 async function ours() {
   const { PythonSandbox } = await import('/js_glue/sandbox/python-sandbox.mjs');
   let onEvent = null;
-  const sb = new PythonSandbox({ snapshots: true, onEvent: (e) => onEvent?.(e) });
+  // ?keep=0: without the module keeper (module-keeper.mjs), for an A/B of it.
+  const keepCompiledCode = new URLSearchParams(location.search).get('keep') !== '0';
+  const sb = new PythonSandbox({ snapshots: true, keepCompiledCode, onEvent: (e) => onEvent?.(e) });
   await sb.start();
   const ready_ms = performance.now();
   let n = 0;

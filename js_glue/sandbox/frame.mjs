@@ -41,6 +41,9 @@ import { MSG } from './messages.mjs';
  *                 straight to the worker (the frame keeps no copy), or
  *                 SPAWN_FAILED {id, message} when the worker could not start.
  *                 INTERRUPT {run}     raise KeyboardInterrupt in run `run` (if isolated)
+ *                 HOLD {wasm}         compile this wasm (a Blob or bytes) and keep the
+ *                 module, never instantiated; answers HELD {ok, message?}. Only the
+ *                 module keeper's frame gets it (module-keeper.mjs says why).
  *   frame → host: WORKER_ERROR {message}  the worker died or threw at top level
  * To stop a worker for good, the host removes the whole iframe.
  */
@@ -57,6 +60,7 @@ export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
   let control = null;
   let worker = null;
   let interrupt = null;
+  let held = null;
   const report = (message) => control && control.postMessage({ type: ${q(MSG.WORKER_ERROR)}, message: String(message) });
   const onControl = (event) => {
     const m = event.data || {};
@@ -99,6 +103,13 @@ export const BOOTSTRAP_SOURCE = `(function frameBootstrap() {
       };
       w.postMessage({ type: ${q(MSG.PORT)}, interruptBuffer: interrupt }, [channel.port2]);
       if (!m.url) setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } else if (m.type === ${q(MSG.HOLD)}) {
+      // Compiled once and kept, never instantiated (module-keeper.mjs).
+      if (!held) held = WebAssembly.compileStreaming(new Response(m.wasm, { headers: { 'content-type': 'application/wasm' } }));
+      held.then(
+        () => control.postMessage({ type: ${q(MSG.HELD)}, ok: true }),
+        (e) => control.postMessage({ type: ${q(MSG.HELD)}, ok: false, message: String((e && e.message) || e) }),
+      );
     } else if (m.type === ${q(MSG.INTERRUPT)}) {
       if (interrupt && Atomics.load(new Int32Array(interrupt, 4, 1), 0) === m.run) {
         Atomics.store(new Uint8Array(interrupt, 0, 1), 0, 2); // SIGINT → KeyboardInterrupt
@@ -168,3 +179,4 @@ export async function createFrame(doc = document) {
   iframe.srcdoc = await frameSrcdoc((doc.defaultView ?? window).location.origin);
   return iframe;
 }
+

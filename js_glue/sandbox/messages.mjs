@@ -16,8 +16,8 @@
 //
 // Channels (who sends → who handles):
 //   window        frame → page      FRAME_READY (with the control port)
-//   control port  page → frame      SPAWN, INTERRUPT
-//                 frame → page      SPAWNED (with the worker port), SPAWN_FAILED, WORKER_ERROR
+//   control port  page → frame      SPAWN, INTERRUPT, HOLD (module-keeper.mjs)
+//                 frame → page      SPAWNED (with the worker port), SPAWN_FAILED, WORKER_ERROR, HELD
 //   worker global frame → worker    PORT (with the worker's end of the worker port)
 //                 worker → frame    ALIVE
 //   worker port   page → worker     SANDBOX_BOOT, SANDBOX_FETCH_RESULT
@@ -37,6 +37,8 @@ export const MSG = Object.freeze({
   SPAWN_FAILED: 'spawn_failed',
   WORKER_ERROR: 'worker_error',
   INTERRUPT: 'interrupt',
+  HOLD: 'hold',
+  HELD: 'held',
 
   PORT: 'port',
   ALIVE: 'alive',

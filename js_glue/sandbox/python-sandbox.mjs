@@ -31,6 +31,8 @@
 //   from it, falling back to a plain load.
 
 import { createFrame } from './frame.mjs';
+import { frameControl } from './frame-control.mjs';
+import { ModuleKeeper, engineSharesCompiledWasm } from './module-keeper.mjs';
 import { MSG } from './messages.mjs';
 import { WORKER_SOURCE, dataWorkerSource } from './worker-bootstrap.mjs';
 import { loadAssets, fetchPackage, packagesByFile, DEFAULT_PACKAGE_BASE_URL, PYODIDE_VERSION } from './assets.mjs';
@@ -196,7 +198,7 @@ class Instance {
     if (this.closed) return;
     this.closed = true;
     this.rejectClosed(error);
-    if (this.onWindowMessage) window.removeEventListener('message', this.onWindowMessage);
+    this.cancelFrameWait?.();
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
     try { this.port?.close(); } catch {}
@@ -242,6 +244,7 @@ export class PythonSandbox {
       initTimeoutMs: 90000,
       snapshotReadTimeoutMs: 5000,
       useInterruptBuffer: true, // used when the frame turns out cross-origin isolated
+      keepCompiledCode: true, // a frame keeps the compiled interpreter for restarts (module-keeper.mjs)
       outputLimitBytes: undefined,
       fetch: globalThis.fetch.bind(globalThis),
       ...options,
@@ -294,7 +297,10 @@ export class PythonSandbox {
   start() {
     if (this.closed) return Promise.reject(new SandboxError('The Python sandbox is closed'));
     if (this.gaveUp) return Promise.reject(this.gaveUp);
-    this.startPromise ??= this.startWithRetries(this.generation).catch((error) => {
+    this.startPromise ??= this.startWithRetries(this.generation).then((info) => {
+      this.keepCompiledCode();
+      return info;
+    }, (error) => {
       this.startPromise = null;
       throw error;
     });
@@ -466,6 +472,19 @@ export class PythonSandbox {
     }
   }
 
+  /**
+   * Once Python has started: a frame that keeps the compiled interpreter, so
+   * restarts do not compile it again (module-keeper.mjs says why and where).
+   * One per sandbox; one that failed is not tried again.
+   */
+  keepCompiledCode() {
+    if (this.keeper || this.closed || !this.options.keepCompiledCode || !engineSharesCompiledWasm()) return;
+    const keeper = new ModuleKeeper({ container: this.options.container });
+    this.keeper = keeper;
+    /** Resolves true once the keeper holds the module, false when it does not. */
+    this.compiledCodeKept = this.assets().then((a) => keeper.hold(a.wasm), () => { keeper.close('failed'); return false; });
+  }
+
   /** A new Instance, made the current one. */
   newInstance() {
     const inst = new Instance(this);
@@ -523,6 +542,8 @@ export class PythonSandbox {
       },
       interrupt: inst.interruptible ? 'shared-buffer' : 'restart',
       worker_shape: this.workerShape,
+      // The module keeper's state when this start began ('held': the wasm was compiled already).
+      compiled_code: this.keeper?.state ?? 'none',
     };
     return this.info;
   }
@@ -531,20 +552,11 @@ export class PythonSandbox {
     const { container, frameTimeoutMs } = this.options;
     const iframe = await createFrame(container.ownerDocument ?? document);
     inst.iframe = iframe;
-    const ready = new Promise((resolve) => {
-      inst.onWindowMessage = (event) => {
-        // Only our own frame's one message, carrying its control port. (The
-        // frame posts to our exact origin; we never post to the frame's
-        // opaque origin at all: no targetOrigin could name it.)
-        if (event.source !== iframe.contentWindow || event.data !== MSG.FRAME_READY || event.ports?.length !== 1) return;
-        window.removeEventListener('message', inst.onWindowMessage);
-        inst.onWindowMessage = null;
-        resolve(event.ports[0]);
-      };
-      window.addEventListener('message', inst.onWindowMessage);
-    });
-    container.append(iframe);
-    const control = await withTimeout(Promise.race([ready, inst.whenClosed]), frameTimeoutMs, 'Starting the sandbox frame');
+    // Only our own frame's one message, carrying its control port.
+    const ready = frameControl(iframe, container);
+    inst.cancelFrameWait = ready.cancel;
+    const control = await withTimeout(Promise.race([ready.port, inst.whenClosed]), frameTimeoutMs, 'Starting the sandbox frame')
+      .finally(ready.cancel);
     if (inst.closed) {
       control.close();
       throw new SandboxError('The sandbox was restarted or closed while starting');
@@ -802,6 +814,7 @@ export class PythonSandbox {
   close() {
     this.closed = true;
     this.snapshotMaker?.close(new SandboxError('The Python sandbox was closed'));
+    this.keeper?.close();
     this.supervisor.dispatch({ type: 'closed', now: performance.now() });
     this.instance?.close(new SandboxError('The Python sandbox was closed'));
     this.instance = null;
