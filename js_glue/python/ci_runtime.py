@@ -1074,10 +1074,53 @@ def cancel_current():
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE: the cell awaits at top level
 
 
-def _open_cell(code, hooks):
-    """A new cell: its _Run (made current) and its compiled CodeRunner, or a SyntaxError's description."""
-    from pyodide.code import CodeRunner
+class _Cell:
+    """A cell compiled for run_cell: its statements, then its last expression
+    apart, whose value is the cell's result (as IPython runs a cell).
 
+    Not Pyodide's CodeRunner, which returns that value by rewriting the last
+    expression into `raise ___EvalCodeResultException[0](value)` made from a
+    deep copy of a template AST, then fixing every node's location, and which
+    tokenizes every cell to see whether it ends with ';'. In wasm that took
+    ~80 us of run_cell's ~240 us for `1+1` (bench/README.md, the round trip).
+    Here: one parse, two code objects, the ';' check only for a text that has
+    one. The same rules: the text is dedented, a last expression followed by
+    ';' gives no result, and either part may await at top level.
+    """
+
+    __slots__ = ("body", "last", "is_async")
+
+    def __init__(self, source, filename):
+        from _pyodide._base import should_quiet
+        from textwrap import dedent
+
+        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        source = dedent(source)  # what CodeRunner does with mis-indented text
+        mod = compile(source, filename, "exec", flags | ast.PyCF_ONLY_AST)
+        last = None
+        if mod.body and isinstance(mod.body[-1], ast.Expr) and not (";" in source and should_quiet(source)):
+            last = ast.Expression(mod.body.pop().value)
+        self.body = compile(mod, filename, "exec", flags) if mod.body else None
+        self.last = compile(last, filename, "eval", flags) if last is not None else None
+        self.is_async = any(c is not None and c.co_flags & _CO_COROUTINE for c in (self.body, self.last))
+
+    def run(self, g):
+        if self.body is not None:
+            exec(self.body, g)
+        return None if self.last is None else eval(self.last, g)
+
+    async def run_async(self, g):
+        for code in (self.body, self.last):
+            if code is None:
+                continue
+            value = eval(code, g)
+            if code.co_flags & _CO_COROUTINE:
+                value = await value
+        return value if self.last is not None else None
+
+
+def _open_cell(code, hooks):
+    """A new cell: its _Run (made current) and its compiled _Cell, or a SyntaxError's description."""
     global _run, _cell_count
     _cell_count += 1
     filename = f"<cell {_cell_count}>"
@@ -1085,11 +1128,10 @@ def _open_cell(code, hooks):
     _run = run
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     try:
-        runner = CodeRunner(code, return_mode="last_expr", quiet_trailing_semicolon=True,
-                            filename=filename, flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT).compile()
+        cell = _Cell(code, filename)
     except SyntaxError as e:
         return run, None, describe_error(e)
-    return run, runner, None
+    return run, cell, None
 
 
 def _close_cell(run, runner, value, exc, error, package_problems):
@@ -1141,7 +1183,7 @@ def run_cell(code, hooks, package_problems=None):
     except BaseException as e:  # our own failure: report it, never hide it
         _run = None
         return {"status": "error", "result": None, "error": _internal(e)}
-    if runner is not None and runner.code is not None and runner.code.co_flags & _CO_COROUTINE:
+    if runner is not None and runner.is_async:
         return _run_awaiting(run, runner, package_problems)
     value = exc = None
     if runner is not None:

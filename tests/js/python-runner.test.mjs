@@ -81,6 +81,33 @@ test('top-level await works', async () => {
   assert.equal(res.result, '7');
 });
 
+// run_cell compiles a cell's statements and its last expression apart
+// (ci_runtime.py, _Cell): each shape of cell keeps what a notebook shows.
+test('the cell\'s value: await in either part, ";" only at the very end, indented text, statements only', async () => {
+  const cases = [
+    ['import asyncio\nawait_v = await asyncio.sleep(0, 5)\nawait_v + 1', '6'], // await in the statements only
+    ['import asyncio\nsync_v = 2\nawait asyncio.sleep(0, sync_v * 4)', '8'], // await in the last expression only
+    ['x_semi = [1, 2]  # a comment ;', '[1, 2]'.replace('[1, 2]', 'null')], // an assignment: nothing, whatever the comment says
+    ['[1, 2]  # a comment ;', '[1, 2]'], // ";" in a comment does not hide the value
+    ['y_semi = 4; y_semi', '4'], // ";" between statements does not either
+    ['y_semi * 2 ;', null], // a trailing ";" (after spaces) does
+    ['    z_ind = 3\n    z_ind + 1', '4'], // mis-indented text, as pasted from a function
+    ['if True:\n    9', null], // the last statement is not an expression
+    ['', null],
+    ['# only a comment', null],
+  ];
+  for (const [code, want] of cases) {
+    const res = await run(code);
+    assert.equal(res.status, 'ok', `${JSON.stringify(code)}: ${JSON.stringify(res.error)}`);
+    assert.equal(res.result, want === 'null' ? null : want, JSON.stringify(code));
+  }
+  // An error in the last expression points at its line of the cell.
+  const res = await run('q_ok = 1\n\nq_ok / 0');
+  assert.equal(res.error?.type, 'ZeroDivisionError');
+  assert.match(res.error.traceback, /line 3/);
+  assert.doesNotMatch(res.error.traceback, /ci_runtime|_base\.py/);
+});
+
 test('stdout and stderr are captured in order and streamed in batches, not per write', async () => {
   const res = await run('import sys\nfor i in range(20000):\n    print(i)\nprint("to stderr", file=sys.stderr)\nprint("end")');
   const expected = Array.from({ length: 20000 }, (_, i) => `${i}\n`).join('') + 'end\n';
