@@ -13,8 +13,14 @@ const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 let sandbox;
 const events = [];
+const listeners = new Set();
+/** Resolves once the run `execId` has printed `text` (its code is running, not still being set up). */
+const printed = (execId, text) => new Promise((resolve) => {
+  const check = (e) => { if (e.exec_id === execId && e.type === 'stdout' && e.text.includes(text)) { listeners.delete(check); resolve(); } };
+  listeners.add(check);
+});
 test.before(async () => {
-  sandbox = new NodeSandbox({ onEvent: (e) => events.push(e), graceMs: 1500 });
+  sandbox = new NodeSandbox({ onEvent: (e) => { events.push(e); for (const fn of [...listeners]) fn(e); }, graceMs: 1500 });
   const t0 = Date.now();
   await sandbox.start();
   console.log(`# NodeSandbox ready in ${Date.now() - t0} ms (Pyodide load in a worker_thread)`);
@@ -82,8 +88,9 @@ test('code that ignores the interrupt (stuck in JavaScript) is killed after the 
 test("the driver's stop: interrupt(exec_id) cancels, interrupt(exec_id, true) restarts", async () => {
   await run('before_stop = 1');
   let id = `s${++n}`;
-  let p = sandbox.run({ exec_id: id, code: 'while True: pass', timeout_ms: 60000, files: { write: [], delete: [] } });
-  await new Promise((r) => setTimeout(r, 200));
+  let going = printed(id, 'go');
+  let p = sandbox.run({ exec_id: id, code: 'print("go", flush=True)\nwhile True: pass', timeout_ms: 60000, files: { write: [], delete: [] } });
+  await going; // a stop before the code starts is another answer ('stopped before the code started')
   sandbox.interrupt(id, false);
   let res = await p;
   assert.equal(res.status, 'cancelled');
@@ -93,8 +100,9 @@ test("the driver's stop: interrupt(exec_id) cancels, interrupt(exec_id, true) re
   assert.equal((await run('before_stop')).result, '1');
 
   id = `s${++n}`;
-  p = sandbox.run({ exec_id: id, code: 'while True: pass', timeout_ms: 60000, files: { write: [], delete: [] } });
-  await new Promise((r) => setTimeout(r, 200));
+  going = printed(id, 'go');
+  p = sandbox.run({ exec_id: id, code: 'print("go", flush=True)\nwhile True: pass', timeout_ms: 60000, files: { write: [], delete: [] } });
+  await going;
   sandbox.interrupt(id, true);
   res = await p;
   assert.equal(res.status, 'cancelled');
