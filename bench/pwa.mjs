@@ -113,6 +113,8 @@ async function main() {
           res.ours.ui.push(t.ui);
           res.ours.python.push(t.python);
           res.ours.starts.push(t.start?.mode ?? null);
+          // Where Python's start went: when start() was called (ms since navigation) and its own breakdown.
+          (res.ours.breakdown ??= []).push({ start_called_at: t.start ? Math.round(t.python - t.start.ready_ms) : null, ...(t.start ?? {}) });
           line.push(`ours ui ${Math.round(t.ui)} ms, python ${Math.round(t.python)} ms (${t.start?.mode})`);
         } else {
           const r = await openBare();
