@@ -100,7 +100,11 @@ async function opsBench(base) {
         push(mode, 'sync_initial', fsr.initial); push(mode, 'sync_none', fsr.none); push(mode, 'sync_one', fsr.one);
         const big = await p.evaluate(() => window.B.big(100));
         push(mode, 'big_in', big.in); push(mode, 'big_out', big.out);
-        if (mode === 'ours') push('ours', 'big_in_floor', await p.evaluate(() => window.B.floor(100)));
+        if (mode === 'ours') {
+          push('ours', 'big_in_floor', await p.evaluate(() => window.B.floor(100)));
+          const bf = await p.evaluate(() => window.B.blobFloor(100));
+          push('ours', 'blob_in_frame', bf.frame); push('ours', 'blob_in_page', bf.page);
+        }
         const intr = await p.evaluate(() => window.B.interrupt(15));
         push(mode, 'interrupt', intr.ms);
         push(mode, 'interrupt_tries', 15);
@@ -155,6 +159,8 @@ if (result.ops) {
   row('100 MB in (median)', median(o.ours.big_in), median(o.bare.big_in));
   row('100 MB out (median)', median(o.ours.big_out), median(o.bare.big_out));
   if (o.ours.big_in_floor) row('100 MB into an empty opaque-frame worker: the floor (median)', median(o.ours.big_in_floor), median(o.bare.big_in));
+  // Not ours against bare: a 100 MB Blob (a user's file) read in an opaque frame's worker, against the page reading it.
+  if (o.ours.blob_in_frame) row('100 MB Blob read in an opaque-frame worker / by the page (median)', median(o.ours.blob_in_frame), median(o.ours.blob_in_page));
   row('interrupt p50', pct(o.ours.interrupt, 50), pct(o.bare.interrupt, 50));
   row('interrupt p95', pct(o.ours.interrupt, 95), pct(o.bare.interrupt, 95));
   row('kill + restart until ready (median)', median(o.ours.restart), median(o.bare.restart));

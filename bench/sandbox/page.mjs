@@ -23,6 +23,21 @@ function bigBytes(mb) {
   return b;
 }
 
+// An empty worker in a sandboxed srcdoc frame (no Pyodide): it answers the
+// byte length of each ArrayBuffer it gets, or of each Blob once it has read it.
+async function floorFrame() {
+  const worker = 'onmessage = (e) => { if (e.data === "port") { self.p = e.ports[0]; self.p.onmessage = async (m) => { const d = m.data; self.p.postMessage(d instanceof Blob ? (await d.arrayBuffer()).byteLength : d.byteLength); }; postMessage("up"); } };';
+  const frame = document.createElement('iframe');
+  frame.setAttribute('sandbox', 'allow-scripts');
+  frame.style.display = 'none';
+  frame.srcdoc = `<script>const w = new Worker(URL.createObjectURL(new Blob([${JSON.stringify(worker)}]))); const c = new MessageChannel();` +
+    `w.onmessage = () => parent.postMessage("floor-up", ${JSON.stringify(location.origin)}, [c.port1]); w.postMessage("port", [c.port2]);<\/script>`;
+  const up = new Promise((resolve) => addEventListener('message', function on(e) { if (e.source === frame.contentWindow && e.data === 'floor-up') { removeEventListener('message', on); resolve(e.ports[0]); } }));
+  document.body.append(frame);
+  return { port: await up, frame };
+}
+const ask = (port, message, transfer = []) => new Promise((resolve) => { port.onmessage = (e) => resolve(e.data); port.postMessage(message, transfer); });
+
 // ---------- ours ----------
 async function ours() {
   const { PythonSandbox } = await import('/js_glue/sandbox/python-sandbox.mjs');
@@ -100,25 +115,37 @@ async function ours() {
     // frame, no Pyodide: the transfer and nothing else.
     async floor(mb = 100, tries = 3) {
       const bytes = bigBytes(mb);
-      const worker = 'onmessage = (e) => { if (e.data === "port") { self.p = e.ports[0]; self.p.onmessage = (m) => self.p.postMessage(m.data.byteLength); postMessage("up"); } };';
-      const frame = document.createElement('iframe');
-      frame.setAttribute('sandbox', 'allow-scripts');
-      frame.style.display = 'none';
-      frame.srcdoc = `<script>const w = new Worker(URL.createObjectURL(new Blob([${JSON.stringify(worker)}]))); const c = new MessageChannel();` +
-        `w.onmessage = () => parent.postMessage("floor-up", ${JSON.stringify(location.origin)}, [c.port1]); w.postMessage("port", [c.port2]);<\/script>`;
-      const up = new Promise((resolve) => addEventListener('message', function on(e) { if (e.source === frame.contentWindow && e.data === 'floor-up') { removeEventListener('message', on); resolve(e.ports[0]); } }));
-      document.body.append(frame);
-      const port = await up;
+      const { port, frame } = await floorFrame();
       const ms = [];
       for (let i = 0; i < tries; i++) {
         const copy = bytes.slice();
         const t = performance.now();
-        const n = await new Promise((resolve) => { port.onmessage = (e) => resolve(e.data); port.postMessage(copy.buffer, [copy.buffer]); });
+        const n = await ask(port, copy.buffer, [copy.buffer]);
         ms.push(performance.now() - t);
         if (n !== bytes.byteLength) throw new Error(`floor: ${n} bytes arrived`);
       }
       frame.remove();
       return ms;
+    },
+    // Another design's floor (bench/README.md, "Limits"): a user's upload is
+    // a Blob (a File), held by the browser. Its handle posted into an opaque
+    // frame's worker and read there, against this page reading the same Blob
+    // (what an in-page Pyodide must do with an upload at least).
+    async blobFloor(mb = 100, tries = 3) {
+      const blob = new Blob([bigBytes(mb)]);
+      const { port, frame } = await floorFrame();
+      const out = { frame: [], page: [] };
+      for (let i = 0; i < tries; i++) {
+        let t = performance.now();
+        const n = await ask(port, blob);
+        out.frame.push(performance.now() - t);
+        t = performance.now();
+        const read = await blob.arrayBuffer();
+        out.page.push(performance.now() - t);
+        if (n !== blob.size || read.byteLength !== blob.size) throw new Error(`blob floor: ${n} / ${read.byteLength} bytes`);
+      }
+      frame.remove();
+      return out;
     },
     async interrupt(tries = 15) {
       if (!sb.canInterrupt) throw new Error('not interruptible (no cross-origin isolation?)');
