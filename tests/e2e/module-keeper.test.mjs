@@ -5,24 +5,13 @@
 // wiring: the frame is made once, is sandboxed like the Python frame, answers
 // that it holds the module, is there for every restart, never counts as the
 // Python frame, and goes with close(). Off by option, there is none.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, launchBrowser, openSandboxPage } from './harness.mjs';
+import { useSandboxPage } from './sandbox-page.mjs';
 
-let app;
-let browser;
 let page;
 
-before(async () => {
-  app = await startApp({ isolation: true });
-  browser = await launchBrowser();
-  page = await openSandboxPage(browser, app.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
-});
+useSandboxPage({ isolation: true, setup: (p) => { page = p; } });
 
 const KEEPER = 'iframe[title="Python sandbox (compiled code)"]';
 const PYTHON = 'iframe[title="Python sandbox"]';

@@ -3,34 +3,29 @@
 // stopping a run means dropping the frame and starting a new one. Checked
 // with the sandbox alone, and end to end with the real core (build/wasm) and
 // driver: after a restart the core resends the files, so they are intact.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startApp, launchBrowser, openSandboxPage, ROOT, artifactPath } from './harness.mjs';
+import { ROOT, artifactPath } from './harness.mjs';
+import { useSandboxPage } from './sandbox-page.mjs';
 
-let app;
-let browser;
 let page;
 
-before(async () => {
-  app = await startApp({ isolation: false });
-  browser = await launchBrowser();
-  page = await openSandboxPage(browser, app.url);
-  const start = await page.evaluate(async () => {
-    window.restarts = [];
-    window.sb = makeSandbox({ snapshots: false, onRestart: (info) => window.restarts.push(info) });
-    await window.sb.start();
-    return { ...window.sb.lastStart, isolated: crossOriginIsolated };
-  });
-  console.log(`# not-isolated start: ${JSON.stringify(start)}`);
-  assert.equal(start.isolated, false);
-  assert.equal(start.interrupt, 'restart');
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
+useSandboxPage({
+  isolation: false,
+  setup: async (p) => {
+    page = p;
+    const start = await page.evaluate(async () => {
+      window.restarts = [];
+      window.sb = makeSandbox({ snapshots: false, onRestart: (info) => window.restarts.push(info) });
+      await window.sb.start();
+      return { ...window.sb.lastStart, isolated: crossOriginIsolated };
+    });
+    console.log(`# not-isolated start: ${JSON.stringify(start)}`);
+    assert.equal(start.isolated, false);
+    assert.equal(start.interrupt, 'restart');
+  },
 });
 
 test('stop = restart: interrupt answers cancelled + restarted at once, variables reset, the next run works', async () => {

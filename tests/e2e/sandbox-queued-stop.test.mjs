@@ -2,29 +2,23 @@
 // that waits behind another answers it at once as interrupted and its code
 // never runs; a stop with restart of a waiting run does not restart Python,
 // and the run ahead of it goes on until it is stopped itself.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, launchBrowser, openSandboxPage } from './harness.mjs';
+import { useSandboxPage } from './sandbox-page.mjs';
 
-let app;
-let browser;
 let page;
 
-before(async () => {
-  app = await startApp({ isolation: true });
-  browser = await launchBrowser();
-  page = await openSandboxPage(browser, app.url);
-  await page.evaluate(async () => {
-    window.sb = makeSandbox({ snapshots: false });
-    window.sb.options.graceMs = 15000; // a slow interrupt under load must not turn into a restart here
-    window.sb.options.onRestart = (info) => { (window.restarts ??= []).push(info); };
-    await window.sb.start();
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
+useSandboxPage({
+  isolation: true,
+  setup: async (p) => {
+    page = p;
+    await page.evaluate(async () => {
+      window.sb = makeSandbox({ snapshots: false });
+      window.sb.options.graceMs = 15000; // a slow interrupt under load must not turn into a restart here
+      window.sb.options.onRestart = (info) => { (window.restarts ??= []).push(info); };
+      await window.sb.start();
+    });
+  },
 });
 
 test('runs waiting behind a long run, stopped, never run; the long run is untouched and keeps its variables', async () => {

@@ -3,32 +3,27 @@
 // checked by hash), errors, interrupt by KeyboardInterrupt (latency measured,
 // variables kept), time limits, a run that ignores the interrupt (restart
 // after the grace period), and a crash.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, launchBrowser, openSandboxPage, artifactPath, percentile } from './harness.mjs';
+import { artifactPath, percentile } from './harness.mjs';
+import { useSandboxPage } from './sandbox-page.mjs';
 
-let app;
-let browser;
 let page;
 
-before(async () => {
-  app = await startApp({ isolation: true });
-  browser = await launchBrowser();
-  page = await openSandboxPage(browser, app.url);
-  const start = await page.evaluate(async () => {
-    window.sb = makeSandbox({ snapshots: false });
-    window.sb.options.onRestart = (info) => { (window.restarts ??= []).push(info); };
-    await window.sb.start();
-    return { ...window.sb.lastStart, isolated: crossOriginIsolated, info: { ...window.sb.info, packages: window.sb.info.packages.length } };
-  });
-  console.log(`# isolated start: ${JSON.stringify(start)}`);
-  assert.equal(start.isolated, true);
-  assert.equal(start.interrupt, 'shared-buffer');
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
+useSandboxPage({
+  isolation: true,
+  setup: async (p) => {
+    page = p;
+    const start = await page.evaluate(async () => {
+      window.sb = makeSandbox({ snapshots: false });
+      window.sb.options.onRestart = (info) => { (window.restarts ??= []).push(info); };
+      await window.sb.start();
+      return { ...window.sb.lastStart, isolated: crossOriginIsolated, info: { ...window.sb.info, packages: window.sb.info.packages.length } };
+    });
+    console.log(`# isolated start: ${JSON.stringify(start)}`);
+    assert.equal(start.isolated, true);
+    assert.equal(start.interrupt, 'shared-buffer');
+  },
 });
 
 /** Runs code in window.sb; returns the result plus the events of that run. */

@@ -1,24 +1,13 @@
 // Warm start: the first plain load makes a memory snapshot (before any run),
 // the host stores it in IndexedDB, and the next sandbox starts from it.
 // Prints cold vs warm ready times measured in the same page.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, launchBrowser, openSandboxPage } from './harness.mjs';
+import { useSandboxPage } from './sandbox-page.mjs';
 
-let app;
-let browser;
 let page;
 
-before(async () => {
-  app = await startApp({ isolation: true });
-  browser = await launchBrowser();
-  page = await openSandboxPage(browser, app.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
-});
+useSandboxPage({ isolation: true, setup: (p) => { page = p; } });
 
 test('cold start makes a snapshot; the next start loads it and is faster; runs work', async () => {
   const r = await page.evaluate(async () => {
