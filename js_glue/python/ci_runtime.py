@@ -1081,8 +1081,9 @@ class _Cell:
     Not Pyodide's CodeRunner, which returns that value by rewriting the last
     expression into `raise ___EvalCodeResultException[0](value)` made from a
     deep copy of a template AST, then fixing every node's location, and which
-    tokenizes every cell to see whether it ends with ';'. In wasm that took
-    ~80 us of run_cell's ~240 us for `1+1` (bench/README.md, the round trip).
+    tokenizes every cell to see whether it ends with ';'. In wasm run_cell of
+    `1+1` took ~240 us that way and takes ~90 us this way (bench/README.md,
+    the round trip).
     Here: one parse, two code objects, the ';' check only for a text that has
     one. The same rules: the text is dedented, a last expression followed by
     ';' gives no result, and either part may await at top level.

@@ -179,4 +179,3 @@ export async function createFrame(doc = document) {
   iframe.srcdoc = await frameSrcdoc((doc.defaultView ?? window).location.origin);
   return iframe;
 }
-
