@@ -17,6 +17,7 @@ import { Marked } from 'marked';
 import DOMPurify from 'dompurify';
 import hljs from 'highlight.js/lib/core';
 import { quietHtml } from './quiet-html.mjs';
+import { BlockStream } from './markdown-blocks.mjs';
 import python from 'highlight.js/lib/languages/python';
 import plaintext from 'highlight.js/lib/languages/plaintext';
 import bash from 'highlight.js/lib/languages/bash';
@@ -34,9 +35,10 @@ hljs.registerLanguage('javascript', javascript);
 const escapeHtml = (s) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 // Views re-render often (every streamed chunk): the renderers remember
-// their recent answers, up to `max` entries and `maxChars` characters of keys
-// and values together (a streamed answer leaves one entry per prefix: without
-// the character bound a 1 MB reply would keep hundreds of MB alive).
+// their recent answers, the least recently used dropped first, up to `max`
+// entries and `maxChars` characters of keys and values together (a code
+// block streaming in leaves one entry per prefix: without the character
+// bound a 1 MB one would keep hundreds of MB alive).
 function memo(fn, max = 400, maxChars = 4_000_000) {
   const cache = new Map();
   let chars = 0;
@@ -44,7 +46,10 @@ function memo(fn, max = 400, maxChars = 4_000_000) {
   return (key, ...rest) => {
     const k = rest.length ? `${rest.join('|')}\u0000${key}` : key;
     let v = cache.get(k);
-    if (v === undefined) {
+    if (v !== undefined) {
+      cache.delete(k); // the most recently used go last: what every render asks for stays
+      cache.set(k, v);
+    } else {
       v = fn(key, ...rest);
       const size = sizeOf(k, v);
       if (size > maxChars / 4) return v; // too big to keep: render again when asked
@@ -173,11 +178,19 @@ const PURIFY_CONFIG = {
   ALLOW_DATA_ATTR: false,
 };
 
+const renderSafe = (text) => purify.sanitize(marked.parse(text ?? '', { async: false }), PURIFY_CONFIG);
+
 /** Safe HTML for markdown text (the sanitizer's output, as is). */
-export const renderMarkdown = memo((text) => {
-  const html = marked.parse(text ?? '', { async: false });
-  return purify.sanitize(html, PURIFY_CONFIG);
-});
+export const renderMarkdown = memo(renderSafe);
+
+/**
+ * For a streamed answer: `update(textSoFar)` → safe HTML per top-level
+ * block, rendering only the blocks still open (app/markdown-blocks.mjs).
+ * Each block is sanitized on its own, as a whole answer is.
+ */
+export function createBlockStream() {
+  return new BlockStream({ lex: (text) => marked.lexer(text), render: renderSafe });
+}
 
 // Python's HTML outputs (display(), _repr_html_) go into an <iframe sandbox>
 // without scripts, whose document inherits the page's CSP. What is left to

@@ -1,8 +1,9 @@
-// The conversation: user messages, the assistant's markdown (streamed as it
-// arrives), cells, notices and errors, and each turn's token use. Renders
-// the controller's view model; all model text goes through renderMarkdown
-// (marked → DOMPurify, last step) or into text nodes (as plain text until
-// the markdown chunk has loaded: app/markdown-lazy.mjs).
+// The conversation: user messages, the assistant's markdown (streamed as
+// it arrives, block by block), cells, notices and errors, and each turn's
+// token use. Renders the controller's view model; all model text goes
+// through renderMarkdown or createBlockStream (marked → DOMPurify, last
+// step) or into text nodes (as plain text until the markdown chunk has
+// loaded: app/markdown-lazy.mjs).
 import { LitElement, html, css, nothing } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { base, code, prose } from './theme.mjs';
@@ -104,12 +105,24 @@ export class CiChat extends LitElement {
     return html`<p class="plain">${text}</p>`;
   }
 
+  /**
+   * The answer streaming in, block by block (app/markdown-blocks.mjs): each
+   * update renders only the blocks still open, and Lit touches only the
+   * DOM of the blocks whose HTML changed.
+   */
+  renderStreamingText(text) {
+    const md = markdownNow();
+    if (!md) return this.renderText(text);
+    this.blocks ??= md.createBlockStream();
+    return this.blocks.update(text).map((block) => unsafeHTML(block));
+  }
+
   renderAssistant(text, thinking, streaming) {
     return html`<div class="assistant" data-kind="assistant" ?data-streaming=${streaming}>
       <div class="avatar" aria-hidden="true">AI</div>
       <div class="prose" @click=${this.onProseClick}>
         ${thinking ? html`<details class="thinking"><summary>Thinking</summary><pre>${thinking}</pre></details>` : nothing}
-        ${text ? this.renderText(text) : nothing}
+        ${!text ? nothing : streaming ? this.renderStreamingText(text) : this.renderText(text)}
         ${streaming && text ? html`<span class="caret" aria-hidden="true"></span>` : nothing}
         ${streaming && !text ? html`<div class="waiting"><span class="spinner" aria-hidden="true"></span>${this.vm.activity || 'Waiting for the model…'}</div>` : nothing}
       </div>
