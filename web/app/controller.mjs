@@ -245,7 +245,11 @@ export class AppController extends EventTarget {
     }
     else if (next.items) this.refreshItemsSoon();
     if (next.files) this.refreshFiles();
-    if (next.changed) this.changed(next.changed);
+    // Streamed text: one re-render per frame at most, however many pieces
+    // arrive (a fast model sends hundreds a second; more than one render
+    // per frame is never seen).
+    if (next.changed === 'stream') this.changedNextFrame('stream');
+    else if (next.changed) this.changed(next.changed);
   }
 
   /** A live event of a run (the Session reports the Python status itself) → the running cell's view. */
@@ -253,13 +257,31 @@ export class AppController extends EventTarget {
     if (!applyLiveEvent(this.vm, event)) return;
     // One re-render per frame at most, however fast output arrives (a print
     // flood sends a batch every 50 ms; each render lays out the live text).
-    if (!this.liveFrame) {
-      const raf = globalThis.requestAnimationFrame ?? ((f) => setTimeout(f, 16));
-      this.liveFrame = raf(() => {
-        this.liveFrame = null;
-        this.changed('live');
-      });
-    }
+    this.changedNextFrame('live');
+  }
+
+  /**
+   * changed(what) at the next frame, once however often asked meanwhile. A
+   * hidden page gets no frames: a timer stands in (browsers run it at most
+   * once a second there), so the view is never far behind when it shows.
+   */
+  changedNextFrame(what) {
+    this.frameChanges ??= new Set();
+    this.frameChanges.add(what);
+    if (this.frameQueued) return;
+    this.frameQueued = true;
+    let raf = 0;
+    let timer = 0;
+    const flush = () => {
+      globalThis.cancelAnimationFrame?.(raf);
+      clearTimeout(timer);
+      this.frameQueued = false;
+      const all = [...this.frameChanges];
+      this.frameChanges.clear();
+      for (const w of all) this.changed(w);
+    };
+    raf = globalThis.requestAnimationFrame?.(flush) ?? 0;
+    timer = setTimeout(flush, raf ? 100 : 16);
   }
 
   // ---------------------------------------------------------- view model
