@@ -15,6 +15,36 @@ export function requireBuiltApp() {
   }
 }
 
+// A long markdown answer for the streaming checks (a heading, a list, a
+// code block, a table, then twelve paragraphs and "The end."), streamed
+// slowly enough to be looked at while it arrives.
+const fence = '```';
+export const STREAMED_ANSWER = [
+  '# Sales by region',
+  '',
+  'I read **sales.csv** (2,000 rows) and summed `total` per region.',
+  '',
+  '1. The north leads.',
+  '2. The south follows.',
+  '',
+  `${fence}python`,
+  'import pandas as pd',
+  "df = pd.read_csv('/mnt/data/sales.csv')",
+  "print(df.groupby('region').total.sum())",
+  fence,
+  '',
+  '| region | total |',
+  '|---|---:|',
+  '| north | 1,204 |',
+  '| south | 998 |',
+  '',
+  ...Array.from({ length: 12 }, (_, i) => `Paragraph ${i + 1} of the explanation, with *emphasis* and a [link](https://example.com/${i}).\n`),
+  'The end.',
+].join('\n');
+
+/** The block elements the finished STREAMED_ANSWER renders to, in order. */
+export const STREAMED_ANSWER_BLOCKS = ['h1', 'p', 'ol', 'pre', 'table', ...Array(12).fill('p'), 'p'];
+
 // A 16×16 PNG made with the standard library only, shown with display()
 // and saved as chart.png; then the uploaded CSV is summed.
 export const CHART_CODE = `import zlib, struct

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, launchBrowser } from './harness.mjs';
 import { startLlmServer } from '../support/llm-server.mjs';
-import { requireBuiltApp, openApp, waitIdle, configure, ask, assertNoViolations } from './app-helpers.mjs';
+import { requireBuiltApp, openApp, waitIdle, configure, ask, assertNoViolations, STREAMED_ANSWER as ANSWER, STREAMED_ANSWER_BLOCKS } from './app-helpers.mjs';
 
 let app;
 let llm;
@@ -30,30 +30,6 @@ after(async () => {
   await llm?.close();
   await app?.close();
 });
-
-const fence = '```';
-const ANSWER = [
-  '# Sales by region',
-  '',
-  'I read **sales.csv** (2,000 rows) and summed `total` per region.',
-  '',
-  '1. The north leads.',
-  '2. The south follows.',
-  '',
-  `${fence}python`,
-  'import pandas as pd',
-  "df = pd.read_csv('/mnt/data/sales.csv')",
-  "print(df.groupby('region').total.sum())",
-  fence,
-  '',
-  '| region | total |',
-  '|---|---:|',
-  '| north | 1,204 |',
-  '| south | 998 |',
-  '',
-  ...Array.from({ length: 12 }, (_, i) => `Paragraph ${i + 1} of the explanation, with *emphasis* and a [link](https://example.com/${i}).\n`),
-  'The end.',
-].join('\n');
 
 test('a long answer streams in formatted; finished blocks keep their DOM; the end is the whole text rendered', async () => {
   await configure(page, { preset: 'custom', baseUrl: `${llm.url}/v1`, format: 'openai', model: 'gpt-4o-mini', tools: false }, 'sk-stream');
@@ -89,7 +65,7 @@ test('a long answer streams in formatted; finished blocks keep their DOM; the en
     blocks: [...prose.children].filter((e) => e.localName !== 'span').map((e) => e.localName),
     text: prose.innerText,
   }));
-  assert.deepEqual(shape.blocks, ['h1', 'p', 'ol', 'pre', 'table', ...Array(12).fill('p'), 'p']);
+  assert.deepEqual(shape.blocks, STREAMED_ANSWER_BLOCKS);
   assert.match(shape.text, /The end\.$/);
   assert.equal(await page.locator('ci-chat [data-streaming]').count(), 0);
   assertNoViolations(violations);

@@ -4,7 +4,9 @@
 // isolated host and on a plain one (its first visit reloads once into
 // isolation through the service worker); a full turn with the scripted
 // model (upload through the real file input, a tool call that draws a PNG,
-// markdown, an inert XSS payload); Stop of `while True: pass` (interrupt
+// markdown, an inert XSS payload); a long answer formatted while it
+// streams, its finished blocks keeping their elements (web/app/
+// markdown-blocks.mjs, once per frame); Stop of `while True: pass` (interrupt
 // or restart, as the engine's sandbox says); a reload restores the
 // conversation. One browser per engine for the whole file.
 // Run: node --test tests/engines/   (CI_ENGINES=webkit narrows)
@@ -12,7 +14,7 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { startApp } from '../../e2e/harness.mjs';
-import { CHART_CODE, expectedChartRows } from '../../e2e/app-helpers.mjs';
+import { CHART_CODE, expectedChartRows, STREAMED_ANSWER, STREAMED_ANSWER_BLOCKS } from '../../e2e/app-helpers.mjs';
 import { copyDist } from '../../e2e/pwa-helpers.mjs';
 import { walkDom } from '../../security/security-helpers.mjs';
 import { startLlmServer } from '../../support/llm-server.mjs';
@@ -217,6 +219,49 @@ defineFlows(import.meta.url, [
         assert.match(JSON.stringify(posts[1].body.messages.at(-1)), /total: 42/);
         assert.ok(v.files.some((f) => f.path === 'chart.png'));
         log(`violations on the way: ${JSON.stringify(c.violations)}`);
+      } finally {
+        await closePage(page);
+      }
+    },
+  },
+  {
+    name: 'a long answer streams in formatted; finished blocks keep their elements',
+    async run({ browser }) {
+      const page = await openApp(browser, `${iso.url}/`);
+      try {
+        await newConversation(page);
+        await configure(page, { preset: 'custom', baseUrl: `${llm.url}/v1`, format: 'openai', model: 'gpt-4o-mini', tools: false }, 'sk-engines-key');
+        llm.script([{ text: STREAMED_ANSWER, delay_ms: 25 }]);
+        await page.fill(TEXTAREA, 'Sum the sales by region');
+        await page.press(TEXTAREA, 'Enter');
+        // While it streams, two blocks past the list: heading, list, a
+        // highlighted code block and a table are elements. Keep a hold on
+        // the heading and the list...
+        const seen = await page.waitFor(() => {
+          const prose = document.querySelector('code-interpreter').shadowRoot.querySelector('ci-chat').shadowRoot.querySelector('[data-streaming] .prose');
+          if (!prose || ![...prose.querySelectorAll('p')].some((p) => p.textContent.startsWith('Paragraph 1 of'))) return false;
+          window.__streamedHeading = prose.querySelector('h1');
+          window.__streamedList = prose.querySelector('ol');
+          return { heading: window.__streamedHeading?.textContent, list: !!window.__streamedList, code: !!prose.querySelector('pre code.hljs .hljs-keyword'), table: !!prose.querySelector('table td') };
+        }, null, { timeout: 60000, interval: 50 });
+        assert.deepEqual(seen, { heading: 'Sales by region', list: true, code: true, table: true });
+        // ...which must still be the same elements further on (a whole
+        // re-render per piece would replace them).
+        const later = await page.waitFor(() => {
+          const prose = document.querySelector('code-interpreter').shadowRoot.querySelector('ci-chat').shadowRoot.querySelector('[data-streaming] .prose');
+          if (!prose) return { ended: true };
+          if (![...prose.querySelectorAll('p')].some((p) => p.textContent.startsWith('Paragraph 4 of'))) return false;
+          return { heading: prose.querySelector('h1') === window.__streamedHeading, list: prose.querySelector('ol') === window.__streamedList };
+        }, null, { timeout: 60000, interval: 50 });
+        assert.deepEqual(later, { heading: true, list: true }, 'the finished blocks kept their elements while the answer streamed on');
+
+        const v = await waitIdle(page, (s) => s.items.some((i) => i.kind === 'assistant'), 90000);
+        assert.equal(v.items.find((i) => i.kind === 'assistant').text, STREAMED_ANSWER);
+        const blocks = await page.evaluate(() => {
+          const chat = document.querySelector('code-interpreter').shadowRoot.querySelector('ci-chat').shadowRoot;
+          return [...[...chat.querySelectorAll('[data-kind="assistant"] .prose')].at(-1).children].filter((e) => e.localName !== 'span').map((e) => e.localName);
+        });
+        assert.deepEqual(blocks, STREAMED_ANSWER_BLOCKS, 'the finished answer, every block once and in order');
       } finally {
         await closePage(page);
       }
