@@ -52,10 +52,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { build } from 'vite';
-import { launchBrowser, startApp, listen, closeServer, ROOT } from '../tests/e2e/harness.mjs';
+import { launchBrowser, startApp, ROOT } from '../tests/e2e/harness.mjs';
 import { startLlmServer, openaiEvents } from '../tests/support/llm-server.mjs';
 import { copyDist } from '../tests/e2e/pwa-helpers.mjs';
 import { waitReady, configure, ask } from '../tests/e2e/app-helpers.mjs';
@@ -569,18 +568,9 @@ async function startBarePage() {
     logLevel: 'warn',
     build: { outDir: out, emptyOutDir: true, target: 'es2022', minify: true, rollupOptions: { input: path.join(ROOT, 'bench/chat-stream/page.html') } },
   });
-  const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
-  const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
-    const file = path.join(out, rel);
-    if (!file.startsWith(out + path.sep) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
-    // Served like the app: cross-origin isolated.
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache',
-      'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' });
-    fs.createReadStream(file).pipe(res);
-  });
-  const url = await listen(server);
-  return { url, close: async () => { await closeServer(server); fs.rmSync(out, { recursive: true, force: true }); } };
+  // Served like the app (scripts/serve.mjs: cross-origin isolated, no-cache), from the build only.
+  const server = await startApp({ isolation: true, dist: out, checkout: false });
+  return { url: server.url, close: async () => { await server.close(); fs.rmSync(out, { recursive: true, force: true }); } };
 }
 
 // ---------------------------------------------------------------- the run
