@@ -1,12 +1,14 @@
 // The built app against the scripted model server, one browser for all:
 // stop (Esc) during `while True: pass` and during a slow stream; a 401 shown
 // as a clear message; the Anthropic format; a model with tools off whose
-// fenced ```python block runs; a phone-width screenshot. No CSP violation.
+// fenced ```python block runs; a long answer formatted while it streams,
+// its finished blocks keeping their elements (web/app/markdown-blocks.mjs);
+// a phone-width screenshot. No CSP violation.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { artifactPath, launchBrowser, startApp } from './harness.mjs';
 import { startLlmServer } from '../support/llm-server.mjs';
-import { requireBuiltApp, openApp, vm, waitIdle, configure, ask, assertNoViolations, canaryCalls } from './app-helpers.mjs';
+import { requireBuiltApp, openApp, vm, waitIdle, configure, ask, assertNoViolations, canaryCalls, STREAMED_ANSWER as ANSWER, STREAMED_ANSWER_BLOCKS } from './app-helpers.mjs';
 
 let app;
 let llm;
@@ -125,6 +127,48 @@ test('tools off: a fenced ```python block in the reply runs as a cell', async ()
   assert.equal(first.body.tools, undefined, 'no tools were offered');
   assert.equal(first.headers.authorization, undefined, 'no key was sent');
   await page.screenshot({ path: artifactPath('app-07-fenced.png') });
+});
+
+// The block logic itself: tests/js/markdown-blocks.test.mjs; the same check
+// in every engine: tests/engines/flows/app.test.mjs.
+test('a long answer streams in formatted; finished blocks keep their DOM; the end is the whole text rendered', async () => {
+  await newConversation();
+  await configure(page, { ...openai(), tools: false }, 'sk-stream');
+  llm.script([{ text: ANSWER, delay_ms: 15 }]);
+  await ask(page, 'Sum the sales by region');
+
+  const streaming = page.locator('ci-chat [data-streaming] .prose');
+  // Formatted while it streams: a heading, a list, a highlighted code block
+  // and a table, as elements.
+  await streaming.locator('h1', { hasText: 'Sales by region' }).waitFor({ timeout: 30000 });
+  await streaming.locator('table td', { hasText: '998' }).waitFor({ timeout: 30000 });
+  await streaming.locator('p', { hasText: 'Paragraph 1 of' }).waitFor({ timeout: 30000 });
+  assert.ok(await streaming.locator('pre code.hljs .hljs-keyword').count() > 0, 'the code block is highlighted while streaming');
+  // Two blocks on, the heading and the list are done: their elements now
+  // must stay the same ones until the end (a whole re-render per piece
+  // would replace them each time).
+  const heading = await streaming.locator('h1').elementHandle();
+  const list = await streaming.locator('ol').elementHandle();
+  await streaming.locator('p', { hasText: 'Paragraph 8 of' }).waitFor({ timeout: 30000 });
+  const same = await streaming.evaluate((prose, [h, l]) => ({
+    heading: h.isConnected && prose.querySelector('h1') === h,
+    list: l.isConnected && prose.querySelector('ol') === l,
+    headings: prose.querySelectorAll('h1').length,
+  }), [heading, list]);
+  assert.deepEqual(same, { heading: true, list: true, headings: 1 }, 'the heading and the list are the same elements, not rendered again');
+  assert.equal(await page.locator('ci-chat [data-streaming]').count(), 1, 'still streaming when checked');
+
+  const v = await waitIdle(page, (s) => s.items.some((i) => i.kind === 'assistant'), 60000);
+  assert.equal(v.items.find((i) => i.kind === 'assistant').text, ANSWER);
+  // The finished answer: every block once, in order, as the whole text renders.
+  const done = page.locator('ci-chat [data-kind="assistant"]').last().locator('.prose');
+  const shape = await done.evaluate((prose) => ({
+    blocks: [...prose.children].filter((e) => e.localName !== 'span').map((e) => e.localName),
+    text: prose.innerText,
+  }));
+  assert.deepEqual(shape.blocks, STREAMED_ANSWER_BLOCKS);
+  assert.match(shape.text, /The end\.$/);
+  assert.equal(await page.locator('ci-chat [data-streaming]').count(), 0);
 });
 
 test('phone width: the chat fills the screen, panels are drawers', async () => {
