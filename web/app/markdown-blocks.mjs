@@ -19,11 +19,12 @@
 // paragraph that may still become a heading or a list item, a list or
 // table still growing, an open code fence) are rendered again on each
 // update. Blank lines never close a block here: a list may go on after
-// one. The exceptions fall back to rendering the whole text each time, as
-// before:
-// - a reference definition ([x]: url) changes links in blocks before it;
-// - a text that does not go on from the last one (an edit, a new answer),
-//   or whose tokens do not spell it out exactly, starts over.
+// one. Exceptions:
+// - a reference definition ([x]: url) changes links in blocks before it,
+//   and a text whose tokens do not spell it out exactly (\r\n) cannot be
+//   cut at them: both are rendered whole on each update, as before;
+// - a text that does not go on from the last one (an edit, a new answer)
+//   starts over.
 // The finished answer is rendered whole anyway (ci-chat), so a streaming
 // view that differed in some corner of markdown would last one answer.
 

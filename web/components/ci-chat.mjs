@@ -113,8 +113,8 @@ export class CiChat extends LitElement {
   renderStreamingText(text) {
     const md = markdownNow();
     if (!md) return this.renderText(text);
-    this.blocks ??= md.createBlockStream();
-    return this.blocks.update(text).map((block) => unsafeHTML(block));
+    this.blockStream ??= md.createBlockStream();
+    return this.blockStream.update(text).map((block) => unsafeHTML(block));
   }
 
   renderAssistant(text, thinking, streaming) {
