@@ -196,7 +196,7 @@ const MUST_BLOCK = ['localStorage', 'sessionStorage', 'indexedDB.databases()', '
 defineFlows(import.meta.url, [
   {
     name: 'escape battery',
-    timeout: 720000, // room for WORKER_HANG's reruns
+    timeout: 900000, // room for WORKER_HANG's reruns (the battery's and the Worker check's)
     async run({ engine, log, notes, browser }) {
       const KEY = `sk-canary-${crypto.randomBytes(12).toString('hex')}`;
       const SECRET = `page-secret-${crypto.randomUUID()}`;
@@ -290,8 +290,18 @@ defineFlows(import.meta.url, [
         // workers end with the old one. Firefox blocks a Worker constructor for
         // good while too many nested workers live, and terminated ones may
         // not be gone yet (a clean CI run hung here once).
+        // (A clean CI run hung here again: in Firefox a constructor that
+        // blocks the Python thread is run again in a fresh Python, at most
+        // twice more; the check itself is unchanged.)
         await newConversation(page);
-        const workerExec = await runCode(page, WORKER_CODE(targets));
+        let workerExec;
+        for (let attempt = 1; ; attempt += 1) {
+          workerExec = await runCode(page, WORKER_CODE(targets));
+          if (!(engine === WORKER_HANG.engine && workerExec.status === 'timeout' && attempt < 3)) break;
+          log(`the Worker check hung (attempt ${attempt}: the Worker constructor blocked the Python thread); again in a fresh Python`);
+          notes.workerCheckHung = attempt;
+          await newConversation(page);
+        }
         assert.equal(workerExec.status, 'ok', `${workerExec.error?.message}\n${workerExec.stderr}`);
         const workers = JSON.parse(workerExec.stdout.trim().split('\n').pop());
         log(`a Worker on each target's URL: ${JSON.stringify(workers)}`);
